@@ -1,0 +1,1 @@
+"""The audit trail: who did what, when, with before/after, written in the same transaction."""

@@ -1,0 +1,1 @@
+"""Writing spreadsheets: row generators feed one writer per format."""

@@ -1,0 +1,1 @@
+"""Reading uploaded files (catalogue spreadsheets) into domain rows."""

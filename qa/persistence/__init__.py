@@ -1,0 +1,1 @@
+"""SQL store: SQLModel tables, engines (SQLite and PostgreSQL), migrations and queries."""

@@ -1,0 +1,33 @@
+"""All tables; importing this package registers them on `SQLModel.metadata`."""
+
+from qa.persistence.models.org import Institution, User, UserRole
+from qa.persistence.models.records import AuditEntry, ImportRun, Notification, OutboxMessage
+from qa.persistence.models.review import (
+    Assignment,
+    Condition,
+    Decision,
+    RubricVersion,
+    Score,
+    Scoresheet,
+)
+from qa.persistence.models.submission import DescriptorVersion, StageChange, Submission, SubmissionRound
+
+__all__ = [
+    "Assignment",
+    "AuditEntry",
+    "Condition",
+    "Decision",
+    "DescriptorVersion",
+    "ImportRun",
+    "Institution",
+    "Notification",
+    "OutboxMessage",
+    "RubricVersion",
+    "Score",
+    "Scoresheet",
+    "StageChange",
+    "Submission",
+    "SubmissionRound",
+    "User",
+    "UserRole",
+]

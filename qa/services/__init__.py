@@ -1,0 +1,1 @@
+"""Use cases: one function per user intent; each owns its transaction and writes audit."""
