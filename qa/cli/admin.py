@@ -25,18 +25,28 @@ def users_add(
     username: str,
     email: str = typer.Option(..., help="E-mail address."),
     name: str = typer.Option(..., help="Full name as shown to others."),
-    role: list[str] = typer.Option(..., help="provider, reviewer, officer, agency or admin; "
-                                   "repeat for several."),
+    role: list[str] = typer.Option(
+        ..., help="provider, reviewer, officer, agency or admin; repeat for several."
+    ),
     institution: str | None = typer.Option(None, help="Institution code (providers, agency)."),
     expertise: list[str] = typer.Option([], help="ISCED-F field code; repeat for several."),
-    password_stdin: bool = typer.Option(False, help="Read the password from standard input "
-                                        "instead of generating one."),
+    password_stdin: bool = typer.Option(
+        False, help="Read the password from standard input instead of generating one."
+    ),
 ) -> None:
     """Add a person. A generated password is printed once."""
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
-    new = add_user(database(), operator(), username=username, email=email, display_name=name,
-                   roles=role, institution_code=institution, password=password,
-                   expertise=expertise)
+    new = add_user(
+        database(),
+        operator(),
+        username=username,
+        email=email,
+        display_name=name,
+        roles=role,
+        institution_code=institution,
+        password=password,
+        expertise=expertise,
+    )
     typer.echo(f"user {new.user.username} added with roles {', '.join(new.roles)}")
     if new.generated_password:
         typer.echo(f"password (shown once): {new.generated_password}")
@@ -51,8 +61,9 @@ def institutions_add(
     deqar_id: str | None = typer.Option(None, help="DEQAR institution id (DEQARINST...)."),
 ) -> None:
     """Register a provider or a QA agency."""
-    added = add_institution(database(), operator(), code=code, name=name, country=country,
-                            kind=kind, deqar_id=deqar_id)
+    added = add_institution(
+        database(), operator(), code=code, name=name, country=country, kind=kind, deqar_id=deqar_id
+    )
     typer.echo(f"{added.kind} {added.code} added ({added.name}, {added.country})")
 
 
@@ -64,17 +75,24 @@ def institutions_list() -> None:
 
 
 @rubrics_app.command("check")
-def rubrics_check(path: Path | None = typer.Argument(None, help="A rubric file or folder; "
-                                                     "the bundled rubrics by default.")) -> None:
+def rubrics_check(
+    path: Path | None = typer.Argument(
+        None, help="A rubric file or folder; the bundled rubrics by default."
+    ),
+) -> None:
     """Validate rubric files and report every problem (file, key, reason)."""
     target = path or settings().rubrics_dir
     rubrics, problems = check_rubrics(target)
     for rubric in rubrics:
-        typer.echo(f"ok: {rubric.key} {rubric.version}: {len(rubric.principles)} principles, "
-                   f"{len(rubric.criteria)} criteria, content hash {rubric.content_hash()[:12]}")
+        typer.echo(
+            f"ok: {rubric.key} {rubric.version}: {len(rubric.principles)} principles, "
+            f"{len(rubric.criteria)} criteria, content hash {rubric.content_hash()[:12]}"
+        )
     if problems:
-        raise InvalidInput(f"{len(problems)} problem(s) in rubric files at {target}",
-                           tuple(str(p) for p in problems))
+        raise InvalidInput(
+            f"{len(problems)} problem(s) in rubric files at {target}",
+            tuple(str(p) for p in problems),
+        )
 
 
 @db_app.command("upgrade")

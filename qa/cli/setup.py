@@ -23,17 +23,22 @@ def init(
     """Create or upgrade the database, load the bundled rubric, create the first admin."""
     config = settings()
     db = database()
-    result = initialise(db, operator(), config.rubrics_dir, admin_username=admin_username,
-                        admin_email=admin_email)
+    result = initialise(
+        db, operator(), config.rubrics_dir, admin_username=admin_username, admin_email=admin_email
+    )
     typer.echo(f"database ready: {db.url.render_as_string(hide_password=True)}")
     for stored in result.rubrics:
         state = "stored" if stored.created else "already stored"
-        typer.echo(f"rubric {stored.row.rubric_key} {stored.row.version} "
-                   f"({stored.row.criteria_count} criteria, {stored.row.content_hash[:12]}): "
-                   f"{state}")
+        typer.echo(
+            f"rubric {stored.row.rubric_key} {stored.row.version} "
+            f"({stored.row.criteria_count} criteria, {stored.row.content_hash[:12]}): "
+            f"{state}"
+        )
     if result.admin is not None:
-        typer.echo(f"administrator {result.admin.user.username} created; password (shown once): "
-                   f"{result.admin.generated_password}")
+        typer.echo(
+            f"administrator {result.admin.user.username} created; password (shown once): "
+            f"{result.admin.generated_password}"
+        )
     else:
         typer.echo("an administrator already exists")
 
@@ -43,14 +48,17 @@ def demo() -> None:
     init(admin_username="admin", admin_email="admin@example.org")
     result = load_demo(database(), operator(), today=today())
     if result.created:
-        typer.echo(f"demo data loaded: {result.institutions} institutions, {result.users} "
-                   f"people, {result.submissions} micro-credentials")
+        typer.echo(
+            f"demo data loaded: {result.institutions} institutions, {result.users} "
+            f"people, {result.submissions} micro-credentials"
+        )
     else:
         typer.echo("demo data already loaded")
     typer.echo(f"demo accounts (password for all: {DEMO_PASSWORD}):")
     for person in demo_data()["users"]:
-        typer.echo(f"  {person['username']:<22} {', '.join(person['roles']):<10} "
-                   f"{person['display_name']}")
+        typer.echo(
+            f"  {person['username']:<22} {', '.join(person['roles']):<10} {person['display_name']}"
+        )
 
 
 def summary() -> None:
@@ -62,8 +70,10 @@ def summary() -> None:
     typer.echo("Submissions by EQF level: " + _pairs(data.submissions_by_eqf))
     for key, version, digest, criteria in data.rubrics:
         typer.echo(f"Rubric: {key} {version} ({criteria} criteria, {digest})")
-    typer.echo(f"Audit entries: {data.audit_entries}; outbox messages waiting for routing: "
-               f"{data.pending_outbox}")
+    typer.echo(
+        f"Audit entries: {data.audit_entries}; outbox messages waiting for routing: "
+        f"{data.pending_outbox}"
+    )
 
 
 def _pairs(counts: dict[str, int]) -> str:

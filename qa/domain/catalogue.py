@@ -52,8 +52,9 @@ def check_headings(headings: list[str], *, provider_given: bool) -> list[CellPro
             problems.append(CellProblem(heading, "this column appears twice"))
         seen.add(heading)
         if heading not in FIELDS_BY_KEY:
-            close = difflib.get_close_matches(heading.lower().replace(" ", "_"),
-                                              list(FIELDS_BY_KEY), n=1)
+            close = difflib.get_close_matches(
+                heading.lower().replace(" ", "_"), list(FIELDS_BY_KEY), n=1
+            )
             hint = f"; did you mean {close[0]}?" if close else ""
             problems.append(CellProblem(heading, f"not a descriptor element{hint}"))
     required = [*MANDATORY_KEYS, "external_id"] + ([] if provider_given else ["provider"])
@@ -71,15 +72,10 @@ def row_to_raw(cells: dict[str, Any]) -> tuple[dict[str, Any], list[CellProblem]
     """Split repeatable cells and parse awarding bodies; other values pass through as typed."""
     raw: dict[str, Any] = {}
     problems: list[CellProblem] = []
-    for key, value in cells.items():
+    for key, cell in cells.items():
         spec = FIELDS_BY_KEY.get(key)
-        if spec is None:
-            continue
-        if isinstance(value, str):
-            value = value.strip()
-            if not value:
-                continue
-        if value is None:
+        value = cell.strip() if isinstance(cell, str) else cell
+        if spec is None or value is None or value == "":
             continue
         if spec.kind is Kind.BODIES:
             bodies, body_problems = parse_awarding_bodies(value)
@@ -104,15 +100,18 @@ def split_list(value: object) -> list[Any]:
 
 def parse_awarding_bodies(value: object) -> tuple[list[dict[str, Any]], list[str]]:
     if not isinstance(value, str):
-        return [], [f"write awarding bodies as text, e.g. 'Legal name [pic:912345678]', not "
-                    f"{value!r}"]
+        return [], [
+            f"write awarding bodies as text, e.g. 'Legal name [pic:912345678]', not {value!r}"
+        ]
     bodies: list[dict[str, Any]] = []
     problems: list[str] = []
     for n, part in enumerate(_split_top_level(value), start=1):
         match = _BODY.match(part)
         if not match:
-            problems.append(f"awarding body no. {n} {part[:60]!r} is not written as "
-                            "'Legal name [scheme:value, scheme:value]'")
+            problems.append(
+                f"awarding body no. {n} {part[:60]!r} is not written as "
+                "'Legal name [scheme:value, scheme:value]'"
+            )
             continue
         identifiers = []
         for token in (match.group("ids") or "").split(","):
@@ -120,8 +119,10 @@ def parse_awarding_bodies(value: object) -> tuple[list[dict[str, Any]], list[str
                 continue
             scheme, sep, ident = token.partition(":")
             if not sep:
-                problems.append(f"awarding body no. {n}: identifier {token.strip()!r} needs a "
-                                "scheme, e.g. pic:912345678")
+                problems.append(
+                    f"awarding body no. {n}: identifier {token.strip()!r} needs a "
+                    "scheme, e.g. pic:912345678"
+                )
                 continue
             identifiers.append({"scheme": scheme.strip(), "value": ident.strip()})
         bodies.append({"name": match.group("name").strip(), "identifiers": identifiers})

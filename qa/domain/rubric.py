@@ -8,6 +8,7 @@ formatting or comments in the file do not change its identity but any content ch
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import re
@@ -24,10 +25,20 @@ _KEY = re.compile(r"^[a-z0-9][a-z0-9\-]{1,99}$")
 _VERSION = re.compile(r"^\d+\.\d+(\.\d+)?$")
 _CRITERION_ID = re.compile(r"^([A-Z]{4})-(\d{1,2})$")
 _ESG = re.compile(r"^1\.(?:[1-9]|10)$")
+ESG_FORM = "an ESG 2015 Part 1 standard (1.1 to 1.10)"
 _TOP_KEYS = {"schema", "rubric", "scale", "principles", "criteria"}
 _CRITERION_KEYS = {
-    "id", "principle", "title", "question", "must_pass", "not_applicable_allowed",
-    "prescored_by", "evidence", "esg", "guidance", "levels",
+    "id",
+    "principle",
+    "title",
+    "question",
+    "must_pass",
+    "not_applicable_allowed",
+    "prescored_by",
+    "evidence",
+    "esg",
+    "guidance",
+    "levels",
 }
 _PRINCIPLE_KEYS = {"code", "name", "statement", "esg"}
 
@@ -44,9 +55,7 @@ class RubricProblem:
 
 class RubricInvalid(InvalidInput):
     def __init__(self, problems: list[RubricProblem]) -> None:
-        super().__init__(
-            f"rubric has {len(problems)} problem(s)", tuple(str(p) for p in problems)
-        )
+        super().__init__(f"rubric has {len(problems)} problem(s)", tuple(str(p) for p in problems))
         self.rubric_problems = problems
 
 
@@ -98,8 +107,7 @@ class Rubric:
         return {"schema": SCHEMA_VERSION, **asdict(self)}
 
     def canonical_json(self) -> str:
-        return json.dumps(self.content(), sort_keys=True, separators=(",", ":"),
-                          ensure_ascii=False)
+        return json.dumps(self.content(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
     def content_hash(self) -> str:
         return hashlib.sha256(self.canonical_json().encode("utf-8")).hexdigest()
@@ -128,14 +136,16 @@ class _Reader:
     def problem(self, key: str, reason: str) -> None:
         self.problems.append(RubricProblem(self.source, key, reason))
 
-    def text(self, table: Mapping[str, Any], name: str, where: str, *, optional: bool = False
-             ) -> str:
+    def text(
+        self, table: Mapping[str, Any], name: str, where: str, *, optional: bool = False
+    ) -> str:
         value = table.get(name)
         if optional and (value is None or value == ""):
             return ""
         if not isinstance(value, str) or not value.strip():
-            self.problem(f"{where}.{name}", "is missing" if value is None else
-                         "must be non-empty text")
+            self.problem(
+                f"{where}.{name}", "is missing" if value is None else "must be non-empty text"
+            )
             return ""
         return value.strip()
 
@@ -146,10 +156,16 @@ class _Reader:
             return False
         return value
 
-    def texts(self, table: Mapping[str, Any], name: str, where: str,
-              pattern: re.Pattern[str] | None = None) -> tuple[str, ...]:
+    def texts(
+        self,
+        table: Mapping[str, Any],
+        name: str,
+        where: str,
+        pattern: re.Pattern[str] | None = None,
+        expected: str = "",
+    ) -> tuple[str, ...]:
         value = table.get(name)
-        if not isinstance(value, list) or not value:
+        if not isinstance(value, list | tuple) or not value:
             self.problem(f"{where}.{name}", "must be a non-empty list")
             return ()
         out = []
@@ -157,7 +173,7 @@ class _Reader:
             if not isinstance(item, str) or not item.strip():
                 self.problem(f"{where}.{name}[{n}]", "must be non-empty text")
             elif pattern and not pattern.match(item):
-                self.problem(f"{where}.{name}[{n}]", f"{item!r} is not in the expected form")
+                self.problem(f"{where}.{name}[{n}]", f"{item!r} is not {expected}")
             else:
                 out.append(item.strip())
         return tuple(out)
@@ -165,8 +181,15 @@ class _Reader:
     def unknown_keys(self, table: Mapping[str, Any], allowed: set[str], where: str) -> None:
         for name in table:
             if name not in allowed:
-                self.problem(f"{where}.{name}" if where else str(name), "is not a known key "
-                             f"(expected one of: {', '.join(sorted(allowed))})")
+                close = difflib.get_close_matches(str(name), sorted(allowed), n=1)
+                hint = (
+                    f"did you mean {close[0]}?"
+                    if close
+                    else f"expected one of: {', '.join(sorted(allowed))}"
+                )
+                self.problem(
+                    f"{where}.{name}" if where else str(name), f"is not a known key ({hint})"
+                )
 
     def table(self, data: Mapping[str, Any], name: str) -> Mapping[str, Any]:
         value = data.get(name)
@@ -175,14 +198,17 @@ class _Reader:
             return {}
         return value
 
-    def tables(self, data: Mapping[str, Any], name: str) -> list[Mapping[str, Any]]:
+    def tables(
+        self, data: Mapping[str, Any], name: str, where: str = ""
+    ) -> list[Mapping[str, Any]]:
+        key = f"{where}.{name}" if where else name
         value = data.get(name)
-        if not isinstance(value, list) or not value:
-            self.problem(name, "is missing or empty")
+        if not isinstance(value, list | tuple) or not value:
+            self.problem(key, "is missing or empty")
             return []
         good = [item for item in value if isinstance(item, Mapping)]
         if len(good) != len(value):
-            self.problem(name, "every entry must be a table")
+            self.problem(key, "every entry must be a table")
         return good
 
 
@@ -190,9 +216,9 @@ def parse_rubric(data: Mapping[str, Any], source: str) -> Rubric:
     """Validate rubric data; raise `RubricInvalid` listing every problem found."""
     r = _Reader(source)
     r.unknown_keys(data, _TOP_KEYS, "")
-    if data.get("schema") != SCHEMA_VERSION:
-        r.problem("schema", f"must be {SCHEMA_VERSION} (the rubric file format this version "
-                  "reads)")
+    schema = data.get("schema")
+    if type(schema) is not int or schema != SCHEMA_VERSION:
+        r.problem("schema", f"must be {SCHEMA_VERSION} (the rubric file format this version reads)")
     head = r.table(data, "rubric")
     key = r.text(head, "key", "rubric")
     if key and not _KEY.match(key):
@@ -200,7 +226,9 @@ def parse_rubric(data: Mapping[str, Any], source: str) -> Rubric:
     version = r.text(head, "version", "rubric")
     if version and not _VERSION.match(version):
         r.problem("rubric.version", f"{version!r} is not a version like 1.0.0")
-    scale = _scale(r, r.table(data, "scale"))
+    title = r.text(head, "title", "rubric")
+    scale_table = r.table(data, "scale")
+    scale = _scale(r, scale_table) if "scale" in data else ()
     principles = _principles(r, r.tables(data, "principles"))
     criteria = _criteria(r, r.tables(data, "criteria"), {p.code for p in principles})
     for principle in principles:
@@ -208,20 +236,23 @@ def parse_rubric(data: Mapping[str, Any], source: str) -> Rubric:
             r.problem(f"principles.{principle.code}", "has no criteria")
     if r.problems:
         raise RubricInvalid(r.problems)
-    scale_table = data["scale"]
     return Rubric(
-        key=key, version=version, title=r.text(head, "title", "rubric"),
+        key=key,
+        version=version,
+        title=title,
         language=r.text(head, "language", "rubric", optional=True) or "en",
         description=r.text(head, "description", "rubric", optional=True),
         source=r.text(head, "source", "rubric", optional=True),
         cannot_judge_label=str(scale_table.get("cannot_judge_label", "Cannot judge")),
         cannot_judge_help=str(scale_table.get("cannot_judge_help", "")),
-        scale=scale, principles=principles, criteria=criteria,
+        scale=scale,
+        principles=principles,
+        criteria=criteria,
     )
 
 
 def _scale(r: _Reader, table: Mapping[str, Any]) -> tuple[ScaleLevel, ...]:
-    levels = r.tables(table, "levels") if table else []
+    levels = r.tables(table, "levels", "scale")
     found: dict[int, ScaleLevel] = {}
     for n, level in enumerate(levels):
         value = level.get("value")
@@ -231,10 +262,11 @@ def _scale(r: _Reader, table: Mapping[str, Any]) -> tuple[ScaleLevel, ...]:
             continue
         if value in found:
             r.problem(f"{where}.value", f"level {value} is defined twice")
-        found[value] = ScaleLevel(value, r.text(level, "label", where),
-                                  r.text(level, "meaning", where, optional=True))
+        found[value] = ScaleLevel(
+            value, r.text(level, "label", where), r.text(level, "meaning", where, optional=True)
+        )
     for value in LEVELS:
-        if table and value not in found:
+        if levels and value not in found:
             r.problem("scale.levels", f"level {value} is missing")
     return tuple(found[v] for v in LEVELS if v in found)
 
@@ -247,21 +279,30 @@ def _principles(r: _Reader, tables: list[Mapping[str, Any]]) -> tuple[Principle,
         r.unknown_keys(table, _PRINCIPLE_KEYS, where)
         code = r.text(table, "code", where)
         if code and code not in PRINCIPLE_CODES:
-            r.problem(f"{where}.code", f"{code!r} is not one of the ten Annex II principles "
-                      f"({', '.join(PRINCIPLE_CODES)})")
+            r.problem(
+                f"{where}.code",
+                f"{code!r} is not one of the ten Annex II principles "
+                f"({', '.join(PRINCIPLE_CODES)})",
+            )
             continue
         if code in seen:
             r.problem(f"{where}.code", f"duplicate principle {code!r}")
             continue
         seen.add(code)
-        out.append(Principle(code, r.text(table, "name", where),
-                             r.text(table, "statement", where), r.texts(table, "esg", where,
-                                                                        _ESG)))
+        out.append(
+            Principle(
+                code,
+                r.text(table, "name", where),
+                r.text(table, "statement", where),
+                r.texts(table, "esg", where, _ESG, ESG_FORM),
+            )
+        )
     return tuple(out)
 
 
-def _criteria(r: _Reader, tables: list[Mapping[str, Any]], principles: set[str]
-              ) -> tuple[Criterion, ...]:
+def _criteria(
+    r: _Reader, tables: list[Mapping[str, Any]], principles: set[str]
+) -> tuple[Criterion, ...]:
     out: list[Criterion] = []
     seen: set[str] = set()
     for n, table in enumerate(tables):
@@ -279,21 +320,27 @@ def _criteria(r: _Reader, tables: list[Mapping[str, Any]], principles: set[str]
         if principle and principle not in principles:
             r.problem(f"{where}.principle", f"unknown principle {principle!r}")
         elif match and principle and match.group(1) != principle:
-            r.problem(f"{where}.id", f"id prefix {match.group(1)} does not match principle "
-                      f"{principle}")
+            r.problem(
+                f"{where}.id", f"id prefix {match.group(1)} does not match principle {principle}"
+            )
         prescored = table.get("prescored_by")
         if prescored is not None and prescored != "validator":
             r.problem(f"{where}.prescored_by", "must be 'validator' when present")
-        out.append(Criterion(
-            id=cid, principle=principle, title=r.text(table, "title", where),
-            question=r.text(table, "question", where),
-            must_pass=r.flag(table, "must_pass", where),
-            not_applicable_allowed=r.flag(table, "not_applicable_allowed", where),
-            prescored_by=prescored if isinstance(prescored, str) else None,
-            evidence=r.texts(table, "evidence", where), esg=r.texts(table, "esg", where, _ESG),
-            guidance=r.text(table, "guidance", where, optional=True),
-            levels=_levels(r, table.get("levels"), where),
-        ))
+        out.append(
+            Criterion(
+                id=cid,
+                principle=principle,
+                title=r.text(table, "title", where),
+                question=r.text(table, "question", where),
+                must_pass=r.flag(table, "must_pass", where),
+                not_applicable_allowed=r.flag(table, "not_applicable_allowed", where),
+                prescored_by=prescored if isinstance(prescored, str) else None,
+                evidence=r.texts(table, "evidence", where),
+                esg=r.texts(table, "esg", where, _ESG, ESG_FORM),
+                guidance=r.text(table, "guidance", where, optional=True),
+                levels=_levels(r, table.get("levels"), where),
+            )
+        )
     return tuple(out)
 
 

@@ -43,13 +43,19 @@ _ESCO = re.compile(
 _ISCED_BROAD = {"00", "01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "99"}
 _IDENTIFIER_FORMATS: dict[IdentifierScheme, tuple[re.Pattern[str], str]] = {
     IdentifierScheme.PIC: (re.compile(r"^\d{9}$"), "nine digits"),
-    IdentifierScheme.VAT: (re.compile(r"^[A-Z]{2}[0-9A-Z+*.]{2,12}$"), "a country prefix and "
-                           "2-12 characters, e.g. PT501234567"),
-    IdentifierScheme.ROR: (re.compile(r"^(https://ror\.org/)?0[a-z0-9]{6}[0-9]{2}$"),
-                           "a ROR id such as https://ror.org/0abcde12"),
+    IdentifierScheme.VAT: (
+        re.compile(r"^[A-Z]{2}[0-9A-Z+*.]{2,12}$"),
+        "a country prefix and 2-12 characters, e.g. PT501234567",
+    ),
+    IdentifierScheme.ROR: (
+        re.compile(r"^(https://ror\.org/)?0[a-z0-9]{6}[0-9]{2}$"),
+        "a ROR id such as https://ror.org/0abcde12",
+    ),
     IdentifierScheme.DEQAR: (re.compile(r"^DEQARINST\d{4,}$"), "DEQARINST followed by digits"),
-    IdentifierScheme.ERASMUS: (re.compile(r"^[A-Z]{1,3}\s+[A-Z\-]{1,12}\d{2}$"),
-                               "country letters, city and two digits, e.g. P  VIANA01"),
+    IdentifierScheme.ERASMUS: (
+        re.compile(r"^[A-Z]{1,3}\s+[A-Z\-]{1,12}\d{2}$"),
+        "country letters, city and two digits, e.g. P  VIANA01",
+    ),
 }
 
 
@@ -57,13 +63,17 @@ def validate_descriptor(raw: object, *, today: date) -> ValidationReport:
     """Check a raw descriptor (a mapping of DOMAIN.md keys) against the Annex I rules."""
     checker = Checker()
     if not isinstance(raw, Mapping):
-        checker.error("descriptor", "type", f"A descriptor must be a set of named elements, "
-                      f"not {describe(raw)}.")
+        checker.error(
+            "descriptor",
+            "type",
+            f"A descriptor must be a set of named elements, not {describe(raw)}.",
+        )
         return ValidationReport(tuple(checker.issues), None)
     for key in raw:
         if key not in FIELDS_BY_KEY:
-            checker.error(str(key), "unknown_element", f"{describe(key)} is not an element of "
-                          "the descriptor.")
+            checker.error(
+                str(key), "unknown_element", f"{describe(key)} is not an element of the descriptor."
+            )
     clean = _clean(checker, raw, today)
     errors = [i for i in checker.issues if i.severity is Severity.ERROR]
     if errors:
@@ -84,18 +94,22 @@ def _clean(c: Checker, raw: Mapping[Any, Any], today: date) -> dict[str, Any]:
         "external_id": c.text("external_id", get("external_id"), max_len=64),
         "provider": c.text("provider", get("provider"), max_len=64),
         "learner_identification": c.text(
-            "learner_identification", get("learner_identification"), required=True, min_len=3,
-            max_len=500),
+            "learner_identification",
+            get("learner_identification"),
+            required=True,
+            min_len=3,
+            max_len=500,
+        ),
         "title": c.text("title", get("title"), required=True, max_len=SHORT_TEXT),
         "title_language": _language(c, "title_language", get("title_language")) or "en",
         "learning_outcomes": _outcomes(c, get("learning_outcomes")),
         "esco_skills": _esco(c, get("esco_skills")),
         "issue_date": _issue_date(c, get("issue_date"), today),
         "awarding_bodies": _awarding_bodies(c, get("awarding_bodies")),
-        "assessment_description": c.text("assessment_description",
-                                         get("assessment_description")),
-        "participation_form": c.choice("participation_form", get("participation_form"),
-                                       ParticipationForm, required=True),
+        "assessment_description": c.text("assessment_description", get("assessment_description")),
+        "participation_form": c.choice(
+            "participation_form", get("participation_form"), ParticipationForm, required=True
+        ),
         "work_based": c.boolean("work_based", get("work_based")),
         "prerequisites": c.text("prerequisites", get("prerequisites")),
         "supervision": c.choice("supervision", get("supervision"), Supervision),
@@ -108,8 +122,7 @@ def _clean(c: Checker, raw: Mapping[Any, Any], today: date) -> dict[str, Any]:
     out |= _countries(c, get("issuer_countries"), get("issuer_regions"))
     out |= _workload(c, get("workload_ects"), get("workload_hours"))
     out |= _level(c, get("eqf_level"), get("eqf_not_applicable_reason"), get("qf_ehea_cycle"))
-    out["assessment_type"] = _assessment(c, get("assessment_type"),
-                                         out["assessment_description"])
+    out["assessment_type"] = _assessment(c, get("assessment_type"), out["assessment_description"])
     out |= _qa(c, get("qa_type"), get("qa_evidence"))
     out |= _stackability(c, get("stackability"), get("stackability_target"))
     return {key: value for key, value in out.items() if value is not None}
@@ -143,8 +156,12 @@ def _esco(c: Checker, value: object) -> list[str] | None:
     items = c.text_list("esco_skills", value, max_items=100)
     for item in items or []:
         if not _ESCO.match(item):
-            c.error("esco_skills", "bad_uri", f"{describe(item)} is not an ESCO skill URI "
-                    "(http://data.europa.eu/esco/skill/<uuid>).")
+            c.error(
+                "esco_skills",
+                "bad_uri",
+                f"{describe(item)} is not an ESCO skill URI "
+                "(http://data.europa.eu/esco/skill/<uuid>).",
+            )
     return items
 
 
@@ -153,12 +170,20 @@ def _issue_date(c: Checker, value: object, today: date) -> date | None:
     if issued is None:
         return None
     if issued > today + timedelta(days=365 * MAX_YEARS_AHEAD):
-        c.error("issue_date", "far_future", f"Date of issuing {issued.isoformat()} is more "
-                f"than {MAX_YEARS_AHEAD} years ahead; give the first planned issue date.")
+        c.error(
+            "issue_date",
+            "far_future",
+            f"Date of issuing {issued.isoformat()} is more "
+            f"than {MAX_YEARS_AHEAD} years ahead; give the first planned issue date.",
+        )
         return None
     if issued < today - timedelta(days=365 * 10):
-        c.warn("issue_date", "long_ago", f"Date of issuing {issued.isoformat()} is more than "
-               "10 years ago; for a course descriptor give the first planned issue date.")
+        c.warn(
+            "issue_date",
+            "long_ago",
+            f"Date of issuing {issued.isoformat()} is more than "
+            "10 years ago; for a course descriptor give the first planned issue date.",
+        )
     return issued
 
 
@@ -171,13 +196,20 @@ def _countries(c: Checker, countries: object, regions: object) -> dict[str, Any]
     for region in nuts:
         match = _NUTS.match(region.upper())
         if not match:
-            c.error("issuer_regions", "bad_nuts", f"{describe(region)} is not a NUTS code "
-                    "(two letters and up to three characters, e.g. PT11).")
+            c.error(
+                "issuer_regions",
+                "bad_nuts",
+                f"{describe(region)} is not a NUTS code "
+                "(two letters and up to three characters, e.g. PT11).",
+            )
             continue
         prefix = {"EL": "GR", "UK": "GB"}.get(match.group(1), match.group(1))
         if clean and prefix not in clean:
-            c.warn("issuer_regions", "region_country", f"Region {region.upper()} is not in "
-                   f"the issuer's countries ({', '.join(clean)}).")
+            c.warn(
+                "issuer_regions",
+                "region_country",
+                f"Region {region.upper()} is not in the issuer's countries ({', '.join(clean)}).",
+            )
         clean_nuts.append(region.upper())
     return {"issuer_countries": clean or None, "issuer_regions": clean_nuts}
 
@@ -188,18 +220,30 @@ def _awarding_bodies(c: Checker, value: object) -> list[dict[str, Any]] | None:
         c.missing(key)
         return None
     if not isinstance(value, list | tuple):
-        c.error(key, "type", f"Awarding body(ies) must be a list of organisations, not "
-                f"{describe(value)}.")
+        c.error(
+            key,
+            "type",
+            f"Awarding body(ies) must be a list of organisations, not {describe(value)}.",
+        )
         return None
     bodies = []
     for n, body in enumerate(value, start=1):
         where = f"no. {n}"
         if not isinstance(body, Mapping):
-            c.error(key, "type", f"Awarding body {where} must have a name and identifiers, "
-                    f"not {describe(body)}.")
+            c.error(
+                key,
+                "type",
+                f"Awarding body {where} must have a name and identifiers, not {describe(body)}.",
+            )
             continue
-        name = c.text(key, body.get("name"), required=True, min_len=2, max_len=SHORT_TEXT,
-                      where=f"{where}, legal name")
+        name = c.text(
+            key,
+            body.get("name"),
+            required=True,
+            min_len=2,
+            max_len=SHORT_TEXT,
+            where=f"{where}, legal name",
+        )
         identifiers = _identifiers(c, body.get("identifiers"), f"{where} ({name or '?'})")
         if name and identifiers:
             bodies.append({"name": name, "identifiers": identifiers})
@@ -209,13 +253,22 @@ def _awarding_bodies(c: Checker, value: object) -> list[dict[str, Any]] | None:
 def _identifiers(c: Checker, value: object, where: str) -> list[dict[str, str]] | None:
     key = "awarding_bodies"
     if is_blank(value) or value == [] or not isinstance(value, list | tuple):
-        c.error(key, "no_identifier", f"Awarding body {where} needs at least one identifier "
-                "(national registration, VAT, eIDAS, Erasmus code, PIC, ROR or DEQAR id).")
+        c.error(
+            key,
+            "no_identifier",
+            f"Awarding body {where} needs at least one identifier "
+            "(national registration, VAT, eIDAS, Erasmus code, PIC, ROR or DEQAR id).",
+        )
         return None
     clean = []
     for item in value:
-        scheme = c.choice(key, item.get("scheme") if isinstance(item, Mapping) else item,
-                          IdentifierScheme, required=True, where=f" {where}, identifier scheme")
+        scheme = c.choice(
+            key,
+            item.get("scheme") if isinstance(item, Mapping) else item,
+            IdentifierScheme,
+            required=True,
+            where=f" {where}, identifier scheme",
+        )
         raw = item.get("value") if isinstance(item, Mapping) else None
         text = c.text(key, raw, required=True, max_len=200, where=f"{where}, identifier")
         if scheme is None or text is None:
@@ -223,8 +276,11 @@ def _identifiers(c: Checker, value: object, where: str) -> list[dict[str, str]] 
         if scheme in _IDENTIFIER_FORMATS:
             pattern, expected = _IDENTIFIER_FORMATS[scheme]
             if not pattern.match(text):
-                c.error(key, "bad_identifier", f"Awarding body {where}: {scheme.value} "
-                        f"{describe(text)} should be {expected}.")
+                c.error(
+                    key,
+                    "bad_identifier",
+                    f"Awarding body {where}: {scheme.value} {describe(text)} should be {expected}.",
+                )
                 continue
         clean.append({"scheme": scheme.value, "value": text})
     return clean or None
@@ -235,29 +291,46 @@ def _workload(c: Checker, ects_raw: object, hours_raw: object) -> dict[str, Any]
     hours = c.decimal("workload_hours", hours_raw)
     if ects is not None:
         if ects <= 0:
-            c.error("workload_ects", "not_positive", f"Notional workload must be more than "
-                    f"0 ECTS, not {ects}.")
+            c.error(
+                "workload_ects",
+                "not_positive",
+                f"Notional workload must be more than 0 ECTS, not {ects}.",
+            )
             ects = None
         elif ects > MAX_ECTS:
-            c.error("workload_ects", "too_large", f"{ects} ECTS is more than {MAX_ECTS}; "
-                    "check the value.")
+            c.error(
+                "workload_ects",
+                "too_large",
+                f"{ects} ECTS is more than {MAX_ECTS}; check the value.",
+            )
             ects = None
         elif _decimal_places(ects) > 2:
             c.error("workload_ects", "precision", f"{ects} ECTS has more than two decimals.")
             ects = None
         elif ects >= OTHER_PROVISION_ECTS:
-            c.warn("workload_ects", "other_provision", f"{ects} ECTS is 60 or more: DEQAR "
-                   "counts this as other provision, not a micro-credential.")
+            c.warn(
+                "workload_ects",
+                "other_provision",
+                f"{ects} ECTS is 60 or more: DEQAR "
+                "counts this as other provision, not a micro-credential.",
+            )
     if hours is not None and not Decimal(0) < hours <= Decimal(10_000):
-        c.error("workload_hours", "out_of_range", f"Notional workload in hours must be "
-                f"between 0 and 10,000, not {hours}.")
+        c.error(
+            "workload_hours",
+            "out_of_range",
+            f"Notional workload in hours must be between 0 and 10,000, not {hours}.",
+        )
         hours = None
     if ects is not None and hours is not None:
         per_credit = hours / ects
         low, high = HOURS_PER_ECTS
         if not low <= per_credit <= high:
-            c.warn("workload_hours", "hours_per_ects", f"{hours} hours for {ects} ECTS is "
-                   f"{per_credit:.1f} hours per ECTS; ECTS expects {low}-{high}.")
+            c.warn(
+                "workload_hours",
+                "hours_per_ects",
+                f"{hours} hours for {ects} ECTS is "
+                f"{per_credit:.1f} hours per ECTS; ECTS expects {low}-{high}.",
+            )
     return {
         "workload_ects": float(ects) if ects is not None else None,
         "workload_hours": float(hours) if hours is not None else None,
@@ -276,17 +349,27 @@ def _level(c: Checker, eqf_raw: object, reason_raw: object, cycle_raw: object) -
     eqf = _eqf(c, eqf_raw)
     if eqf == NOT_APPLICABLE:
         if reason is None:
-            c.error("eqf_not_applicable_reason", "missing", "Say why no EQF level applies "
-                    "when the level is not_applicable.")
+            c.error(
+                "eqf_not_applicable_reason",
+                "missing",
+                "Say why no EQF level applies when the level is not_applicable.",
+            )
         if cycle is not None:
-            c.warn("qf_ehea_cycle", "cycle_without_level", f"A QF-EHEA cycle ({cycle.value}) "
-                   "is given but the EQF level is not_applicable.")
+            c.warn(
+                "qf_ehea_cycle",
+                "cycle_without_level",
+                f"A QF-EHEA cycle ({cycle.value}) is given but the EQF level is not_applicable.",
+            )
         return out
     if isinstance(eqf, int):
         out["eqf_level"] = eqf
         if cycle is not None and CYCLE_EQF[cycle] != eqf:
-            c.warn("qf_ehea_cycle", "cycle_mismatch", f"QF-EHEA {cycle.value} cycle "
-                   f"corresponds to EQF {CYCLE_EQF[cycle]}, but the EQF level is {eqf}.")
+            c.warn(
+                "qf_ehea_cycle",
+                "cycle_mismatch",
+                f"QF-EHEA {cycle.value} cycle "
+                f"corresponds to EQF {CYCLE_EQF[cycle]}, but the EQF level is {eqf}.",
+            )
     return out
 
 
@@ -295,8 +378,10 @@ def _eqf(c: Checker, value: object) -> int | str | None:
     if is_blank(value):
         c.missing(key)
         return None
-    hint = ("must be a whole number from 1 to 8 (e.g. 6), or not_applicable with a reason, "
-            f"not {describe(value)}.")
+    hint = (
+        "must be a whole number from 1 to 8 (e.g. 6), or not_applicable with a reason, "
+        f"not {describe(value)}."
+    )
     if isinstance(value, str):
         token = value.strip().lower().replace(" ", "_")
         if token in {NOT_APPLICABLE, "n/a", "na"}:
@@ -325,14 +410,21 @@ def _assessment(c: Checker, value: object, description: str | None) -> list[str]
         return None
     tokens = [item.strip().lower().replace(" ", "_").replace("-", "_") for item in items]
     if any(token in _ATTENDANCE for token in tokens):
-        c.error(key, "attendance_only", "Attendance is not assessment: a micro-credential must "
-                "assess its learning outcomes (e.g. written_exam, project, portfolio).")
+        c.error(
+            key,
+            "attendance_only",
+            "Attendance is not assessment: a micro-credential must "
+            "assess its learning outcomes (e.g. written_exam, project, portfolio).",
+        )
         return None
     found = [c.choice(key, item, AssessmentType) for item in items]
     clean = [member.value for member in dict.fromkeys(found) if member]
     if AssessmentType.OTHER.value in clean and description is None:
-        c.error("assessment_description", "missing", "Describe the assessment in "
-                "assessment_description when its type is other.")
+        c.error(
+            "assessment_description",
+            "missing",
+            "Describe the assessment in assessment_description when its type is other.",
+        )
     return clean or None
 
 
@@ -340,8 +432,12 @@ def _qa(c: Checker, qa_raw: object, evidence_raw: object) -> dict[str, Any]:
     qa_type = c.choice("qa_type", qa_raw, QaType, required=True)
     evidence = c.text("qa_evidence", evidence_raw, max_len=2_000)
     if qa_type in (QaType.EXTERNAL, QaType.INTERNAL_AND_EXTERNAL) and evidence is None:
-        c.error("qa_evidence", "missing", "External quality assurance needs evidence: a DEQAR "
-                "report id or URL, or the accreditation decision.")
+        c.error(
+            "qa_evidence",
+            "missing",
+            "External quality assurance needs evidence: a DEQAR "
+            "report id or URL, or the accreditation decision.",
+        )
     return {"qa_type": qa_type, "qa_evidence": evidence}
 
 
@@ -349,8 +445,11 @@ def _stackability(c: Checker, raw: object, target_raw: object) -> dict[str, Any]
     stackability = c.choice("stackability", raw, Stackability)
     target = c.text("stackability_target", target_raw, max_len=1_000)
     if stackability is Stackability.STACKABLE and target is None:
-        c.error("stackability_target", "missing", "Name the credential this one stacks into "
-                "when it is stackable.")
+        c.error(
+            "stackability_target",
+            "missing",
+            "Name the credential this one stacks into when it is stackable.",
+        )
     return {"stackability": stackability, "stackability_target": target}
 
 
@@ -359,8 +458,9 @@ def _further_information(c: Checker, value: object) -> str | None:
     if text and text.lower().startswith(("http://", "https://")):
         parsed = urlparse(text)
         if not parsed.netloc or " " in text:
-            c.error("further_information", "bad_url", f"{describe(text)} is not a valid web "
-                    "address.")
+            c.error(
+                "further_information", "bad_url", f"{describe(text)} is not a valid web address."
+            )
             return None
     return text
 
@@ -370,8 +470,11 @@ def _field_of_study(c: Checker, value: object) -> str | None:
     if text is None:
         return None
     if not (text.isdigit() and 2 <= len(text) <= 4 and text[:2] in _ISCED_BROAD):
-        c.error("field_of_study", "bad_isced", f"{describe(text)} is not an ISCED-F 2013 code "
-                "(2 to 4 digits, e.g. 06 or 0613).")
+        c.error(
+            "field_of_study",
+            "bad_isced",
+            f"{describe(text)} is not an ISCED-F 2013 code (2 to 4 digits, e.g. 06 or 0613).",
+        )
         return None
     return text
 

@@ -83,21 +83,36 @@ class Checker:
         if isinstance(value, int | float) and not isinstance(value, bool):
             value = str(value)  # spreadsheets turn codes like 2027 into numbers
         if not isinstance(value, str):
-            self.error(key, "type", f"{label(key)}{where and ' ' + where} must be text, not "
-                       f"{describe(value)}.")
+            self.error(
+                key,
+                "type",
+                f"{label(key)}{where and ' ' + where} must be text, not {describe(value)}.",
+            )
             return None
         if len(value) > max_len:
-            self.error(key, "too_long", f"{label(key)}{where and ' ' + where} is too long "
-                       f"({len(value):,} characters; at most {max_len:,}).")
+            self.error(
+                key,
+                "too_long",
+                f"{label(key)}{where and ' ' + where} is too long "
+                f"({len(value):,} characters; at most {max_len:,}).",
+            )
             return None
         if _CONTROL.search(value):
-            self.error(key, "control_chars", f"{label(key)}{where and ' ' + where} contains "
-                       "invisible control characters; remove them.")
+            self.error(
+                key,
+                "control_chars",
+                f"{label(key)}{where and ' ' + where} contains "
+                "invisible control characters; remove them.",
+            )
             return None
         clean = unicodedata.normalize("NFC", value.strip())
         if len(clean) < min_len:
-            self.error(key, "too_short", f"{label(key)}{where and ' ' + where} is too short "
-                       f"({describe(clean)}; at least {min_len} characters).")
+            self.error(
+                key,
+                "too_short",
+                f"{label(key)}{where and ' ' + where} is too short "
+                f"({describe(clean)}; at least {min_len} characters).",
+            )
             return None
         return clean
 
@@ -110,22 +125,25 @@ class Checker:
         elif isinstance(value, list | tuple):
             items = [item for item in value if not is_blank(item)]
         else:
-            self.error(key, "type", f"{label(key)} must be a list of values, not "
-                       f"{describe(value)}.")
+            self.error(
+                key, "type", f"{label(key)} must be a list of values, not {describe(value)}."
+            )
             return None
         if not items:
             if required:
                 self.missing(key)
             return None
         if len(items) > max_items:
-            self.error(key, "too_many", f"{label(key)} has {len(items)} values; at most "
-                       f"{max_items}.")
+            self.error(
+                key, "too_many", f"{label(key)} has {len(items)} values; at most {max_items}."
+            )
             return None
         clean: list[str] = []
         for item in items:
             if not isinstance(item, str):
-                self.error(key, "type", f"{label(key)} must hold text values, not "
-                           f"{describe(item)}.")
+                self.error(
+                    key, "type", f"{label(key)} must hold text values, not {describe(item)}."
+                )
                 return None
             clean.append(item.strip())
         return clean
@@ -145,18 +163,24 @@ class Checker:
             return None
         text = value.strip() if isinstance(value, str) else str(value)
         if isinstance(value, str) and _DECIMAL_COMMA.match(text):
-            self.error(key, "decimal_comma", f"{label(key)} {describe(value)} uses a comma; "
-                       f"write it with a decimal point: {text.replace(',', '.')}.")
+            self.error(
+                key,
+                "decimal_comma",
+                f"{label(key)} {describe(value)} uses a comma; "
+                f"write it with a decimal point: {text.replace(',', '.')}.",
+            )
             return None
         if isinstance(value, str) and not _DECIMAL.match(text):
-            self.error(key, "not_number", f"{label(key)} must be a number such as 5 or 2.5, "
-                       f"not {describe(value)}.")
+            self.error(
+                key,
+                "not_number",
+                f"{label(key)} must be a number such as 5 or 2.5, not {describe(value)}.",
+            )
             return None
         try:
             number = Decimal(text)
         except InvalidOperation:
-            self.error(key, "not_number", f"{label(key)} must be a number, not "
-                       f"{describe(value)}.")
+            self.error(key, "not_number", f"{label(key)} must be a number, not {describe(value)}.")
             return None
         return number.normalize() if number == number.to_integral() else number
 
@@ -173,11 +197,15 @@ class Checker:
             try:
                 return date.fromisoformat(value.strip())
             except ValueError:
-                self.error(key, "bad_date", f"{label(key)} {describe(value)} is not a real "
-                           "calendar date.")
+                self.error(
+                    key, "bad_date", f"{label(key)} {describe(value)} is not a real calendar date."
+                )
                 return None
-        self.error(key, "bad_date", f"{label(key)} must be a date written YYYY-MM-DD, not "
-                   f"{describe(value)}.")
+        self.error(
+            key,
+            "bad_date",
+            f"{label(key)} must be a date written YYYY-MM-DD, not {describe(value)}.",
+        )
         return None
 
     def choice(
@@ -188,15 +216,21 @@ class Checker:
                 self.missing(key)
             return None
         if not isinstance(value, str):
-            self.error(key, "type", f"{label(key)}{where} must be one of {_listing(enum)}, not "
-                       f"{describe(value)}.")
+            self.error(
+                key,
+                "type",
+                f"{label(key)}{where} must be one of {_listing(enum)}, not {describe(value)}.",
+            )
             return None
         token = re.sub(r"[\s\-]+", "_", value.strip().lower())
         try:
             return enum(token)
         except ValueError:
-            self.error(key, "unknown_choice", f"{label(key)}{where} {describe(value)} is not "
-                       f"one of {_listing(enum)}.")
+            self.error(
+                key,
+                "unknown_choice",
+                f"{label(key)}{where} {describe(value)} is not one of {_listing(enum)}.",
+            )
             return None
 
     def boolean(self, key: str, value: object) -> bool:
@@ -212,8 +246,7 @@ class Checker:
                 return True
             if token in {"no", "n", "false", "0", "nein", "non", "não", "nao"}:
                 return False
-        self.error(key, "not_boolean", f"{label(key)} must be yes or no, not "
-                   f"{describe(value)}.")
+        self.error(key, "not_boolean", f"{label(key)} must be yes or no, not {describe(value)}.")
         return False
 
     # -- codes ---------------------------------------------------------------------------------
@@ -233,8 +266,12 @@ class Checker:
             except LookupError:
                 found = None
         if found is None:
-            self.error(key, "unknown_country", f"{describe(value)} is not an ISO 3166-1 "
-                       "country code (use two letters, e.g. PT, DE, FI).")
+            self.error(
+                key,
+                "unknown_country",
+                f"{describe(value)} is not an ISO 3166-1 "
+                "country code (use two letters, e.g. PT, DE, FI).",
+            )
             return None
         return str(found.alpha_2)
 
@@ -242,13 +279,21 @@ class Checker:
         match = _BCP47.match(value.strip())
         primary = match.group(1).lower() if match else ""
         known = (
-            pycountry.languages.get(alpha_2=primary)
-            if len(primary) == 2
-            else pycountry.languages.get(alpha_3=primary)
-        ) if primary else None
+            (
+                pycountry.languages.get(alpha_2=primary)
+                if len(primary) == 2
+                else pycountry.languages.get(alpha_3=primary)
+            )
+            if primary
+            else None
+        )
         if not match or known is None:
-            self.error(key, "unknown_language", f"{label(key)} {describe(value)} is not a "
-                       "BCP 47 language tag (e.g. en, pt, de-AT).")
+            self.error(
+                key,
+                "unknown_language",
+                f"{label(key)} {describe(value)} is not a "
+                "BCP 47 language tag (e.g. en, pt, de-AT).",
+            )
             return None
         parts = value.strip().split("-")
         return "-".join([primary, *(p.upper() if len(p) == 2 else p for p in parts[1:])])

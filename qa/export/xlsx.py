@@ -34,8 +34,11 @@ def write_catalogue_template(path: Path, fields: tuple[FieldSpec, ...] = FIELDS)
     for index, spec in enumerate(fields, start=1):
         cell = sheet.cell(row=1, column=index, value=spec.key)
         cell.font = HEADING_FONT
-        cell.fill = MANDATORY_FILL if spec.mandatory or spec.key in ("external_id", "provider") \
+        cell.fill = (
+            MANDATORY_FILL
+            if spec.mandatory or spec.key in ("external_id", "provider")
             else OPTIONAL_FILL
+        )
         sheet.column_dimensions[get_column_letter(index)].width = max(14, len(spec.key) + 4)
         if spec.choices:
             code_column += 1
@@ -46,10 +49,15 @@ def write_catalogue_template(path: Path, fields: tuple[FieldSpec, ...] = FIELDS)
             source = f"=Codes!${letter}$2:${letter}${len(spec.choices) + 1}"
             repeatable = spec.kind is Kind.CHOICE_LIST
             validation = DataValidation(
-                type="list", formula1=source, allow_blank=True,
+                type="list",
+                formula1=source,
+                allow_blank=True,
                 showErrorMessage=not repeatable,  # several values "a; b" must stay typeable
-                errorTitle=spec.key, error=f"Choose one of the listed values for {spec.key}.",
-                promptTitle=spec.key[:32], prompt=spec.help[:255], showInputMessage=True,
+                errorTitle=spec.key,
+                error=f"Choose one of the listed values for {spec.key}.",
+                promptTitle=spec.key[:32],
+                prompt=spec.help[:255],
+                showInputMessage=True,
             )
             column = get_column_letter(index)
             validation.add(f"{column}2:{column}{TEMPLATE_ROWS + 1}")
@@ -60,18 +68,33 @@ def write_catalogue_template(path: Path, fields: tuple[FieldSpec, ...] = FIELDS)
 
 
 def _write_notes(notes: Worksheet, fields: tuple[FieldSpec, ...]) -> None:
-    headings = ("column", "element", "kind of element", "required", "several values",
-                "how to fill it", "example", "allowed values")
+    headings = (
+        "column",
+        "element",
+        "kind of element",
+        "required",
+        "several values",
+        "how to fill it",
+        "example",
+        "allowed values",
+    )
     notes.append(headings)
     for cell in notes[1]:
         cell.font = Font(bold=True)
     for spec in fields:
         required = "yes" if spec.mandatory or spec.key in ("external_id", "provider") else ""
-        notes.append((
-            spec.key, spec.label, spec.group.value, required,
-            "separate with ;" if spec.repeatable else "", spec.help, spec.example,
-            ", ".join(spec.choices),
-        ))
+        notes.append(
+            (
+                spec.key,
+                spec.label,
+                spec.group.value,
+                required,
+                "separate with ;" if spec.repeatable else "",
+                spec.help,
+                spec.example,
+                ", ".join(spec.choices),
+            )
+        )
     for letter, width in zip("ABCDEFGH", (26, 36, 26, 9, 16, 70, 45, 40), strict=True):
         notes.column_dimensions[letter].width = width
     for row in notes.iter_rows(min_row=2):

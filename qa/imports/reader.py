@@ -28,8 +28,9 @@ def open_catalogue(path: Path) -> CatalogueFile:
     elif suffix == ".csv":
         headings, rows = _csv(path)
     elif suffix in {".xls", ".ods"}:
-        raise InvalidInput(f"{path.name}: save the spreadsheet as .xlsx (Excel workbook) or "
-                           ".csv (UTF-8) first")
+        raise InvalidInput(
+            f"{path.name}: save the spreadsheet as .xlsx (Excel workbook) or .csv (UTF-8) first"
+        )
     else:
         raise InvalidInput(f"{path.name}: a catalogue must be an .xlsx or .csv file")
     return CatalogueFile(path.name, _sha256(path), headings, rows)
@@ -93,8 +94,9 @@ def _csv(path: Path) -> tuple[list[str], Iterator[CatalogueRow]]:
                     if cells is not None:
                         yield CatalogueRow(number, cells)
             except UnicodeDecodeError as exc:
-                raise InvalidInput(f"{path.name} after line {reader.line_num} is not UTF-8; "
-                                   "save it as 'CSV UTF-8'") from exc
+                raise InvalidInput(
+                    f"{path.name} after line {reader.line_num} is not UTF-8; save it as 'CSV UTF-8'"
+                ) from exc
             except csv.Error as exc:
                 raise InvalidInput(f"{path.name} line {reader.line_num}: {exc}") from exc
 
@@ -105,10 +107,10 @@ def _cells(headings: list[str], row: tuple[Any, ...] | list[str]) -> dict[str, A
     """Map a row onto the headings; `None` for a row with nothing in it."""
     if all(value is None or (isinstance(value, str) and not value.strip()) for value in row):
         return None
-    cells = {heading: row[i] if i < len(row) else None for i, heading in enumerate(headings)
-             if heading}
-    extra = [value for value in row[len(headings):] if value not in (None, "")]
+    cells = {
+        heading: row[i] if i < len(row) else None for i, heading in enumerate(headings) if heading
+    }
+    extra = [value for value in row[len(headings) :] if value not in (None, "")]
     if extra:
         cells[UNHEADED] = extra[0]
     return cells
-

@@ -32,7 +32,6 @@ def update_versioned(
         .values(**values, version=expected_version + 1)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict(f"{what} was changed by someone else in the meantime; reload and try "
-                       "again.")
+        raise Conflict(f"{what} was changed by someone else in the meantime; reload and try again.")
     session.expire_all()
     return expected_version + 1

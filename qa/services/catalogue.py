@@ -68,8 +68,14 @@ class ImportReport:
 class _Importer:
     """The state of one import run inside its transaction."""
 
-    def __init__(self, session: Session, actor: Actor, report: ImportReport,
-                 default_provider: str | None, today: date) -> None:
+    def __init__(
+        self,
+        session: Session,
+        actor: Actor,
+        report: ImportReport,
+        default_provider: str | None,
+        today: date,
+    ) -> None:
         self.session, self.actor, self.report = session, actor, report
         self.default_provider, self.today = default_provider, today
         self.institutions: dict[str, int | None] = {}
@@ -77,8 +83,9 @@ class _Importer:
         self.seen: dict[tuple[str, str], int] = {}
         self.pending = 0
 
-    def problem(self, row: CatalogueRow, column: str, reason: str,
-                severity: Severity = Severity.ERROR) -> None:
+    def problem(
+        self, row: CatalogueRow, column: str, reason: str, severity: Severity = Severity.ERROR
+    ) -> None:
         value = cell_as_text(row.cells.get(column))
         self.report.problems.append(RowProblem(row.number, column, value, reason, severity))
         if severity is Severity.ERROR:
@@ -96,8 +103,11 @@ class _Importer:
         institution_id = self._institution(row, provider)
         external_id = raw.get("external_id")
         if not external_id:
-            self.problem(row, "external_id", "give the provider's own code: re-imports use it "
-                         "to update instead of duplicating")
+            self.problem(
+                row,
+                "external_id",
+                "give the provider's own code: re-imports use it to update instead of duplicating",
+            )
         else:
             first = self.seen.setdefault((provider, str(external_id)), row.number)
             if first != row.number:
@@ -111,11 +121,14 @@ class _Importer:
         existing = self._existing(institution_id).get(str(external_id))
         try:
             if existing is None:
-                create_draft(self.session, self.actor, institution_id, result.descriptor,
-                             result.warnings)
+                create_draft(
+                    self.session, self.actor, institution_id, result.descriptor, result.warnings
+                )
                 self.report.created += 1
-            elif update_draft(self.session, self.actor, existing, result.descriptor,
-                              result.warnings) is DraftOutcome.UPDATED:
+            elif (
+                update_draft(self.session, self.actor, existing, result.descriptor, result.warnings)
+                is DraftOutcome.UPDATED
+            ):
                 self.report.updated += 1
             else:
                 self.report.unchanged += 1
@@ -132,13 +145,16 @@ class _Importer:
             self.problem(row, "provider", "give the provider's institution code")
             return None
         if code not in self.institutions:
-            found = self.session.exec(
-                select(Institution).where(Institution.code == code)).first()
+            found = self.session.exec(select(Institution).where(Institution.code == code)).first()
             self.institutions[code] = found.id if found and found.kind == "provider" else None
         institution_id = self.institutions[code]
         if institution_id is None:
-            self.problem(row, "provider", f"no provider institution with code {code!r} is "
-                         "registered (add it with `qa institutions add`)")
+            self.problem(
+                row,
+                "provider",
+                f"no provider institution with code {code!r} is "
+                "registered (add it with `qa institutions add`)",
+            )
         return institution_id
 
     def _existing(self, institution_id: int) -> dict[str, ExistingDraft]:
@@ -146,10 +162,15 @@ class _Importer:
         if institution_id not in self.existing:
             rows = self.session.exec(
                 select(Submission, DescriptorVersion)
-                .join(DescriptorVersion, (col(DescriptorVersion.submission_id) == Submission.id)
-                      & (col(DescriptorVersion.round_number) == Submission.current_round))
-                .where(Submission.institution_id == institution_id,
-                       col(Submission.external_id).is_not(None))
+                .join(
+                    DescriptorVersion,
+                    (col(DescriptorVersion.submission_id) == Submission.id)
+                    & (col(DescriptorVersion.round_number) == Submission.current_round),
+                )
+                .where(
+                    Submission.institution_id == institution_id,
+                    col(Submission.external_id).is_not(None),
+                )
             )
             self.existing[institution_id] = {
                 str(sub.external_id): ExistingDraft(sub, desc) for sub, desc in rows
@@ -190,26 +211,49 @@ def import_catalogue(
     return report
 
 
-def _record_run(db: Database, actor: Actor, catalogue: CatalogueFile,
-                report: ImportReport) -> None:
+def _record_run(db: Database, actor: Actor, catalogue: CatalogueFile, report: ImportReport) -> None:
     """Keep a record of every attempt, including rejected ones, for the audit trail."""
     with db.write() as session:
         run = ImportRun(
-            file_name=catalogue.name[-255:], file_sha256=catalogue.sha256,
-            mode="partial" if report.partial else "all_or_nothing", actor_label=actor.label,
-            finished_at=utcnow(), rows=report.rows, created=report.created,
-            updated=report.updated, unchanged=report.unchanged,
+            file_name=catalogue.name[-255:],
+            file_sha256=catalogue.sha256,
+            mode="partial" if report.partial else "all_or_nothing",
+            actor_label=actor.label,
+            finished_at=utcnow(),
+            rows=report.rows,
+            created=report.created,
+            updated=report.updated,
+            unchanged=report.unchanged,
             rejected=len(report.rejected_rows),
             outcome="applied" if report.applied else "rejected",
-            problems=[{"row": p.row, "column": p.column, "value": p.value, "reason": p.reason,
-                       "severity": p.severity.value} for p in report.problems[:1000]],
+            problems=[
+                {
+                    "row": p.row,
+                    "column": p.column,
+                    "value": p.value,
+                    "reason": p.reason,
+                    "severity": p.severity.value,
+                }
+                for p in report.problems[:1000]
+            ],
         )
         session.add(run)
         session.flush()
-        record(session, actor, "catalogue.imported" if report.applied else
-               "catalogue.rejected", entity_type="import_run", entity_id=run.id,
-               after={"file": catalogue.name, "sha256": catalogue.sha256, "rows": report.rows,
-                      "created": report.created, "updated": report.updated,
-                      "unchanged": report.unchanged, "rejected": len(report.rejected_rows)})
+        record(
+            session,
+            actor,
+            "catalogue.imported" if report.applied else "catalogue.rejected",
+            entity_type="import_run",
+            entity_id=run.id,
+            after={
+                "file": catalogue.name,
+                "sha256": catalogue.sha256,
+                "rows": report.rows,
+                "created": report.created,
+                "updated": report.updated,
+                "unchanged": report.unchanged,
+                "rejected": len(report.rejected_rows),
+            },
+        )
         session.commit()
         report.import_run_id = run.id

@@ -20,7 +20,7 @@ from qa.services.submissions import create_draft, submit_descriptor
 from qa.services.users import add_user
 
 #: Every demo account gets this password so the demo can be tried at once.
-DEMO_PASSWORD = "demo-password"
+DEMO_PASSWORD = "demo-password"  # noqa: S105 (public by design: demo accounts only)
 
 
 @dataclass(frozen=True)
@@ -44,27 +44,50 @@ def load_demo(db: Database, actor: Actor, *, today: date) -> DemoResult:
         if session.exec(select(User).where(User.username == data["users"][0]["username"])).first():
             return DemoResult(False, 0, 0, 0)
     agency = data["agency"]
-    add_institution(db, actor, code=agency["code"], name=agency["name"],
-                    country=agency["country"], kind="agency")
+    add_institution(
+        db,
+        actor,
+        code=agency["code"],
+        name=agency["name"],
+        country=agency["country"],
+        kind="agency",
+    )
     for item in data["institutions"]:
-        add_institution(db, actor, code=item["code"], name=item["name"],
-                        country=item["country"], deqar_id=item["deqar_id"])
+        add_institution(
+            db,
+            actor,
+            code=item["code"],
+            name=item["name"],
+            country=item["country"],
+            deqar_id=item["deqar_id"],
+        )
     for person in data["users"]:
-        institution = person["institution"] or (agency["code"] if "agency" in person["roles"]
-                                                 else None)
-        add_user(db, actor, username=person["username"], email=person["email"],
-                 display_name=person["display_name"], roles=person["roles"],
-                 institution_code=institution, password=DEMO_PASSWORD,
-                 expertise=person["expertise"], panel_role=person["panel_role"])
+        institution = person["institution"] or (
+            agency["code"] if "agency" in person["roles"] else None
+        )
+        add_user(
+            db,
+            actor,
+            username=person["username"],
+            email=person["email"],
+            display_name=person["display_name"],
+            roles=person["roles"],
+            institution_code=institution,
+            password=DEMO_PASSWORD,
+            expertise=person["expertise"],
+            panel_role=person["panel_role"],
+        )
     submitted = _load_credentials(db, actor, data["credentials"], today)
     for submission_id, version in submitted:
         submit_descriptor(db, actor, submission_id, expected_version=version, today=today)
-    return DemoResult(True, len(data["institutions"]) + 1, len(data["users"]),
-                      len(data["credentials"]))
+    return DemoResult(
+        True, len(data["institutions"]) + 1, len(data["users"]), len(data["credentials"])
+    )
 
 
-def _load_credentials(db: Database, actor: Actor, credentials: list[dict[str, Any]],
-                      today: date) -> list[tuple[int, int]]:
+def _load_credentials(
+    db: Database, actor: Actor, credentials: list[dict[str, Any]], today: date
+) -> list[tuple[int, int]]:
     to_submit: list[tuple[int, int]] = []
     with db.write() as session:
         codes = {i.code: i.id for i in session.exec(select(Institution))}
@@ -72,12 +95,15 @@ def _load_credentials(db: Database, actor: Actor, credentials: list[dict[str, An
             raw = {k: v for k, v in item.items() if k != "stage"}
             report = validate_descriptor(raw, today=today)
             if report.descriptor is None:
-                raise InvalidInput(f"demo credential {item['external_id']} is invalid",
-                                   tuple(str(i) for i in report.errors))
+                raise InvalidInput(
+                    f"demo credential {item['external_id']} is invalid",
+                    tuple(str(i) for i in report.errors),
+                )
             institution_id = codes[item["provider"]]
             assert institution_id is not None
-            submission: Submission = create_draft(session, actor, institution_id,
-                                                  report.descriptor, report.warnings)
+            submission: Submission = create_draft(
+                session, actor, institution_id, report.descriptor, report.warnings
+            )
             if item["stage"] == "submitted":
                 assert submission.id is not None
                 to_submit.append((submission.id, submission.version))

@@ -47,8 +47,14 @@ def add_institution(
         )
         session.add(institution)
         session.flush()
-        record(session, actor, "institution.added", entity_type="institution",
-               entity_id=institution.id, after=institution.model_dump(mode="json"))
+        record(
+            session,
+            actor,
+            "institution.added",
+            entity_type="institution",
+            entity_id=institution.id,
+            after=institution.model_dump(mode="json"),
+        )
         session.commit()
         return institution
 

@@ -14,9 +14,9 @@ def load_rubric_file(path: Path) -> Rubric:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise RubricInvalid([RubricProblem(str(path), "(file)", f"not valid TOML: {exc}")])
+        raise RubricInvalid([RubricProblem(str(path), "(file)", f"not valid TOML: {exc}")]) from exc
     except (OSError, UnicodeDecodeError) as exc:
-        raise RubricInvalid([RubricProblem(str(path), "(file)", f"cannot be read: {exc}")])
+        raise RubricInvalid([RubricProblem(str(path), "(file)", f"cannot be read: {exc}")]) from exc
     return parse_rubric(data, str(path))
 
 

@@ -32,15 +32,29 @@ def store_rubric(db: Database, actor: Actor, rubric: Rubric, source: str) -> Sto
         if existing is not None:
             return StoredRubric(existing, created=False)
         row = RubricVersion(
-            rubric_key=rubric.key, version=rubric.version, title=rubric.title,
-            content_hash=digest, content=rubric.content(), criteria_count=len(rubric.criteria),
+            rubric_key=rubric.key,
+            version=rubric.version,
+            title=rubric.title,
+            content_hash=digest,
+            content=rubric.content(),
+            criteria_count=len(rubric.criteria),
             source=source[-255:],
         )
         session.add(row)
         session.flush()
-        record(session, actor, "rubric.stored", entity_type="rubric_version", entity_id=row.id,
-               after={"key": rubric.key, "version": rubric.version, "content_hash": digest,
-                      "criteria": len(rubric.criteria)})
+        record(
+            session,
+            actor,
+            "rubric.stored",
+            entity_type="rubric_version",
+            entity_id=row.id,
+            after={
+                "key": rubric.key,
+                "version": rubric.version,
+                "content_hash": digest,
+                "criteria": len(rubric.criteria),
+            },
+        )
         session.commit()
         return StoredRubric(row, created=True)
 
@@ -64,7 +78,7 @@ def current_rubric(db: Database, key: str | None = None) -> tuple[RubricVersion,
 
 
 def rubric_of(row: RubricVersion) -> Rubric:
-    content = {k: v for k, v in row.content.items()}
+    content = dict(row.content)
     return _from_content(content, f"rubric_version {row.id}")
 
 
@@ -72,8 +86,9 @@ def _from_content(content: dict[str, object], source: str) -> Rubric:
     """Rebuild a `Rubric` from stored canonical content (same shape as a rubric file)."""
     data = {
         "schema": content["schema"],
-        "rubric": {k: content[k] for k in ("key", "version", "title", "language",
-                                           "description", "source")},
+        "rubric": {
+            k: content[k] for k in ("key", "version", "title", "language", "description", "source")
+        },
         "scale": {
             "cannot_judge_label": content["cannot_judge_label"],
             "cannot_judge_help": content["cannot_judge_help"],

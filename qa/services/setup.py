@@ -22,15 +22,27 @@ class InitResult:
     admin: NewUser | None  # None when an administrator already existed
 
 
-def initialise(db: Database, actor: Actor, rubrics_dir: Path, *, admin_username: str = "admin",
-               admin_email: str = "admin@example.org") -> InitResult:
+def initialise(
+    db: Database,
+    actor: Actor,
+    rubrics_dir: Path,
+    *,
+    admin_username: str = "admin",
+    admin_email: str = "admin@example.org",
+) -> InitResult:
     """Idempotent: upgrades the schema, stores new rubric versions, creates the first admin."""
     upgrade(db)
     stored = load_rubrics_from(db, actor, rubrics_dir)
     admin = None
     if not has_admin(db):
-        admin = add_user(db, actor, username=admin_username, email=admin_email,
-                         display_name="Administrator", roles=[Role.ADMIN.value])
+        admin = add_user(
+            db,
+            actor,
+            username=admin_username,
+            email=admin_email,
+            display_name="Administrator",
+            roles=[Role.ADMIN.value],
+        )
     return InitResult(stored, admin)
 
 

@@ -18,7 +18,13 @@ from qa.domain.report import Issue
 from qa.domain.validation import validate_descriptor
 from qa.persistence.db import Database
 from qa.persistence.locking import update_versioned
-from qa.persistence.models import DescriptorVersion, StageChange, Submission, SubmissionRound
+from qa.persistence.models import (
+    DescriptorVersion,
+    RubricVersion,
+    StageChange,
+    Submission,
+    SubmissionRound,
+)
 from qa.persistence.outbox import enqueue
 from qa.persistence.types import utcnow
 from qa.services.rubrics import current_rubric
@@ -41,34 +47,63 @@ def warnings_json(issues: tuple[Issue, ...]) -> list[dict[str, str]]:
 
 
 def create_draft(
-    session: Session, actor: Actor, institution_id: int, descriptor: Descriptor,
+    session: Session,
+    actor: Actor,
+    institution_id: int,
+    descriptor: Descriptor,
     warnings: tuple[Issue, ...],
 ) -> Submission:
     """Add a new draft submission with its descriptor to the caller's transaction."""
     now = utcnow()
     submission = Submission(
-        institution_id=institution_id, external_id=descriptor.external_id,
-        title=descriptor.title, eqf_level=descriptor.eqf_level, stage=Stage.DRAFT.value,
-        created_by=actor.user_id, created_at=now, updated_at=now, stage_entered_at=now,
+        institution_id=institution_id,
+        external_id=descriptor.external_id,
+        title=descriptor.title,
+        eqf_level=descriptor.eqf_level,
+        stage=Stage.DRAFT.value,
+        created_by=actor.user_id,
+        created_at=now,
+        updated_at=now,
+        stage_entered_at=now,
     )
     session.add(submission)
     session.flush()
     assert submission.id is not None
     session.add(SubmissionRound(submission_id=submission.id, number=1, opened_at=now))
-    session.add(DescriptorVersion(
-        submission_id=submission.id, round_number=1, data=descriptor.model_dump(mode="json"),
-        content_hash=descriptor.content_hash(), warnings=warnings_json(warnings),
-        created_at=now, updated_at=now, updated_by=actor.user_id,
-    ))
-    record(session, actor, "submission.draft_created", entity_type="submission",
-           entity_id=submission.id, submission_id=submission.id,
-           after={"external_id": descriptor.external_id, "title": descriptor.title,
-                  "content_hash": descriptor.content_hash(), "stage": Stage.DRAFT.value})
+    session.add(
+        DescriptorVersion(
+            submission_id=submission.id,
+            round_number=1,
+            data=descriptor.model_dump(mode="json"),
+            content_hash=descriptor.content_hash(),
+            warnings=warnings_json(warnings),
+            created_at=now,
+            updated_at=now,
+            updated_by=actor.user_id,
+        )
+    )
+    record(
+        session,
+        actor,
+        "submission.draft_created",
+        entity_type="submission",
+        entity_id=submission.id,
+        submission_id=submission.id,
+        after={
+            "external_id": descriptor.external_id,
+            "title": descriptor.title,
+            "content_hash": descriptor.content_hash(),
+            "stage": Stage.DRAFT.value,
+        },
+    )
     return submission
 
 
 def update_draft(
-    session: Session, actor: Actor, existing: ExistingDraft, descriptor: Descriptor,
+    session: Session,
+    actor: Actor,
+    existing: ExistingDraft,
+    descriptor: Descriptor,
     warnings: tuple[Issue, ...],
 ) -> DraftOutcome:
     """Replace a draft's descriptor (in the caller's transaction); no-op when unchanged."""
@@ -92,11 +127,24 @@ def update_draft(
     row.warnings, row.updated_at, row.updated_by = warnings_json(warnings), now, actor.user_id
     session.add(row)
     assert submission.id is not None
-    update_versioned(session, Submission, submission.id, submission.version,
-                     {"title": descriptor.title, "eqf_level": descriptor.eqf_level,
-                      "updated_at": now}, what=f"submission {submission.id}")
-    record(session, actor, "submission.draft_updated", entity_type="submission",
-           entity_id=submission.id, submission_id=submission.id, before=before, after=after)
+    update_versioned(
+        session,
+        Submission,
+        submission.id,
+        submission.version,
+        {"title": descriptor.title, "eqf_level": descriptor.eqf_level, "updated_at": now},
+        what=f"submission {submission.id}",
+    )
+    record(
+        session,
+        actor,
+        "submission.draft_updated",
+        entity_type="submission",
+        entity_id=submission.id,
+        submission_id=submission.id,
+        before=before,
+        after=after,
+    )
     return DraftOutcome.UPDATED
 
 
@@ -106,40 +154,121 @@ def submit_descriptor(
     """Leave draft: re-validate the descriptor, pin the current rubric, queue routing."""
     rubric_row, _ = current_rubric(db)
     with db.write() as session:
-        submission = session.get(Submission, submission_id)
-        if submission is None:
-            raise NotFound(f"submission {submission_id} does not exist")
-        if submission.stage != Stage.DRAFT.value:
-            raise IllegalTransition(
-                f"submission {submission_id} is {submission.stage.replace('_', ' ')}, not a "
-                "draft; only drafts can be submitted"
-            )
-        descriptor_row = _current_descriptor(session, submission)
-        report = validate_descriptor(descriptor_row.data, today=today)
-        if not report.ok:
-            raise InvalidInput("the descriptor is not complete",
-                               tuple(str(issue) for issue in report.errors))
-        update_versioned(session, Submission, submission_id, expected_version,
-                         {"stage": Stage.SUBMITTED.value, "rubric_version_id": rubric_row.id,
-                          "updated_at": utcnow(), "stage_entered_at": utcnow()},
-                         what=f"submission {submission_id}")
-        key = f"{submission_id}:{submission.current_round}:draft->submitted"
-        session.add(StageChange(
-            submission_id=submission_id, round_number=submission.current_round,
-            from_stage=Stage.DRAFT.value, to_stage=Stage.SUBMITTED.value, transition_key=key,
-            actor_id=actor.user_id,
-        ))
-        record(session, actor, "submission.submitted", entity_type="submission",
-               entity_id=submission_id, submission_id=submission_id,
-               before={"stage": Stage.DRAFT.value},
-               after={"stage": Stage.SUBMITTED.value, "rubric_version": rubric_row.content_hash,
-                      "warnings": warnings_json(report.warnings)})
-        enqueue(session, "submission.submitted", submission_id=submission_id,
-                payload={"round": submission.current_round}, dedupe_key=key)
+        _submit(
+            session,
+            actor,
+            submission_id,
+            expected_version=expected_version,
+            rubric_row=rubric_row,
+            today=today,
+        )
         session.commit()
         refreshed = session.get(Submission, submission_id)
         assert refreshed is not None
         return refreshed
+
+
+def intake(
+    db: Database, actor: Actor, institution_id: int, raw: object, *, today: date
+) -> Submission:
+    """A provider submits a descriptor in one step: validate, save and submit atomically.
+
+    Refused with every problem named (`InvalidInput`) when a mandatory element is missing or
+    invalid; nothing is saved then.
+    """
+    report = validate_descriptor(raw, today=today)
+    if report.descriptor is None:
+        raise InvalidInput(
+            "the descriptor is not complete", tuple(str(issue) for issue in report.errors)
+        )
+    rubric_row, _ = current_rubric(db)
+    with db.write() as session:
+        draft = create_draft(session, actor, institution_id, report.descriptor, report.warnings)
+        assert draft.id is not None
+        _submit(
+            session,
+            actor,
+            draft.id,
+            expected_version=draft.version,
+            rubric_row=rubric_row,
+            today=today,
+        )
+        session.commit()
+        submitted = session.get(Submission, draft.id)
+        assert submitted is not None
+        return submitted
+
+
+def _submit(
+    session: Session,
+    actor: Actor,
+    submission_id: int,
+    *,
+    expected_version: int,
+    rubric_row: RubricVersion,
+    today: date,
+) -> None:
+    submission = session.get(Submission, submission_id)
+    if submission is None:
+        raise NotFound(f"submission {submission_id} does not exist")
+    if submission.stage != Stage.DRAFT.value:
+        raise IllegalTransition(
+            f"submission {submission_id} is {submission.stage.replace('_', ' ')}, not a "
+            "draft; only drafts can be submitted"
+        )
+    descriptor_row = _current_descriptor(session, submission)
+    report = validate_descriptor(descriptor_row.data, today=today)
+    if not report.ok:
+        raise InvalidInput(
+            "the descriptor is not complete", tuple(str(issue) for issue in report.errors)
+        )
+    now = utcnow()
+    update_versioned(
+        session,
+        Submission,
+        submission_id,
+        expected_version,
+        {
+            "stage": Stage.SUBMITTED.value,
+            "rubric_version_id": rubric_row.id,
+            "updated_at": now,
+            "stage_entered_at": now,
+        },
+        what=f"submission {submission_id}",
+    )
+    key = f"{submission_id}:{submission.current_round}:draft->submitted"
+    session.add(
+        StageChange(
+            submission_id=submission_id,
+            round_number=submission.current_round,
+            from_stage=Stage.DRAFT.value,
+            to_stage=Stage.SUBMITTED.value,
+            transition_key=key,
+            actor_id=actor.user_id,
+            at=now,
+        )
+    )
+    record(
+        session,
+        actor,
+        "submission.submitted",
+        entity_type="submission",
+        entity_id=submission_id,
+        submission_id=submission_id,
+        before={"stage": Stage.DRAFT.value},
+        after={
+            "stage": Stage.SUBMITTED.value,
+            "rubric_version": rubric_row.content_hash,
+            "warnings": warnings_json(report.warnings),
+        },
+    )
+    enqueue(
+        session,
+        "submission.submitted",
+        submission_id=submission_id,
+        payload={"round": submission.current_round},
+        dedupe_key=key,
+    )
 
 
 def _current_descriptor(session: Session, submission: Submission) -> DescriptorVersion:

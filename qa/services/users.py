@@ -42,7 +42,7 @@ def add_user(
 ) -> NewUser:
     parsed_roles, problems = _check(username, email, display_name, roles, password)
     if Role.PROVIDER in parsed_roles and not institution_code:
-        problems.append("a provider account needs --institution (the provider's code)")
+        problems.append("a provider account must belong to an institution (give its code)")
     if problems:
         raise InvalidInput("the user cannot be added", tuple(problems))
     generated = None if password else generate_password()
@@ -64,8 +64,14 @@ def add_user(
         for role in parsed_roles:
             session.add(UserRole(user_id=user.id, role=role.value))
         after = user.model_dump(mode="json", exclude={"password_hash"})
-        record(session, actor, "user.added", entity_type="user", entity_id=user.id,
-               after=after | {"roles": [r.value for r in parsed_roles]})
+        record(
+            session,
+            actor,
+            "user.added",
+            entity_type="user",
+            entity_id=user.id,
+            after=after | {"roles": [r.value for r in parsed_roles]},
+        )
         session.commit()
     return NewUser(user, parsed_roles, generated)
 
@@ -79,8 +85,10 @@ def roles_of(db: Database, user_id: int) -> tuple[Role, ...]:
 def users_with_role(db: Database, role: Role) -> list[User]:
     with db.session() as session:
         query = (
-            select(User).join(UserRole, col(UserRole.user_id) == col(User.id))
-            .where(UserRole.role == role.value).order_by(User.username)
+            select(User)
+            .join(UserRole, col(UserRole.user_id) == col(User.id))
+            .where(UserRole.role == role.value)
+            .order_by(User.username)
         )
         return list(session.exec(query))
 
@@ -90,8 +98,9 @@ def _check(
 ) -> tuple[tuple[Role, ...], list[str]]:
     problems = []
     if not _USERNAME.match(username):
-        problems.append(f"username {username!r}: use 2-64 lower-case letters, digits, '.', '-' "
-                        "or '_'")
+        problems.append(
+            f"username {username!r}: use 2-64 lower-case letters, digits, '.', '-' or '_'"
+        )
     if not _EMAIL.match(email) or len(email) > 254:
         problems.append(f"e-mail {email!r} is not an e-mail address")
     if not display_name.strip() or len(display_name) > 200:

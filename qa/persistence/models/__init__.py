@@ -10,7 +10,12 @@ from qa.persistence.models.review import (
     Score,
     Scoresheet,
 )
-from qa.persistence.models.submission import DescriptorVersion, StageChange, Submission, SubmissionRound
+from qa.persistence.models.submission import (
+    DescriptorVersion,
+    StageChange,
+    Submission,
+    SubmissionRound,
+)
 
 __all__ = [
     "Assignment",

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
-from qa.persistence.models.columns import now_field, json_field, timestamp
+from qa.persistence.models.columns import json_field, now_field, timestamp
 
 
 class Institution(SQLModel, table=True):
@@ -53,6 +52,3 @@ class UserRole(SQLModel, table=True):
     user_id: int = Field(foreign_key="user_account.id", index=True)
     role: str = Field(max_length=16)
     granted_at: datetime = now_field()
-
-
-

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import Field, SQLModel
 
-from qa.persistence.models.columns import now_field, json_field, json_nullable, timestamp
+from qa.persistence.models.columns import json_field, json_nullable, now_field, timestamp
 
 
 class AuditEntry(SQLModel, table=True):

@@ -8,9 +8,9 @@ from typing import Any
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
 from qa.persistence.models.columns import (
-    now_field,
     json_field,
     json_nullable,
+    now_field,
     timestamp,
     version_field,
 )

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
-from qa.persistence.models.columns import now_field, json_field, timestamp, version_field
+from qa.persistence.models.columns import json_field, now_field, timestamp, version_field
 
 
 class Submission(SQLModel, table=True):

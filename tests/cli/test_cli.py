@@ -1,0 +1,123 @@
+"""The `qa` command as a user meets it: clear output, one-line errors, right exit codes."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from qa.cli import main
+from tests.factories import numbered_rows, write_xlsx
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+@pytest.fixture
+def qa(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Any:
+    """Run `qa ARGS...` against a fresh data folder; returns (exit code, stdout, stderr)."""
+    monkeypatch.setenv("QA_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("QA_DATABASE_URL", raising=False)
+    monkeypatch.delenv("QA_RUBRICS_DIR", raising=False)
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = 0
+        try:
+            main(list(args))
+        except SystemExit as exit_:
+            code = int(exit_.code or 0)
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+def test_init_creates_the_database_rubric_and_an_admin_once(qa: Any) -> None:
+    code, out, _ = qa("init")
+    assert code == 0
+    assert "rubric eu-microcredentials-annex2 1.0.0 (43 criteria" in out
+    password = re.search(r"password \(shown once\): (\S+)", out)
+    assert password and len(password.group(1)) >= 12
+    code, out, _ = qa("init")
+    assert code == 0 and "already stored" in out and "administrator already exists" in out
+    assert "password" not in out
+
+
+def test_demo_loads_every_stage_that_exists_and_is_idempotent(qa: Any) -> None:
+    code, out, _ = qa("demo")
+    assert code == 0 and "20 micro-credentials" in out and "demo-password" in out
+    assert qa("demo")[1].count("demo data already loaded") == 1
+    _, summary, _ = qa("summary")
+    assert "draft 12, submitted 8" in summary
+    assert "4 4, 5 4, 6 7, 7 5" in summary
+
+
+def test_user_mistakes_print_one_clear_line_not_a_traceback(qa: Any, tmp_path: Path) -> None:
+    qa("init")
+    code, _, err = qa("users", "add", "x", "--email", "bad", "--name", "X", "--role", "boss")
+    assert code == 2
+    assert err.startswith("error: the user cannot be added")
+    assert "Traceback" not in err and "is not an e-mail address" in err
+    code, _, err = qa("import", "catalogue", str(tmp_path / "nope.xlsx"))
+    assert (code, err.strip()) == (
+        2,
+        f"error: {tmp_path / 'nope.xlsx'} does not exist or is not a file",
+    )
+    code, _, err = qa("institutions", "add", "PT-X", "Name", "--country", "PT")
+    code, _, err = qa("institutions", "add", "PT-X", "Name", "--country", "PT")
+    assert code == 3 and err.strip() == "error: an institution with code 'PT-X' already exists"
+
+
+def test_rubrics_check_reports_ok_or_every_problem(qa: Any, tmp_path: Path) -> None:
+    code, out, _ = qa("rubrics", "check")
+    assert code == 0 and out.startswith(
+        "ok: eu-microcredentials-annex2 1.0.0: 10 principles, 43 criteria"
+    )
+    broken = tmp_path / "broken.toml"
+    broken.write_text('schema = 1\n[rubric]\nkey = "x"\n', "utf-8")
+    code, _, err = qa("rubrics", "check", str(broken))
+    assert code == 2 and "problem(s) in rubric files" in err
+    assert f"{broken}: principles: is missing or empty" in err
+
+
+def test_import_catalogue_end_to_end(
+    qa: Any, tmp_path: Path, good_descriptor: dict[str, Any]
+) -> None:
+    qa("init")
+    qa(
+        "institutions",
+        "add",
+        "PT-IPVN",
+        "Instituto Politécnico do Vale do Neiva",
+        "--country",
+        "PT",
+    )
+    rows = list(numbered_rows(good_descriptor, 3))
+    rows[2]["eqf_level"] = "Level 6"
+    path = write_xlsx(tmp_path / "cat.xlsx", rows)
+    report = tmp_path / "problems.csv"
+
+    code, out, err = qa("import", "catalogue", str(path), "--report", str(report))
+    assert code == 1
+    assert "row 4, eqf_level = 'Level 6': EQF level must be a whole number" in err
+    assert "rejected cat.xlsx: nothing was written" in out
+    assert report.read_text("utf-8").splitlines()[0] == "row,column,value,severity,problem"
+
+    code, out, _ = qa("import", "catalogue", str(path), "--partial")
+    assert code == 0 and "2 new, 0 updated, 0 unchanged, 1 rejected" in out
+    code, out, _ = qa("import", "catalogue", str(path), "--partial")
+    assert "0 new, 0 updated, 2 unchanged, 1 rejected" in out
+
+
+def test_template_catalogue_writes_an_xlsx(qa: Any, tmp_path: Path) -> None:
+    code, out, _ = qa("template", "catalogue", str(tmp_path / "t"))
+    assert code == 0 and (tmp_path / "t.xlsx").is_file() and "t.xlsx" in out
+
+
+def test_db_upgrade_is_repeatable(qa: Any) -> None:
+    code, out, _ = qa("db", "upgrade")
+    assert code == 0 and "upgraded from empty" in out
+    code, out, _ = qa("db", "upgrade")
+    assert "already up to date" in out
+    assert qa("db", "current")[1].strip() == "database: 0001; this release: 0001"

@@ -1,0 +1,159 @@
+"""Shared fixtures: a fixed clock, a good descriptor, and databases (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import copy
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from sqlalchemy import text
+from sqlmodel import SQLModel
+
+from qa.config import bundled_rubrics_dir
+from qa.domain.actor import Actor
+from qa.persistence.db import Database
+from qa.persistence.migrate import upgrade
+from qa.services.institutions import add_institution
+from qa.services.rubrics import load_rubrics_from
+
+TODAY = date(2026, 11, 29)
+PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+REQUIRE_POSTGRES = os.environ.get("QA_REQUIRE_POSTGRES") == "1"
+
+GOOD_DESCRIPTOR: dict[str, Any] = {
+    "external_id": "IPVN-MC-2027-001",
+    "provider": "PT-IPVN",
+    "learner_identification": "Student number and national ID card checked at enrolment",
+    "title": "Applied Data Analysis with Python",
+    "title_language": "en",
+    "issuer_countries": ["PT"],
+    "issuer_regions": ["PT11"],
+    "awarding_bodies": [
+        {
+            "name": "Instituto Politécnico do Vale do Neiva",
+            "identifiers": [
+                {"scheme": "pic", "value": "949731265"},
+                {"scheme": "erasmus", "value": "P  VIANA01"},
+            ],
+        }
+    ],
+    "issue_date": "2027-02-01",
+    "learning_outcomes": [
+        "The learner can clean, join and reshape tabular data with pandas",
+        "The learner can choose and justify a statistical model for a business question",
+    ],
+    "workload_ects": 5,
+    "workload_hours": 135,
+    "eqf_level": 6,
+    "qf_ehea_cycle": "first",
+    "nqf_level": "NQF 6 (PT)",
+    "assessment_type": ["project", "oral_exam"],
+    "assessment_description": "Individual data project defended orally",
+    "participation_form": "blended",
+    "work_based": False,
+    "qa_type": "internal_and_external",
+    "qa_evidence": "A3ES accreditation decision ACEF/2324/0012 of 2024-03-12",
+    "supervision": "supervised_with_id_check_onsite",
+    "stackability": "stackable",
+    "stackability_target": "Postgraduate Certificate in Applied Data Science (30 ECTS)",
+    "field_of_study": "0542",
+    "language": ["en", "pt"],
+}
+
+
+@pytest.fixture
+def today() -> date:
+    return TODAY
+
+
+@pytest.fixture
+def good_descriptor() -> dict[str, Any]:
+    """A complete, valid raw descriptor; tests change one element at a time."""
+    return copy.deepcopy(GOOD_DESCRIPTOR)
+
+
+@pytest.fixture
+def actor() -> Actor:
+    return Actor.cli("tester")
+
+
+# -- databases ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file per test session; each test gets a copy."""
+    path = tmp_path_factory.mktemp("template") / "qa.sqlite3"
+    db = Database(f"sqlite:///{path}")
+    upgrade(db)
+    db.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A throwaway PostgreSQL database for the session, dropped at the end."""
+    name = f"qa_test_{uuid.uuid4().hex[:10]}"
+    try:
+        admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"PostgreSQL is required (QA_REQUIRE_POSTGRES=1) but unreachable: {exc}")
+        pytest.skip(f"PostgreSQL not reachable on 127.0.0.1:5432 ({exc})")
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    db = Database(url)
+    upgrade(db)
+    db.dispose()
+    yield url
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _truncate_all(db: Database) -> None:
+    tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    with db.engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """An empty, migrated database: SQLite and PostgreSQL run the same tests."""
+    if request.param == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "qa.sqlite3"
+        shutil.copyfile(template, path)
+        database = Database(f"sqlite:///{path}")
+    else:
+        database = Database(request.getfixturevalue("postgres_url"))
+        _truncate_all(database)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def sqlite_db(sqlite_template: Path, tmp_path: Path) -> Iterator[Database]:
+    """SQLite only, for tests that are about the embedded default."""
+    path = tmp_path / "qa.sqlite3"
+    shutil.copyfile(sqlite_template, path)
+    database = Database(f"sqlite:///{path}")
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def provider_db(db: Database, actor: Actor) -> Database:
+    """A database with the bundled rubric and one provider institution (PT-IPVN)."""
+    load_rubrics_from(db, actor, bundled_rubrics_dir())
+    add_institution(
+        db, actor, code="PT-IPVN", name="Instituto Politécnico do Vale do Neiva", country="PT"
+    )
+    return db
