@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import Session
 
 from qa.domain.actor import Actor
 from qa.persistence.models import AuditEntry
+from qa.persistence.types import utcnow
 
 
 def record(
@@ -33,3 +37,34 @@ def record(
     )
     session.add(entry)
     return entry
+
+
+def entry_values(
+    actor: Actor,
+    action: str,
+    *,
+    entity_type: str,
+    entity_id: object,
+    submission_id: int | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> dict[str, Any]:
+    """The column values of one audit entry, for `record_many`."""
+    return {
+        "at": at or utcnow(),
+        "actor_id": actor.user_id,
+        "actor_label": actor.label,
+        "action": action,
+        "entity_type": entity_type,
+        "entity_id": str(entity_id),
+        "submission_id": submission_id,
+        "before": before,
+        "after": after,
+    }
+
+
+def record_many(session: Session, entries: Sequence[dict[str, Any]]) -> None:
+    """Write many audit entries in one statement (bulk paths such as catalogue import)."""
+    if entries:
+        session.execute(insert(AuditEntry), list(entries))

@@ -130,7 +130,9 @@ def parse_awarding_bodies(value: object) -> tuple[list[dict[str, Any]], list[str
 
 
 def _split_top_level(value: str) -> list[str]:
-    parts, depth, current = [], 0, []
+    parts: list[str] = []
+    current: list[str] = []
+    depth = 0
     for char in value:
         depth += {"[": 1, "]": -1}.get(char, 0)
         if char == ";" and depth == 0:

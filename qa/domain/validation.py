@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlparse
@@ -28,7 +28,7 @@ from qa.domain.enums import (
     Supervision,
 )
 from qa.domain.report import Issue, Severity, ValidationReport
-from qa.domain.value_checks import SHORT_TEXT, Checker, describe, is_blank
+from qa.domain.value_checks import SHORT_TEXT, Checker, describe, is_blank, plain
 
 OTHER_PROVISION_ECTS = Decimal(60)
 MAX_ECTS = Decimal(360)
@@ -49,7 +49,7 @@ _IDENTIFIER_FORMATS: dict[IdentifierScheme, tuple[re.Pattern[str], str]] = {
     ),
     IdentifierScheme.ROR: (
         re.compile(r"^(https://ror\.org/)?0[a-z0-9]{6}[0-9]{2}$"),
-        "a ROR id such as https://ror.org/0abcde12",
+        "a ROR id such as https://ror.org/03yrm5c26",
     ),
     IdentifierScheme.DEQAR: (re.compile(r"^DEQARINST\d{4,}$"), "DEQARINST followed by digits"),
     IdentifierScheme.ERASMUS: (
@@ -169,7 +169,7 @@ def _issue_date(c: Checker, value: object, today: date) -> date | None:
     issued = c.iso_date("issue_date", value, required=True)
     if issued is None:
         return None
-    if issued > today + timedelta(days=365 * MAX_YEARS_AHEAD):
+    if issued > _years_after(today, MAX_YEARS_AHEAD):
         c.error(
             "issue_date",
             "far_future",
@@ -177,7 +177,7 @@ def _issue_date(c: Checker, value: object, today: date) -> date | None:
             f"than {MAX_YEARS_AHEAD} years ahead; give the first planned issue date.",
         )
         return None
-    if issued < today - timedelta(days=365 * 10):
+    if issued < _years_after(today, -10):
         c.warn(
             "issue_date",
             "long_ago",
@@ -185,6 +185,13 @@ def _issue_date(c: Checker, value: object, today: date) -> date | None:
             "10 years ago; for a course descriptor give the first planned issue date.",
         )
     return issued
+
+
+def _years_after(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
 
 
 def _countries(c: Checker, countries: object, regions: object) -> dict[str, Any]:
@@ -262,15 +269,18 @@ def _identifiers(c: Checker, value: object, where: str) -> list[dict[str, str]] 
         return None
     clean = []
     for item in value:
-        scheme = c.choice(
-            key,
-            item.get("scheme") if isinstance(item, Mapping) else item,
-            IdentifierScheme,
-            required=True,
-            where=f" {where}, identifier scheme",
-        )
-        raw = item.get("value") if isinstance(item, Mapping) else None
-        text = c.text(key, raw, required=True, max_len=200, where=f"{where}, identifier")
+        entry = item if isinstance(item, Mapping) else {"scheme": item}
+        scheme_raw, raw = entry.get("scheme"), entry.get("value")
+        if is_blank(scheme_raw) or is_blank(raw):
+            c.error(
+                key,
+                "incomplete_identifier",
+                f"Awarding body {where}: each identifier needs a scheme and a value, "
+                "e.g. pic:912345678.",
+            )
+            continue
+        scheme = c.choice(key, scheme_raw, IdentifierScheme, where=f" {where}, identifier scheme")
+        text = c.text(key, raw, max_len=200, where=f"{where}, identifier")
         if scheme is None or text is None:
             continue
         if scheme in _IDENTIFIER_FORMATS:
@@ -294,31 +304,31 @@ def _workload(c: Checker, ects_raw: object, hours_raw: object) -> dict[str, Any]
             c.error(
                 "workload_ects",
                 "not_positive",
-                f"Notional workload must be more than 0 ECTS, not {ects}.",
+                f"Notional workload must be more than 0 ECTS, not {plain(ects)}.",
             )
             ects = None
         elif ects > MAX_ECTS:
             c.error(
                 "workload_ects",
                 "too_large",
-                f"{ects} ECTS is more than {MAX_ECTS}; check the value.",
+                f"{plain(ects)} ECTS is more than {plain(MAX_ECTS)}; check the value.",
             )
             ects = None
         elif _decimal_places(ects) > 2:
-            c.error("workload_ects", "precision", f"{ects} ECTS has more than two decimals.")
+            c.error("workload_ects", "precision", f"{plain(ects)} ECTS has more than two decimals.")
             ects = None
         elif ects >= OTHER_PROVISION_ECTS:
             c.warn(
                 "workload_ects",
                 "other_provision",
-                f"{ects} ECTS is 60 or more: DEQAR "
+                f"{plain(ects)} ECTS is 60 or more: DEQAR "
                 "counts this as other provision, not a micro-credential.",
             )
     if hours is not None and not Decimal(0) < hours <= Decimal(10_000):
         c.error(
             "workload_hours",
             "out_of_range",
-            f"Notional workload in hours must be between 0 and 10,000, not {hours}.",
+            f"Notional workload in hours must be between 0 and 10,000, not {plain(hours)}.",
         )
         hours = None
     if ects is not None and hours is not None:
@@ -328,7 +338,7 @@ def _workload(c: Checker, ects_raw: object, hours_raw: object) -> dict[str, Any]
             c.warn(
                 "workload_hours",
                 "hours_per_ects",
-                f"{hours} hours for {ects} ECTS is "
+                f"{plain(hours)} hours for {plain(ects)} ECTS is "
                 f"{per_credit:.1f} hours per ECTS; ECTS expects {low}-{high}.",
             )
     return {
@@ -386,7 +396,7 @@ def _eqf(c: Checker, value: object) -> int | str | None:
         token = value.strip().lower().replace(" ", "_")
         if token in {NOT_APPLICABLE, "n/a", "na"}:
             return NOT_APPLICABLE
-        if not token.isdigit():
+        if not (token.isascii() and token.isdigit() and len(token) <= 2):
             c.error(key, "bad_level", f"EQF level {hint}")
             return None
         number = int(token)
@@ -469,11 +479,18 @@ def _field_of_study(c: Checker, value: object) -> str | None:
     text = c.text("field_of_study", value, max_len=4)
     if text is None:
         return None
-    if not (text.isdigit() and 2 <= len(text) <= 4 and text[:2] in _ISCED_BROAD):
+    if not (re.fullmatch(r"[0-9]{2,4}", text) and text[:2] in _ISCED_BROAD):
+        lost_zero = isinstance(value, int | float) and len(text) in (1, 3)
+        hint = (
+            " A leading zero was lost: format the cell as text and write 0" + text + "."
+            if lost_zero
+            else ""
+        )
         c.error(
             "field_of_study",
             "bad_isced",
-            f"{describe(text)} is not an ISCED-F 2013 code (2 to 4 digits, e.g. 06 or 0613).",
+            f"{describe(text)} is not an ISCED-F 2013 code (2 to 4 digits, e.g. 06 or 0613)."
+            + hint,
         )
         return None
     return text

@@ -6,6 +6,7 @@ clean value or records a plain-words issue and returns `None`. Nothing here rais
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -25,7 +26,7 @@ E = TypeVar("E", bound=StrEnum)
 SHORT_TEXT = 255
 LONG_TEXT = 10_000
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_DECIMAL = re.compile(r"^[+]?\d+(\.\d+)?$")
+_DECIMAL = re.compile(r"^[+-]?[0-9]{1,12}(\.[0-9]{1,12})?$")
 _DECIMAL_COMMA = re.compile(r"^\d+,\d+$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _BCP47 = re.compile(r"^([A-Za-z]{2,3})(-[A-Za-z0-9]{1,8})*$")
@@ -33,20 +34,51 @@ _BCP47 = re.compile(r"^([A-Za-z]{2,3})(-[A-Za-z0-9]{1,8})*$")
 _EU_COUNTRY_ALIASES = {"EL": "GR", "UK": "GB"}
 
 
+_KIND_NAMES: dict[type, str] = {
+    dict: "a table of values",
+    list: "a list",
+    tuple: "a list",
+    set: "a set of values",
+    bytes: "binary data",
+    bytearray: "binary data",
+}
+
+
 def describe(value: object) -> str:
-    """A short, safe rendering of a bad value for messages."""
+    """A short, safe rendering of a bad value for messages (never raises)."""
+    if value is None:
+        return "nothing"
     if isinstance(value, str):
         shown = value if len(value) <= 40 else value[:37] + "..."
         return repr(shown)
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, int) and abs(value) > 10**40:
+        return "a number with hundreds of digits"
     if isinstance(value, int | float | Decimal):
-        return str(value)
-    return f"a {type(value).__name__}"
+        return plain(value)
+    return _KIND_NAMES.get(type(value), "a value of the wrong kind")
+
+
+def plain(number: int | float | Decimal) -> str:
+    """Numbers as people write them: 60, 2.5 (never 6E+1)."""
+    if isinstance(number, Decimal) and number.is_finite():
+        text = format(number, "f")
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    return str(number)
+
+
+def _blank_text(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def is_blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
+    """Nothing given: None, blank text, or an empty list or table."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    return isinstance(value, list | tuple | dict | set) and not value
 
 
 class Checker:
@@ -61,8 +93,8 @@ class Checker:
     def warn(self, element: str, code: str, message: str) -> None:
         self.issues.append(Issue(element, Severity.WARNING, code, message))
 
-    def missing(self, element: str, why: str = "") -> None:
-        self.error(element, "missing", f"Missing: {label(element)}{why}.")
+    def missing(self, element: str, where: str = "") -> None:
+        self.error(element, "missing", f"Missing: {label(element)}{where}.")
 
     # -- text ---------------------------------------------------------------------------------
 
@@ -80,8 +112,10 @@ class Checker:
             if required:
                 self.missing(key, where and f" ({where})")
             return None
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            value = str(value)  # spreadsheets turn codes like 2027 into numbers
+        if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+            value = int(value)  # spreadsheets turn codes like 2027 into 2027.0
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 10**40:
+            value = str(value)  # ... and codes like 2027 into numbers
         if not isinstance(value, str):
             self.error(
                 key,
@@ -123,7 +157,7 @@ class Checker:
         if isinstance(value, str) or value is None:
             items: list[object] = [] if is_blank(value) else [value]
         elif isinstance(value, list | tuple):
-            items = [item for item in value if not is_blank(item)]
+            items = [item for item in value if not _blank_text(item)]
         else:
             self.error(
                 key, "type", f"{label(key)} must be a list of values, not {describe(value)}."
@@ -161,6 +195,9 @@ class Checker:
         if isinstance(value, float) and not math.isfinite(value):
             self.error(key, "not_number", f"{label(key)} must be a finite number.")
             return None
+        if isinstance(value, int) and abs(value) > 10**12:
+            self.error(key, "too_large", f"{label(key)} {describe(value)} is far too large.")
+            return None
         text = value.strip() if isinstance(value, str) else str(value)
         if isinstance(value, str) and _DECIMAL_COMMA.match(text):
             self.error(
@@ -180,9 +217,11 @@ class Checker:
         try:
             number = Decimal(text)
         except InvalidOperation:
-            self.error(key, "not_number", f"{label(key)} must be a number, not {describe(value)}.")
+            number = Decimal("NaN")
+        if not number.is_finite():
+            self.error(key, "not_number", f"{label(key)} must be a finite number.")
             return None
-        return number.normalize() if number == number.to_integral() else number
+        return number
 
     def iso_date(self, key: str, value: object, *, required: bool = False) -> date | None:
         if is_blank(value):
@@ -213,7 +252,7 @@ class Checker:
     ) -> E | None:
         if is_blank(value):
             if required:
-                self.missing(key)
+                self.missing(key, where)
             return None
         if not isinstance(value, str):
             self.error(
@@ -223,9 +262,13 @@ class Checker:
             )
             return None
         token = re.sub(r"[\s\-]+", "_", value.strip().lower())
-        try:
-            return enum(token)
-        except ValueError:
+        squashed = _squashed(enum)
+        found = squashed.get(token.replace("_", "")) or squashed.get(
+            token.removesuffix("_cycle").replace("_", "")
+        )
+        if found is not None:
+            return found  # "Written exam", "on-site", "first cycle"
+        else:
             self.error(
                 key,
                 "unknown_choice",
@@ -297,6 +340,12 @@ class Checker:
             return None
         parts = value.strip().split("-")
         return "-".join([primary, *(p.upper() if len(p) == 2 else p for p in parts[1:])])
+
+
+@functools.cache
+def _squashed(enum: type[E]) -> dict[str, E]:
+    """Each value without underscores, so "on-site" and "Written exam" find their member."""
+    return {member.value.replace("_", ""): member for member in enum}
 
 
 def _listing(enum: Iterable[StrEnum]) -> str:

@@ -29,7 +29,13 @@ from qa.domain.validation import validate_descriptor
 from qa.persistence.db import Database
 from qa.persistence.models import DescriptorVersion, ImportRun, Institution, Submission
 from qa.persistence.types import utcnow
-from qa.services.submissions import DraftOutcome, ExistingDraft, create_draft, update_draft
+from qa.services.submissions import (
+    DraftOutcome,
+    ExistingDraft,
+    NewDraft,
+    create_drafts,
+    update_draft,
+)
 
 FLUSH_EVERY = 500
 
@@ -81,7 +87,7 @@ class _Importer:
         self.institutions: dict[str, int | None] = {}
         self.existing: dict[int, dict[str, ExistingDraft]] = {}
         self.seen: dict[tuple[str, str], int] = {}
-        self.pending = 0
+        self.new_drafts: list[NewDraft] = []
 
     def problem(
         self, row: CatalogueRow, column: str, reason: str, severity: Severity = Severity.ERROR
@@ -121,10 +127,10 @@ class _Importer:
         existing = self._existing(institution_id).get(str(external_id))
         try:
             if existing is None:
-                create_draft(
-                    self.session, self.actor, institution_id, result.descriptor, result.warnings
-                )
+                self.new_drafts.append(NewDraft(institution_id, result.descriptor, result.warnings))
                 self.report.created += 1
+                if len(self.new_drafts) >= FLUSH_EVERY:
+                    self.write_new_drafts()
             elif (
                 update_draft(self.session, self.actor, existing, result.descriptor, result.warnings)
                 is DraftOutcome.UPDATED
@@ -135,10 +141,10 @@ class _Importer:
         except IllegalTransition as exc:
             self.problem(row, "external_id", str(exc))
             return
-        self.pending += 1
-        if self.pending >= FLUSH_EVERY:
-            self.session.flush()
-            self.pending = 0
+
+    def write_new_drafts(self) -> None:
+        create_drafts(self.session, self.actor, self.new_drafts)
+        self.new_drafts = []
 
     def _institution(self, row: CatalogueRow, code: str) -> int | None:
         if not code:
@@ -199,6 +205,7 @@ def import_catalogue(
         importer = _Importer(session, actor, report, default_provider, today)
         for row in catalogue.rows:
             importer.handle(row)
+        importer.write_new_drafts()
         if report.rows == 0:
             report.problems.append(RowProblem(0, "", "", "the file has no rows to import"))
         apply = not dry_run and report.rows > 0 and (partial or not report.rejected_rows)

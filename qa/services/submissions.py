@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import Session, select
 
-from qa.audit.log import record
+from qa.audit.log import entry_values, record, record_many
 from qa.domain.actor import Actor
 from qa.domain.descriptor import Descriptor
 from qa.domain.enums import Stage
@@ -46,6 +48,13 @@ def warnings_json(issues: tuple[Issue, ...]) -> list[dict[str, str]]:
     return [{"element": i.element, "code": i.code, "message": i.message} for i in issues]
 
 
+@dataclass(frozen=True)
+class NewDraft:
+    institution_id: int
+    descriptor: Descriptor
+    warnings: tuple[Issue, ...]
+
+
 def create_draft(
     session: Session,
     actor: Actor,
@@ -54,49 +63,62 @@ def create_draft(
     warnings: tuple[Issue, ...],
 ) -> Submission:
     """Add a new draft submission with its descriptor to the caller's transaction."""
+    return create_drafts(session, actor, [NewDraft(institution_id, descriptor, warnings)])[0]
+
+
+def create_drafts(session: Session, actor: Actor, drafts: Sequence[NewDraft]) -> list[Submission]:
+    """Add many drafts at once (one INSERT per table, not per row): the catalogue import path."""
+    if not drafts:
+        return []
     now = utcnow()
-    submission = Submission(
-        institution_id=institution_id,
-        external_id=descriptor.external_id,
-        title=descriptor.title,
-        eqf_level=descriptor.eqf_level,
-        stage=Stage.DRAFT.value,
-        created_by=actor.user_id,
-        created_at=now,
-        updated_at=now,
-        stage_entered_at=now,
-    )
-    session.add(submission)
-    session.flush()
-    assert submission.id is not None
-    session.add(SubmissionRound(submission_id=submission.id, number=1, opened_at=now))
-    session.add(
-        DescriptorVersion(
-            submission_id=submission.id,
-            round_number=1,
-            data=descriptor.model_dump(mode="json"),
-            content_hash=descriptor.content_hash(),
-            warnings=warnings_json(warnings),
+    submissions = [
+        Submission(
+            institution_id=draft.institution_id,
+            external_id=draft.descriptor.external_id,
+            title=draft.descriptor.title,
+            eqf_level=draft.descriptor.eqf_level,
+            stage=Stage.DRAFT.value,
+            created_by=actor.user_id,
             created_at=now,
             updated_at=now,
-            updated_by=actor.user_id,
+            stage_entered_at=now,
         )
-    )
-    record(
-        session,
-        actor,
-        "submission.draft_created",
-        entity_type="submission",
-        entity_id=submission.id,
-        submission_id=submission.id,
-        after={
-            "external_id": descriptor.external_id,
-            "title": descriptor.title,
-            "content_hash": descriptor.content_hash(),
-            "stage": Stage.DRAFT.value,
-        },
-    )
-    return submission
+        for draft in drafts
+    ]
+    session.add_all(submissions)
+    session.flush()
+    rounds, descriptors, audits = [], [], []
+    for submission, draft in zip(submissions, drafts, strict=True):
+        digest = draft.descriptor.content_hash()
+        rounds.append({"submission_id": submission.id, "number": 1, "opened_at": now})
+        descriptors.append({
+            "submission_id": submission.id,
+            "round_number": 1,
+            "data": draft.descriptor.model_dump(mode="json"),
+            "content_hash": digest,
+            "warnings": warnings_json(draft.warnings),
+            "created_at": now,
+            "updated_at": now,
+            "updated_by": actor.user_id,
+        })  # fmt: skip
+        audits.append(entry_values(
+            actor,
+            "submission.draft_created",
+            entity_type="submission",
+            entity_id=submission.id,
+            submission_id=submission.id,
+            after={
+                "external_id": draft.descriptor.external_id,
+                "title": draft.descriptor.title,
+                "content_hash": digest,
+                "stage": Stage.DRAFT.value,
+            },
+            at=now,
+        ))  # fmt: skip
+    session.execute(insert(SubmissionRound), rounds)
+    session.execute(insert(DescriptorVersion), descriptors)
+    record_many(session, audits)
+    return submissions
 
 
 def update_draft(

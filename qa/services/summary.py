@@ -41,9 +41,9 @@ def summarise(db: Database) -> Summary:
         eqf = {
             str(level) if level is not None else "n/a": count
             for level, count in s.exec(
-                select(Submission.eqf_level, func.count())
-                .group_by(Submission.eqf_level)
-                .order_by(Submission.eqf_level)
+                select(col(Submission.eqf_level), func.count())
+                .group_by(col(Submission.eqf_level))
+                .order_by(col(Submission.eqf_level))
             ).all()
         }
         rubrics = [

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 from sqlalchemy import func
 from sqlmodel import select
 
@@ -281,7 +282,7 @@ def test_template_has_headings_drop_downs_and_notes_and_imports_when_filled(
     sheet = workbook["Catalogue"]
     assert [c.value for c in sheet[1]] == HEADINGS
     validated = {str(dv.sqref).split(":")[0] for dv in sheet.data_validations.dataValidation}
-    column_of = {c.value: c.column_letter for c in sheet[1]}
+    column_of = {str(c.value): get_column_letter(n) for n, c in enumerate(sheet[1], start=1)}
     for key in (
         "eqf_level",
         "assessment_type",
