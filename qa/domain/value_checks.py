@@ -262,8 +262,8 @@ class Checker:
             )
             return None
         token = re.sub(r"[\s\-]+", "_", value.strip().lower())
-        squashed = _squashed(enum)
-        found = squashed.get(token.replace("_", "")) or squashed.get(
+        squashed: dict[str, E] = _squashed(enum)
+        found: E | None = squashed.get(token.replace("_", "")) or squashed.get(
             token.removesuffix("_cycle").replace("_", "")
         )
         if found is not None:

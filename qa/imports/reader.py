@@ -98,7 +98,12 @@ def _csv(path: Path) -> tuple[list[str], Iterator[CatalogueRow]]:
                     f"{path.name} after line {reader.line_num} is not UTF-8; save it as 'CSV UTF-8'"
                 ) from exc
             except csv.Error as exc:
-                raise InvalidInput(f"{path.name} line {reader.line_num}: {exc}") from exc
+                reason = (
+                    f"a cell is longer than {csv.field_size_limit():,} characters"
+                    if "field larger" in str(exc)
+                    else str(exc)
+                )
+                raise InvalidInput(f"{path.name} line {reader.line_num}: {reason}") from exc
 
     return headings, rows()
 

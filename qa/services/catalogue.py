@@ -60,7 +60,12 @@ class ImportReport:
     rejected_rows: set[int] = field(default_factory=set)
     problems: list[RowProblem] = field(default_factory=list)
     applied: bool = False
+    dry_run: bool = False
     import_run_id: int | None = None
+
+    @property
+    def outcome(self) -> str:
+        return "applied" if self.applied else "dry_run" if self.dry_run else "rejected"
 
     @property
     def errors(self) -> list[RowProblem]:
@@ -195,7 +200,7 @@ def import_catalogue(
     dry_run: bool = False,
 ) -> ImportReport:
     """Import every row of `catalogue`; see the module docstring for the guarantees."""
-    report = ImportReport(file_name=catalogue.name, partial=partial)
+    report = ImportReport(file_name=catalogue.name, partial=partial, dry_run=dry_run)
     heading_problems = check_headings(catalogue.headings, provider_given=bool(default_provider))
     report.problems.extend(RowProblem(1, p.column, p.column, p.reason) for p in heading_problems)
     if heading_problems:
@@ -232,7 +237,7 @@ def _record_run(db: Database, actor: Actor, catalogue: CatalogueFile, report: Im
             updated=report.updated,
             unchanged=report.unchanged,
             rejected=len(report.rejected_rows),
-            outcome="applied" if report.applied else "rejected",
+            outcome=report.outcome,
             problems=[
                 {
                     "row": p.row,
@@ -249,7 +254,7 @@ def _record_run(db: Database, actor: Actor, catalogue: CatalogueFile, report: Im
         record(
             session,
             actor,
-            "catalogue.imported" if report.applied else "catalogue.rejected",
+            f"catalogue.{report.outcome}",
             entity_type="import_run",
             entity_id=run.id,
             after={

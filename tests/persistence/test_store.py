@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
@@ -194,3 +195,20 @@ def test_submit_revalidates_against_today(
     )
     assert later.stage == "submitted"
     assert datetime.now(UTC) - later.updated_at < timedelta(minutes=1)
+
+
+def test_sqlite_write_sessions_take_the_write_lock_up_front(sqlite_db: Database) -> None:
+    """Two writers queue on the lock instead of failing half-way through a transaction."""
+    path = sqlite_db.url.database
+    assert path is not None
+    with sqlite_db.write():
+        other = sqlite3.connect(path, timeout=0, isolation_level=None)
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("BEGIN IMMEDIATE")
+        other.close()
+    with sqlite_db.session() as session:  # plain sessions read without locking writers out
+        session.exec(select(Institution)).all()
+        other = sqlite3.connect(path, timeout=0, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+        other.close()

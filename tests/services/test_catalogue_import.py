@@ -321,3 +321,46 @@ def test_unreadable_files_give_a_clear_error(tmp_path: Path) -> None:
         open_catalogue(old)
     with pytest.raises(InvalidInput, match="does not exist"):
         open_catalogue(tmp_path / "missing.csv")
+
+
+def test_a_huge_csv_cell_rejects_the_file_cleanly(
+    provider_db: Database,
+    actor: Actor,
+    tmp_path: Path,
+    today: date,
+    good_descriptor: dict[str, Any],
+) -> None:
+    rows = list(numbered_rows(good_descriptor, 2))
+    rows[1]["title"] = "x" * (10 * 1024 * 1024)
+    path = write_csv(tmp_path / "huge.csv", rows)
+    with pytest.raises(InvalidInput, match="a cell is longer than 131,072 characters"):
+        run_import(provider_db, actor, path, today)
+    assert count(provider_db, Submission) == 0
+
+
+def test_a_huge_xlsx_cell_is_a_row_error(
+    provider_db: Database,
+    actor: Actor,
+    tmp_path: Path,
+    today: date,
+    good_descriptor: dict[str, Any],
+) -> None:
+    rows = list(numbered_rows(good_descriptor, 2))
+    rows[1]["learning_outcomes"] = "y" * 32_000  # Excel's own cell limit is 32,767
+    report = run_import(provider_db, actor, write_xlsx(tmp_path / "big.xlsx", rows), today)
+    assert not report.applied
+    assert [(p.row, p.column) for p in report.errors] == [(3, "learning_outcomes")]
+    assert "too long (32,000 characters; at most 2,000)" in report.errors[0].reason
+
+
+def test_a_dry_run_checks_everything_and_writes_nothing(
+    provider_db: Database,
+    actor: Actor,
+    tmp_path: Path,
+    today: date,
+    good_descriptor: dict[str, Any],
+) -> None:
+    path = write_xlsx(tmp_path / "cat.xlsx", numbered_rows(good_descriptor, 3))
+    report = run_import(provider_db, actor, path, today, dry_run=True)
+    assert (report.applied, report.created, report.outcome) == (False, 3, "dry_run")
+    assert count(provider_db, Submission) == 0
