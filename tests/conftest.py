@@ -14,14 +14,17 @@ from typing import Any
 import psycopg
 import pytest
 from sqlalchemy import text
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, select
 
 from qa.config import bundled_rubrics_dir
 from qa.domain.actor import Actor
+from qa.domain.validation import validate_descriptor
 from qa.persistence.db import Database
 from qa.persistence.migrate import upgrade
+from qa.persistence.models import Institution, Submission
 from qa.services.institutions import add_institution
 from qa.services.rubrics import load_rubrics_from
+from qa.services.submissions import create_draft
 
 TODAY = date(2026, 11, 29)
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -157,3 +160,18 @@ def provider_db(db: Database, actor: Actor) -> Database:
         db, actor, code="PT-IPVN", name="Instituto Politécnico do Vale do Neiva", country="PT"
     )
     return db
+
+
+@pytest.fixture
+def draft(
+    provider_db: Database, actor: Actor, good_descriptor: dict[str, Any], today: date
+) -> Submission:
+    """One draft submission of PT-IPVN holding the good descriptor."""
+    report = validate_descriptor(good_descriptor, today=today)
+    assert report.descriptor is not None
+    with provider_db.write() as session:
+        institution_id = session.exec(select(Institution.id)).one()
+        assert institution_id is not None
+        submission = create_draft(session, actor, institution_id, report.descriptor, ())
+        session.commit()
+    return submission

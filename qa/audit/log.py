@@ -25,16 +25,11 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    entry = AuditEntry(
-        actor_id=actor.user_id,
-        actor_label=actor.label,
-        action=action,
-        entity_type=entity_type,
-        entity_id=str(entity_id),
-        submission_id=submission_id,
-        before=before,
-        after=after,
-    )
+    """Add one audit entry to the caller's transaction (it commits with the change)."""
+    entry = AuditEntry(**entry_values(
+        actor, action, entity_type=entity_type, entity_id=entity_id,
+        submission_id=submission_id, before=before, after=after,
+    ))  # fmt: skip
     session.add(entry)
     return entry
 

@@ -16,7 +16,6 @@ from sqlmodel import SQLModel, select
 from qa.config import bundled_rubrics_dir
 from qa.domain.actor import Actor
 from qa.domain.errors import Conflict, IllegalTransition
-from qa.imports.reader import open_catalogue
 from qa.persistence.db import Database
 from qa.persistence.locking import update_versioned
 from qa.persistence.migrate import current_revision, head_revision
@@ -28,11 +27,9 @@ from qa.persistence.models import (
     StageChange,
     Submission,
 )
-from qa.services.catalogue import import_catalogue
 from qa.services.rubric_files import load_rubric_file
 from qa.services.rubrics import current_rubric, load_rubrics_from, rubric_of, store_rubric
 from qa.services.submissions import submit_descriptor
-from tests.factories import numbered_rows, write_xlsx
 
 
 def test_migrations_build_exactly_the_schema_the_models_declare(db: Database) -> None:
@@ -123,13 +120,9 @@ def test_submitting_a_draft_records_stage_audit_and_outbox(
     provider_db: Database,
     actor: Actor,
     today: date,
-    good_descriptor: dict[str, Any],
-    tmp_path: Any,
+    draft: Submission,
 ) -> None:
-    path = write_xlsx(tmp_path / "c.xlsx", numbered_rows(good_descriptor, 1))
-    import_catalogue(provider_db, actor, open_catalogue(path), today=today)
-    with provider_db.session() as session:
-        sub = session.exec(select(Submission)).one()
+    sub = draft
     assert sub.id is not None
 
     submitted = submit_descriptor(
@@ -162,13 +155,9 @@ def test_a_stale_submit_is_a_conflict_and_changes_nothing(
     provider_db: Database,
     actor: Actor,
     today: date,
-    good_descriptor: dict[str, Any],
-    tmp_path: Any,
+    draft: Submission,
 ) -> None:
-    path = write_xlsx(tmp_path / "c.xlsx", numbered_rows(good_descriptor, 1))
-    import_catalogue(provider_db, actor, open_catalogue(path), today=today)
-    with provider_db.session() as session:
-        sub = session.exec(select(Submission)).one()
+    sub = draft
     assert sub.id is not None
     with pytest.raises(Conflict):
         submit_descriptor(provider_db, actor, sub.id, expected_version=sub.version + 5, today=today)
@@ -180,13 +169,9 @@ def test_a_stale_submit_is_a_conflict_and_changes_nothing(
 def test_submit_revalidates_against_today(
     provider_db: Database,
     actor: Actor,
-    good_descriptor: dict[str, Any],
-    tmp_path: Any,
+    draft: Submission,
 ) -> None:
-    path = write_xlsx(tmp_path / "c.xlsx", numbered_rows(good_descriptor, 1))
-    import_catalogue(provider_db, actor, open_catalogue(path), today=date(2026, 11, 29))
-    with provider_db.session() as session:
-        sub = session.exec(select(Submission)).one()
+    sub = draft
     assert sub.id is not None
     # Years later the planned issue date is long past; the descriptor is still valid
     # (a warning), so submission goes through.
