@@ -168,6 +168,12 @@ TRANSITIONS: tuple[Transition, ...] = (
 _BY_ACTION: dict[Action, Transition] = {t.action: t for t in TRANSITIONS}
 
 
+def _who(actor: str) -> str:
+    if actor == SYSTEM:
+        return "the routing system"
+    return f"an {actor}" if actor[0] in "aeiou" else f"a {actor}"
+
+
 def _words(value: str) -> str:
     return value.replace("_", " ")
 
@@ -187,9 +193,8 @@ def plan_transition(stage: Stage, action: Action, actor: Iterable[str]) -> Trans
         )
     roles = set(actor)
     if not roles & transition.actors:
-        who = " or ".join(sorted("the routing system" if a == SYSTEM else f"a {a}"
-                                 for a in transition.actors))  # fmt: skip
-        raise NotAllowed(f"only {who} can {_words(action.value)} a submission")
+        who = " or ".join(sorted(_who(a) for a in transition.actors))
+        raise NotAllowed(f"only {who} can {_words(action.value)} here")
     return transition
 
 

@@ -8,27 +8,28 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import insert
-from sqlmodel import Session, select
+from sqlalchemy import insert, update
+from sqlmodel import Session, col, select
 
 from qa.audit.log import entry_values, record, record_many
 from qa.domain.actor import Actor
 from qa.domain.descriptor import Descriptor
 from qa.domain.enums import Stage
 from qa.domain.errors import IllegalTransition, InvalidInput, NotFound
+from qa.domain.policy import require_provider_of
 from qa.domain.report import Issue
+from qa.domain.stages import Action, plan_transition
 from qa.domain.validation import validate_descriptor
 from qa.persistence.db import Database
 from qa.persistence.locking import update_versioned
 from qa.persistence.models import (
     DescriptorVersion,
     RubricVersion,
-    StageChange,
     Submission,
     SubmissionRound,
 )
-from qa.persistence.outbox import enqueue
 from qa.persistence.types import utcnow
+from qa.services.lifecycle import load_submission, move, submission_facts
 from qa.services.rubrics import current_rubric
 
 
@@ -230,67 +231,23 @@ def _submit(
     rubric_row: RubricVersion,
     today: date,
 ) -> None:
-    submission = session.get(Submission, submission_id)
-    if submission is None:
-        raise NotFound(f"submission {submission_id} does not exist")
-    if submission.stage != Stage.DRAFT.value:
-        raise IllegalTransition(
-            f"submission {submission_id} is {submission.stage.replace('_', ' ')}, not a "
-            "draft; only drafts can be submitted"
-        )
+    submission = load_submission(session, submission_id)
+    require_provider_of(actor, submission_facts(session, submission))
+    plan_transition(Stage(submission.stage), Action.SUBMIT, actor.role_names)
     descriptor_row = _current_descriptor(session, submission)
     report = validate_descriptor(descriptor_row.data, today=today)
     if not report.ok:
         raise InvalidInput(
             "the descriptor is not complete", tuple(str(issue) for issue in report.errors)
         )
-    now = utcnow()
-    update_versioned(
-        session,
-        Submission,
-        submission_id,
-        expected_version,
-        {
-            "stage": Stage.SUBMITTED.value,
-            "rubric_version_id": rubric_row.id,
-            "updated_at": now,
-            "stage_entered_at": now,
-        },
-        what=f"submission {submission_id}",
+    session.execute(
+        update(Submission)
+        .where(col(Submission.id) == submission_id)
+        .values(rubric_version_id=rubric_row.id)
     )
-    key = f"{submission_id}:{submission.current_round}:draft->submitted"
-    session.add(
-        StageChange(
-            submission_id=submission_id,
-            round_number=submission.current_round,
-            from_stage=Stage.DRAFT.value,
-            to_stage=Stage.SUBMITTED.value,
-            transition_key=key,
-            actor_id=actor.user_id,
-            at=now,
-        )
-    )
-    record(
-        session,
-        actor,
-        "submission.submitted",
-        entity_type="submission",
-        entity_id=submission_id,
-        submission_id=submission_id,
-        before={"stage": Stage.DRAFT.value},
-        after={
-            "stage": Stage.SUBMITTED.value,
-            "rubric_version": rubric_row.content_hash,
-            "warnings": warnings_json(report.warnings),
-        },
-    )
-    enqueue(
-        session,
-        "submission.submitted",
-        submission_id=submission_id,
-        payload={"round": submission.current_round},
-        dedupe_key=key,
-    )
+    move(session, actor, submission, Action.SUBMIT, expected_version=expected_version,
+         details={"rubric_version": rubric_row.content_hash,
+                  "warnings": warnings_json(report.warnings)})  # fmt: skip
 
 
 def _current_descriptor(session: Session, submission: Submission) -> DescriptorVersion:

@@ -134,18 +134,18 @@ def test_submitting_a_draft_records_stage_audit_and_outbox(
     with provider_db.session() as session:
         change = session.exec(select(StageChange)).one()
         audit = session.exec(
-            select(AuditEntry).where(AuditEntry.action == "submission.submitted")
+            select(AuditEntry).where(AuditEntry.action == "submission.submit")
         ).one()
         outbox = session.exec(select(OutboxMessage)).one()
     assert (change.from_stage, change.to_stage) == ("draft", "submitted")
-    assert audit.before == {"stage": "draft"} and audit.after is not None
+    assert audit.before == {"stage": "draft", "round": 1} and audit.after is not None
     assert audit.after["stage"] == "submitted" and audit.actor_label == actor.label
     assert (outbox.topic, outbox.submission_id, outbox.status) == (
-        "submission.submitted",
+        "submission.stage_changed",
         sub.id,
         "pending",
     )
-    with pytest.raises(IllegalTransition, match="only drafts can be submitted"):
+    with pytest.raises(IllegalTransition, match="cannot submit a submission that is submitted"):
         submit_descriptor(
             provider_db, actor, sub.id, expected_version=submitted.version, today=today
         )

@@ -64,14 +64,14 @@ class Scoresheet(SQLModel, table=True):
     moderated consensus. Submitted sheets are immutable; a correction is a new revision."""
 
     __tablename__ = "scoresheet"
-    __table_args__ = (
-        UniqueConstraint("submission_id", "round_number", "kind", "assignment_id", "revision"),
-    )
+    __table_args__ = (UniqueConstraint("submission_id", "round_number", "rater_key", "revision"),)
 
     id: int | None = Field(default=None, primary_key=True)
     submission_id: int = Field(foreign_key="submission.id", index=True)
     round_number: int
     kind: str = Field(max_length=16)  # self | peer | consensus
+    #: "self", "consensus" or "peer:<assignment id>": never NULL, so uniqueness holds.
+    rater_key: str = Field(max_length=32)
     assignment_id: int | None = Field(default=None, foreign_key="assignment.id", index=True)
     rubric_version_id: int = Field(foreign_key="rubric_version.id")
     status: str = Field(default="open", max_length=16)  # open | submitted | superseded

@@ -7,7 +7,13 @@ from typing import Any
 
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
-from qa.persistence.models.columns import json_field, now_field, timestamp, version_field
+from qa.persistence.models.columns import (
+    json_field,
+    json_nullable,
+    now_field,
+    timestamp,
+    version_field,
+)
 
 
 class Submission(SQLModel, table=True):
@@ -43,6 +49,8 @@ class SubmissionRound(SQLModel, table=True):
     opened_at: datetime = now_field()
     closed_at: datetime | None = timestamp()
     outcome: str | None = Field(default=None, max_length=32)
+    #: The scoring rules' result when the reviews came in (numbers an auditor can recheck).
+    aggregates: dict[str, Any] | None = json_nullable()
 
 
 class DescriptorVersion(SQLModel, table=True):

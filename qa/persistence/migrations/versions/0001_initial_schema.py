@@ -285,6 +285,7 @@ def upgrade() -> None:
     sa.Column('opened_at', qa.persistence.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('closed_at', qa.persistence.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('outcome', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+    sa.Column('aggregates', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=True),
     sa.ForeignKeyConstraint(['submission_id'], ['submission.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('submission_id', 'number')
@@ -315,6 +316,7 @@ def upgrade() -> None:
     sa.Column('submission_id', sa.Integer(), nullable=False),
     sa.Column('round_number', sa.Integer(), nullable=False),
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('rater_key', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('assignment_id', sa.Integer(), nullable=True),
     sa.Column('rubric_version_id', sa.Integer(), nullable=False),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
@@ -333,7 +335,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['submitted_by'], ['user_account.id'], ),
     sa.ForeignKeyConstraint(['supersedes_id'], ['scoresheet.id'], ),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('submission_id', 'round_number', 'kind', 'assignment_id', 'revision')
+    sa.UniqueConstraint('submission_id', 'round_number', 'rater_key', 'revision')
     )
     with op.batch_alter_table('scoresheet', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_scoresheet_assignment_id'), ['assignment_id'], unique=False)
