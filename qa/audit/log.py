@@ -26,10 +26,17 @@ def record(
     after: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """Add one audit entry to the caller's transaction (it commits with the change)."""
-    entry = AuditEntry(**entry_values(
-        actor, action, entity_type=entity_type, entity_id=entity_id,
-        submission_id=submission_id, before=before, after=after,
-    ))  # fmt: skip
+    entry = AuditEntry(
+        **entry_values(
+            actor,
+            action,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            submission_id=submission_id,
+            before=before,
+            after=after,
+        )
+    )
     session.add(entry)
     return entry
 

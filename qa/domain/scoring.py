@@ -72,8 +72,7 @@ class PrincipleResult:
 
 @dataclass(frozen=True)
 class PrincipleGap:
-    """Self-assessment minus peer mean for one principle: positive means the provider is
-    more optimistic than the peers."""
+    """Self-assessment mean minus peer mean: a positive gap is the provider's optimism."""
 
     code: str
     self_mean: float | None
@@ -135,48 +134,35 @@ def assess(
         _check(rubric, rater.scores, f"scores of {rater.rater}")
     if consensus is not None:
         _check(rubric, consensus, "consensus")
-    exact: dict[str, Fraction | None] = {}
-    results = []
-    for criterion in rubric.criteria:
-        result, exact[criterion.id] = _criterion(criterion, raters, consensus)
-        results.append(result)
-    principle_exact = {
-        p.code: _mean(x for c in rubric.criteria_of(p.code) if (x := exact[c.id]) is not None)
-        for p in rubric.principles
-    }
-    principles = tuple(
-        PrincipleResult(
-            p.code,
-            p.name,
-            _float(principle_exact[p.code]),
-            scored=sum(exact[c.id] is not None for c in rubric.criteria_of(p.code)),
-            cannot_judge=sum(exact[c.id] is None for c in rubric.criteria_of(p.code)),
+    pairs = [_criterion(c, raters, consensus) for c in rubric.criteria]
+    results = tuple(result for result, _ in pairs)
+    exact = {result.criterion_id: value for result, value in pairs}
+    principles: list[PrincipleResult] = []
+    principle_exact: list[Fraction | None] = []
+    for p in rubric.principles:
+        values = [exact[c.id] for c in rubric.criteria_of(p.code)]
+        judged = [v for v in values if v is not None]
+        principle_exact.append(mean := _mean(judged))
+        principles.append(
+            PrincipleResult(p.code, p.name, _float(mean), len(judged), len(values) - len(judged))
         )
-        for p in rubric.principles
-    )
-    overall = _mean(m for m in principle_exact.values() if m is not None)
+    valued = [(r, r.value) for r in results if r.value is not None]
     partial = Assessment(
         raters=tuple(r.rater for r in raters),
         round_number=round_number,
         integrity_finding=integrity_finding,
-        criteria=tuple(results),
-        principles=principles,
-        overall_mean=_float(overall),
+        criteria=results,
+        principles=tuple(principles),
+        overall_mean=_float(_mean(m for m in principle_exact if m is not None)),
         must_pass_failures=tuple(
-            r.criterion_id
-            for r in results
-            if r.must_pass and r.value is not None and r.value < MUST_PASS_MIN
+            r.criterion_id for r, v in valued if r.must_pass and v < MUST_PASS_MIN
         ),
         must_pass_unjudged=tuple(
             r.criterion_id for r in results if r.must_pass and r.value is None
         ),
-        zeros=tuple(
-            r.criterion_id
-            for r in results
-            if not r.must_pass and r.value is not None and r.value < ZERO_BELOW
-        ),
+        zeros=tuple(r.criterion_id for r, v in valued if not r.must_pass and v < ZERO_BELOW),
         disagreements=tuple(r for r in results if r.disagreement and not r.from_consensus),
-        recommended=Decision.REVISE_AND_RESUBMIT,
+        recommended=Decision.REVISE_AND_RESUBMIT,  # replaced below
         reasons=(),
     )
     recommended, reasons = _recommend(partial)

@@ -47,8 +47,9 @@ class Transition:
     requires: str  # what must be complete, in words (shown to users, documented)
 
 
-def _t(action: Action, sources: Iterable[Stage], target: Stage, actors: Iterable[str],
-       requires: str) -> Transition:  # fmt: skip
+def _t(
+    action: Action, sources: Iterable[Stage], target: Stage, actors: Iterable[str], requires: str
+) -> Transition:
     return Transition(action, frozenset(sources), target, frozenset(actors), requires)
 
 
@@ -56,8 +57,18 @@ S = Stage
 _PROVIDER, _OFFICER = Role.PROVIDER.value, Role.OFFICER.value
 
 #: Stages from which a submission can still move; decided and withdrawn ones cannot.
-OPEN_STAGES = frozenset({S.DRAFT, S.SUBMITTED, S.SELF_ASSESSMENT, S.SCREENING, S.PEER_REVIEW,
-                         S.MODERATION, S.SIGN_OFF, S.REVISE_AND_RESUBMIT})  # fmt: skip
+OPEN_STAGES = frozenset(
+    {
+        S.DRAFT,
+        S.SUBMITTED,
+        S.SELF_ASSESSMENT,
+        S.SCREENING,
+        S.PEER_REVIEW,
+        S.MODERATION,
+        S.SIGN_OFF,
+        S.REVISE_AND_RESUBMIT,
+    }
+)
 DECIDED_STAGES = frozenset({S.APPROVED, S.APPROVED_WITH_CONDITIONS, S.REJECTED})
 
 TRANSITIONS: tuple[Transition, ...] = (

@@ -70,26 +70,48 @@ def move(
         Submission,
         submission.id,
         version,
-        {"stage": transition.target.value, "current_round": round_number, "updated_at": now,
-         "stage_entered_at": now},
+        {
+            "stage": transition.target.value,
+            "current_round": round_number,
+            "updated_at": now,
+            "stage_entered_at": now,
+        },
         what=f"submission {submission.id}",
-    )  # fmt: skip
+    )
     key = f"{submission_id}:v{version}:{source}->{transition.target.value}"
-    session.add(StageChange(
-        submission_id=submission_id, round_number=round_number, from_stage=source,
-        to_stage=transition.target.value, transition_key=key, actor_id=actor.user_id,
-        reason=reason, at=now,
-    ))  # fmt: skip
+    session.add(
+        StageChange(
+            submission_id=submission_id,
+            round_number=round_number,
+            from_stage=source,
+            to_stage=transition.target.value,
+            transition_key=key,
+            actor_id=actor.user_id,
+            reason=reason,
+            at=now,
+        )
+    )
     before = {"stage": source, "round": old_round}
     after: dict[str, Any] = {"stage": transition.target.value, "round": round_number}
     if reason:
         after["reason"] = reason
-    record(session, actor, f"submission.{action.value}", entity_type="submission",
-           entity_id=submission_id, submission_id=submission_id, before=before,
-           after=after | (details or {}))  # fmt: skip
-    enqueue(session, "submission.stage_changed", submission_id=submission_id,
-            payload={"from": source, "to": transition.target.value,
-                     "round": round_number}, dedupe_key=key)  # fmt: skip
+    record(
+        session,
+        actor,
+        f"submission.{action.value}",
+        entity_type="submission",
+        entity_id=submission_id,
+        submission_id=submission_id,
+        before=before,
+        after=after | (details or {}),
+    )
+    enqueue(
+        session,
+        "submission.stage_changed",
+        submission_id=submission_id,
+        payload={"from": source, "to": transition.target.value, "round": round_number},
+        dedupe_key=key,
+    )
     return load_submission(session, submission_id)
 
 

@@ -92,30 +92,34 @@ def create_drafts(session: Session, actor: Actor, drafts: Sequence[NewDraft]) ->
     for submission, draft in zip(submissions, drafts, strict=True):
         digest = draft.descriptor.content_hash()
         rounds.append({"submission_id": submission.id, "number": 1, "opened_at": now})
-        descriptors.append({
-            "submission_id": submission.id,
-            "round_number": 1,
-            "data": draft.descriptor.model_dump(mode="json"),
-            "content_hash": digest,
-            "warnings": warnings_json(draft.warnings),
-            "created_at": now,
-            "updated_at": now,
-            "updated_by": actor.user_id,
-        })  # fmt: skip
-        audits.append(entry_values(
-            actor,
-            "submission.draft_created",
-            entity_type="submission",
-            entity_id=submission.id,
-            submission_id=submission.id,
-            after={
-                "external_id": draft.descriptor.external_id,
-                "title": draft.descriptor.title,
+        descriptors.append(
+            {
+                "submission_id": submission.id,
+                "round_number": 1,
+                "data": draft.descriptor.model_dump(mode="json"),
                 "content_hash": digest,
-                "stage": Stage.DRAFT.value,
-            },
-            at=now,
-        ))  # fmt: skip
+                "warnings": warnings_json(draft.warnings),
+                "created_at": now,
+                "updated_at": now,
+                "updated_by": actor.user_id,
+            }
+        )
+        audits.append(
+            entry_values(
+                actor,
+                "submission.draft_created",
+                entity_type="submission",
+                entity_id=submission.id,
+                submission_id=submission.id,
+                after={
+                    "external_id": draft.descriptor.external_id,
+                    "title": draft.descriptor.title,
+                    "content_hash": digest,
+                    "stage": Stage.DRAFT.value,
+                },
+                at=now,
+            )
+        )
     session.execute(insert(SubmissionRound), rounds)
     session.execute(insert(DescriptorVersion), descriptors)
     record_many(session, audits)
@@ -245,9 +249,17 @@ def _submit(
         .where(col(Submission.id) == submission_id)
         .values(rubric_version_id=rubric_row.id)
     )
-    move(session, actor, submission, Action.SUBMIT, expected_version=expected_version,
-         details={"rubric_version": rubric_row.content_hash,
-                  "warnings": warnings_json(report.warnings)})  # fmt: skip
+    move(
+        session,
+        actor,
+        submission,
+        Action.SUBMIT,
+        expected_version=expected_version,
+        details={
+            "rubric_version": rubric_row.content_hash,
+            "warnings": warnings_json(report.warnings),
+        },
+    )
 
 
 def _current_descriptor(session: Session, submission: Submission) -> DescriptorVersion:

@@ -1,0 +1,318 @@
+"""Peer review: invitations, answers, conflict-of-interest declarations, scoring, submission."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlmodel import Session, col, select
+
+from qa.audit.log import record
+from qa.domain.actor import Actor
+from qa.domain.enums import Role, Stage
+from qa.domain.errors import Conflict, IllegalTransition, InvalidInput, NotAllowed, NotFound
+from qa.domain.policy import require_assigned_reviewer, require_officer
+from qa.domain.review_settings import ReviewSettings
+from qa.domain.score_input import ScoreInput
+from qa.domain.scoring import Decision
+from qa.persistence.db import Database
+from qa.persistence.locking import update_versioned
+from qa.persistence.models import Assignment, Score, Submission, User, UserRole
+from qa.persistence.outbox import enqueue
+from qa.persistence.types import utcnow
+from qa.services.lifecycle import INACTIVE_ASSIGNMENT_STATES, load_submission
+from qa.services.notifications import notify
+from qa.services.scoresheets import (
+    PEER,
+    ensure_sheet,
+    lock,
+    pinned_rubric,
+    require_complete,
+)
+from qa.services.scoresheets import save_score as save_sheet_score
+
+COI_STATES = ("not_asked", "none", "declared")
+
+
+def invite_reviewer(
+    db: Database,
+    actor: Actor,
+    submission_id: int,
+    reviewer_id: int,
+    *,
+    today: date,
+    settings: ReviewSettings | None = None,
+    panel_role: str | None = None,
+) -> Assignment:
+    """Invite one reviewer (an officer's choice, or routing's automatic assignment)."""
+    if not actor.is_system:
+        require_officer(actor)
+    with db.write() as session:
+        assignment = invite_in(
+            session,
+            actor,
+            load_submission(session, submission_id),
+            reviewer_id,
+            today=today,
+            settings=settings or ReviewSettings(),
+            panel_role=panel_role,
+        )
+        session.commit()
+        return assignment
+
+
+def invite_in(
+    session: Session,
+    actor: Actor,
+    submission: Submission,
+    reviewer_id: int,
+    *,
+    today: date,
+    settings: ReviewSettings,
+    panel_role: str | None = None,
+) -> Assignment:
+    """Invite inside the caller's transaction (routing invites several at once)."""
+    assert submission.id is not None
+    if submission.stage != Stage.PEER_REVIEW:
+        raise IllegalTransition(
+            f"reviewers are invited during peer review; submission {submission.id} is "
+            f"{submission.stage.replace('_', ' ')}"
+        )
+    reviewer = session.get(User, reviewer_id)
+    roles = session.exec(select(UserRole.role).where(UserRole.user_id == reviewer_id)).all()
+    if reviewer is None or not reviewer.is_active or Role.REVIEWER.value not in roles:
+        raise InvalidInput(f"user {reviewer_id} is not an active reviewer")
+    if reviewer.institution_id == submission.institution_id:
+        raise NotAllowed(f"{reviewer.display_name} belongs to the provider: a conflict of interest")
+    existing = session.exec(
+        select(Assignment).where(
+            Assignment.submission_id == submission.id,
+            Assignment.round_number == submission.current_round,
+            Assignment.reviewer_id == reviewer_id,
+        )
+    ).first()
+    if existing is not None:
+        raise Conflict(
+            f"{reviewer.display_name} was already invited to this round ({existing.state})"
+        )
+    assignment = Assignment(
+        submission_id=submission.id,
+        round_number=submission.current_round,
+        reviewer_id=reviewer_id,
+        panel_role=panel_role or reviewer.panel_role,
+        invited_by=actor.user_id,
+        respond_by=today + timedelta(days=settings.respond_days),
+        review_by=today + timedelta(days=settings.review_days),
+    )
+    session.add(assignment)
+    session.flush()
+    record(
+        session,
+        actor,
+        "assignment.invited",
+        entity_type="assignment",
+        entity_id=assignment.id,
+        submission_id=submission.id,
+        after=assignment.model_dump(mode="json"),
+    )
+    notify(
+        session,
+        f"invite:{assignment.id}",
+        reviewer,
+        f"Invitation to review: {submission.title}",
+        f"You are invited to review '{submission.title}'. Please answer by "
+        f"{assignment.respond_by} and, if you accept, submit your review by "
+        f"{assignment.review_by}.",
+        submission_id=submission.id,
+    )
+    return assignment
+
+
+def respond(
+    db: Database,
+    actor: Actor,
+    assignment_id: int,
+    *,
+    expected_version: int,
+    accept: bool,
+    reason: str | None = None,
+) -> Assignment:
+    """Accept or decline an invitation; declining needs a reason."""
+    if not accept and not (reason or "").strip():
+        raise InvalidInput("say why you decline, so the officer can invite someone suitable")
+    with db.write() as session:
+        assignment = _mine(session, actor, assignment_id)
+        if assignment.state != "invited":
+            raise IllegalTransition(f"this invitation was already answered ({assignment.state})")
+        state = "accepted" if accept else "declined"
+        _update(
+            session,
+            actor,
+            assignment,
+            expected_version,
+            {"state": state, "responded_at": utcnow(), "decline_reason": reason},
+            action=f"assignment.{state}",
+        )
+        if not accept:
+            enqueue(session, "assignment.declined", submission_id=assignment.submission_id)
+        session.commit()
+        return _reload(session, assignment_id)
+
+
+def declare_conflict(
+    db: Database,
+    actor: Actor,
+    assignment_id: int,
+    *,
+    expected_version: int,
+    has_conflict: bool,
+    details: str | None = None,
+) -> Assignment:
+    """Answer the conflict-of-interest question; a declared conflict ends the assignment."""
+    if has_conflict and not (details or "").strip():
+        raise InvalidInput("describe the conflict of interest")
+    with db.write() as session:
+        assignment = _mine(session, actor, assignment_id)
+        if assignment.state not in ("invited", "accepted"):
+            raise IllegalTransition(f"this assignment is {assignment.state}")
+        values: dict[str, object] = {
+            "coi_status": "declared" if has_conflict else "none",
+            "coi_text": (details or "").strip() or None,
+            "coi_answered_at": utcnow(),
+        }
+        if has_conflict:
+            values["state"] = "cancelled"
+        _update(session, actor, assignment, expected_version, values, action="assignment.coi")
+        if has_conflict:
+            enqueue(session, "assignment.conflict", submission_id=assignment.submission_id)
+        session.commit()
+        return _reload(session, assignment_id)
+
+
+def save_review_score(db: Database, actor: Actor, assignment_id: int, entry: ScoreInput) -> Score:
+    """Autosave one criterion of a review (last write wins; refused after submission)."""
+    with db.write() as session:
+        assignment = _mine(session, actor, assignment_id)
+        submission = _scorable(session, assignment)
+        _, rubric = pinned_rubric(session, submission)
+        sheet = ensure_sheet(session, submission, PEER, assignment.id)
+        score = save_sheet_score(session, actor, sheet, rubric, entry)
+        session.commit()
+        return score
+
+
+def submit_review(
+    db: Database,
+    actor: Actor,
+    assignment_id: int,
+    *,
+    expected_version: int,
+    recommendation: str,
+    summary: str,
+) -> Assignment:
+    """Complete review + recommendation + summary; the review is locked afterwards."""
+    try:
+        decision = Decision(recommendation)
+    except ValueError:
+        raise InvalidInput(
+            f"recommendation must be one of {', '.join(d.value for d in Decision)}"
+        ) from None
+    if len(summary.strip()) < 20:
+        raise InvalidInput("write a summary of at least 20 characters for the provider")
+    with db.write() as session:
+        assignment = _mine(session, actor, assignment_id)
+        if assignment.state == "submitted":
+            raise Conflict("this review was already submitted and is locked")
+        submission = _scorable(session, assignment)
+        _, rubric = pinned_rubric(session, submission)
+        sheet = ensure_sheet(session, submission, PEER, assignment.id)
+        require_complete(session, sheet, rubric, need_evidence=False)
+        lock(session, actor, sheet, recommendation=decision.value, summary=summary.strip())
+        _update(
+            session,
+            actor,
+            assignment,
+            expected_version,
+            {"state": "submitted", "submitted_at": utcnow()},
+            action="assignment.submitted",
+        )
+        enqueue(
+            session,
+            "review.submitted",
+            submission_id=assignment.submission_id,
+            dedupe_key=f"review:{assignment_id}",
+        )
+        session.commit()
+        return _reload(session, assignment_id)
+
+
+def active_assignments(session: Session, submission: Submission) -> list[Assignment]:
+    return list(
+        session.exec(
+            select(Assignment)
+            .where(
+                Assignment.submission_id == submission.id,
+                Assignment.round_number == submission.current_round,
+                col(Assignment.state).not_in(INACTIVE_ASSIGNMENT_STATES),
+            )
+            .order_by(col(Assignment.id))
+        )
+    )
+
+
+def _mine(session: Session, actor: Actor, assignment_id: int) -> Assignment:
+    assignment = session.get(Assignment, assignment_id)
+    if assignment is None:
+        raise NotFound(f"assignment {assignment_id} does not exist")
+    require_assigned_reviewer(actor, assignment.reviewer_id)
+    return assignment
+
+
+def _scorable(session: Session, assignment: Assignment) -> Submission:
+    if assignment.state != "accepted":
+        raise IllegalTransition(
+            "accept the invitation before scoring"
+            if assignment.state == "invited"
+            else f"this review is {assignment.state}; scores can no longer change"
+        )
+    if assignment.coi_status == "not_asked":
+        raise IllegalTransition("answer the conflict-of-interest question before scoring")
+    submission = load_submission(session, assignment.submission_id)
+    if submission.stage != Stage.PEER_REVIEW or submission.current_round != assignment.round_number:
+        raise IllegalTransition("peer review of this submission is closed")
+    return submission
+
+
+def _update(
+    session: Session,
+    actor: Actor,
+    assignment: Assignment,
+    expected_version: int,
+    values: dict[str, object],
+    *,
+    action: str,
+) -> None:
+    assert assignment.id is not None
+    before = {name: _plain(getattr(assignment, name)) for name in values}
+    update_versioned(
+        session, Assignment, assignment.id, expected_version, values, what="this assignment"
+    )
+    record(
+        session,
+        actor,
+        action,
+        entity_type="assignment",
+        entity_id=assignment.id,
+        submission_id=assignment.submission_id,
+        before=before,
+        after={name: _plain(value) for name, value in values.items()},
+    )
+
+
+def _reload(session: Session, assignment_id: int) -> Assignment:
+    assignment = session.get(Assignment, assignment_id)
+    assert assignment is not None
+    return assignment
+
+
+def _plain(value: object) -> object:
+    return value.isoformat() if hasattr(value, "isoformat") else value

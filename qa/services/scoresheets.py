@@ -1,0 +1,212 @@
+"""Score sheets (self-assessment, peer review, consensus): get-or-create, autosave, lock."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlmodel import Session, col, select
+
+from qa.audit.log import record
+from qa.domain.actor import Actor
+from qa.domain.errors import Conflict, InvalidInput, NotFound
+from qa.domain.rubric import Rubric
+from qa.domain.score_input import ScoreInput
+from qa.domain.scoring import completeness
+from qa.persistence.models import RubricVersion, Score, Scoresheet, Submission
+from qa.persistence.types import utcnow
+from qa.services.rubrics import rubric_of
+
+SELF, PEER, CONSENSUS = "self", "peer", "consensus"
+
+
+def pinned_rubric(session: Session, submission: Submission) -> tuple[RubricVersion, Rubric]:
+    if submission.rubric_version_id is None:
+        raise NotFound(f"submission {submission.id} has no rubric yet (it is still a draft)")
+    row = session.get(RubricVersion, submission.rubric_version_id)
+    assert row is not None
+    return row, rubric_of(row)
+
+
+def rater_key(kind: str, assignment_id: int | None = None) -> str:
+    return f"{PEER}:{assignment_id}" if kind == PEER else kind
+
+
+def current_sheet(
+    session: Session, submission: Submission, kind: str, assignment_id: int | None = None
+) -> Scoresheet | None:
+    """The newest revision of this rater's sheet for the submission's current round."""
+    return session.exec(
+        select(Scoresheet)
+        .where(
+            Scoresheet.submission_id == submission.id,
+            Scoresheet.round_number == submission.current_round,
+            Scoresheet.rater_key == rater_key(kind, assignment_id),
+        )
+        .order_by(col(Scoresheet.revision).desc())
+    ).first()
+
+
+def ensure_sheet(
+    session: Session, submission: Submission, kind: str, assignment_id: int | None = None
+) -> Scoresheet:
+    existing = current_sheet(session, submission, kind, assignment_id)
+    if existing is not None:
+        return existing
+    assert submission.id is not None
+    assert submission.rubric_version_id is not None
+    sheet = Scoresheet(
+        submission_id=submission.id,
+        round_number=submission.current_round,
+        kind=kind,
+        rater_key=rater_key(kind, assignment_id),
+        assignment_id=assignment_id,
+        rubric_version_id=submission.rubric_version_id,
+    )
+    session.add(sheet)
+    session.flush()
+    return sheet
+
+
+def scores_of(session: Session, sheet: Scoresheet) -> dict[str, Score]:
+    rows = session.exec(select(Score).where(Score.scoresheet_id == sheet.id))
+    return {row.criterion_id: row for row in rows}
+
+
+def levels_of(session: Session, sheet: Scoresheet) -> dict[str, int | None]:
+    """criterion id -> level, or None for cannot judge (unscored criteria are absent)."""
+    return {
+        cid: score.level
+        for cid, score in scores_of(session, sheet).items()
+        if score.level is not None or score.cannot_judge
+    }
+
+
+def save_score(
+    session: Session, actor: Actor, sheet: Scoresheet, rubric: Rubric, entry: ScoreInput
+) -> Score:
+    """Autosave one criterion (last write wins); refused once the sheet is submitted."""
+    entry.check(rubric)
+    if sheet.status != "open":
+        raise Conflict(
+            f"this {sheet.kind} score sheet was submitted and is locked; a correction is a new "
+            "version with a reason"
+        )
+    assert sheet.id is not None
+    score = session.exec(
+        select(Score).where(
+            Score.scoresheet_id == sheet.id, Score.criterion_id == entry.criterion_id
+        )
+    ).first()
+    before = _score_state(score) if score else None
+    if score is None:
+        score = Score(scoresheet_id=sheet.id, criterion_id=entry.criterion_id)
+    score.level = None if entry.cannot_judge else entry.level
+    score.cannot_judge = entry.cannot_judge
+    score.comment = entry.comment
+    score.evidence_refs = list(entry.evidence_refs)
+    score.no_evidence_reason = entry.no_evidence_reason
+    score.updated_at, score.updated_by = utcnow(), actor.user_id
+    session.add(score)
+    session.flush()
+    after = _score_state(score)
+    if before != after:
+        record(
+            session,
+            actor,
+            "score.saved",
+            entity_type="scoresheet",
+            entity_id=sheet.id,
+            submission_id=sheet.submission_id,
+            before=before,
+            after=after | {"criterion": entry.criterion_id},
+        )
+    return score
+
+
+def require_complete(
+    session: Session, sheet: Scoresheet, rubric: Rubric, *, need_evidence: bool
+) -> None:
+    """Refuse a submit that leaves criteria unscored (or, for self-assessment, unevidenced)."""
+    scores = scores_of(session, sheet)
+    missing = list(completeness(rubric, levels_of(session, sheet)))
+    if need_evidence:
+        missing += [
+            f"{cid} (evidence, or a reason why there is none)"
+            for cid, score in scores.items()
+            if (score.level is not None or score.cannot_judge)
+            and not score.evidence_refs
+            and not (score.no_evidence_reason or "").strip()
+        ]
+    if missing:
+        raise InvalidInput(f"{len(missing)} criteria still need an answer", _short(missing))
+
+
+def lock(session: Session, actor: Actor, sheet: Scoresheet, **values: object) -> None:
+    """Submit a sheet: it becomes immutable."""
+    sheet.status = "submitted"
+    sheet.submitted_at = utcnow()
+    sheet.submitted_by = actor.user_id
+    for name, value in values.items():
+        setattr(sheet, name, value)
+    sheet.version += 1
+    session.add(sheet)
+
+
+def new_revision(session: Session, actor: Actor, sheet: Scoresheet, reason: str) -> Scoresheet:
+    """Reopen a submitted sheet as a new revision (a copy), keeping the submitted one intact."""
+    assert sheet.id is not None
+    sheet.status = "superseded"
+    session.add(sheet)
+    revision = Scoresheet(
+        submission_id=sheet.submission_id,
+        round_number=sheet.round_number,
+        kind=sheet.kind,
+        rater_key=sheet.rater_key,
+        assignment_id=sheet.assignment_id,
+        rubric_version_id=sheet.rubric_version_id,
+        revision=sheet.revision + 1,
+        supersedes_id=sheet.id,
+        correction_reason=reason,
+    )
+    session.add(revision)
+    session.flush()
+    assert revision.id is not None
+    for old in scores_of(session, sheet).values():
+        session.add(
+            Score(
+                scoresheet_id=revision.id,
+                criterion_id=old.criterion_id,
+                level=old.level,
+                cannot_judge=old.cannot_judge,
+                comment=old.comment,
+                evidence_refs=list(old.evidence_refs),
+                no_evidence_reason=old.no_evidence_reason,
+                updated_at=old.updated_at,
+                updated_by=old.updated_by,
+            )
+        )
+    record(
+        session,
+        actor,
+        "scoresheet.reopened",
+        entity_type="scoresheet",
+        entity_id=revision.id,
+        submission_id=sheet.submission_id,
+        before={"sheet": sheet.id, "revision": sheet.revision},
+        after={"sheet": revision.id, "revision": revision.revision, "reason": reason},
+    )
+    return revision
+
+
+def _score_state(score: Score) -> dict[str, object]:
+    return {
+        "level": score.level,
+        "cannot_judge": score.cannot_judge,
+        "comment": score.comment,
+        "evidence_refs": list(score.evidence_refs),
+        "no_evidence_reason": score.no_evidence_reason,
+    }
+
+
+def _short(items: Sequence[str]) -> tuple[str, ...]:
+    return tuple(items)
