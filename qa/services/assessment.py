@@ -1,0 +1,41 @@
+"""The scoring rules applied to what is stored for a submission's current round."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from qa.domain.scoring import Assessment, RaterScores, assess
+from qa.persistence.models import Scoresheet, Submission
+from qa.services.scoresheets import CONSENSUS, PEER, SELF, current_sheet, levels_of, pinned_rubric
+
+
+def submitted_reviews(session: Session, submission: Submission) -> list[Scoresheet]:
+    return list(
+        session.exec(
+            select(Scoresheet)
+            .where(
+                Scoresheet.submission_id == submission.id,
+                Scoresheet.round_number == submission.current_round,
+                Scoresheet.kind == PEER,
+                Scoresheet.status == "submitted",
+            )
+            .order_by(col(Scoresheet.assignment_id))
+        )
+    )
+
+
+def round_assessment(session: Session, submission: Submission) -> Assessment:
+    """Aggregates, must-pass checks and the recommended decision for the current round."""
+    _, rubric = pinned_rubric(session, submission)
+    raters = [
+        RaterScores(f"reviewer {n}", levels_of(session, sheet))
+        for n, sheet in enumerate(submitted_reviews(session, submission), start=1)
+    ]
+    consensus_sheet = current_sheet(session, submission, CONSENSUS)
+    consensus = levels_of(session, consensus_sheet) if consensus_sheet else None
+    return assess(rubric, raters, consensus=consensus, round_number=submission.current_round)
+
+
+def self_levels(session: Session, submission: Submission) -> dict[str, int | None]:
+    sheet = current_sheet(session, submission, SELF)
+    return levels_of(session, sheet) if sheet else {}
