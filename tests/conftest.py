@@ -23,10 +23,13 @@ from qa.persistence.db import Database
 from qa.persistence.migrate import upgrade
 from qa.persistence.models import Institution, Submission
 from qa.services.institutions import add_institution
+from qa.services.passwords import use_cheap_hashing_for_tests
 from qa.services.rubrics import load_rubrics_from
 from qa.services.submissions import create_draft
+from tests.world import World, build_world
 
 TODAY = date(2026, 11, 29)
+use_cheap_hashing_for_tests()
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 REQUIRE_POSTGRES = os.environ.get("QA_REQUIRE_POSTGRES") == "1"
 
@@ -175,3 +178,9 @@ def draft(
         submission = create_draft(session, actor, institution_id, report.descriptor, ())
         session.commit()
     return submission
+
+
+@pytest.fixture
+def world(db: Database, today: date) -> World:
+    """Provider, three reviewers (subject, labour market, learner), two officers, the rubric."""
+    return build_world(db, today)

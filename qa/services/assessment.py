@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from qa.domain.scoring import Assessment, RaterScores, assess
-from qa.persistence.models import Scoresheet, Submission
+from qa.persistence.models import Scoresheet, Submission, SubmissionRound
 from qa.services.scoresheets import CONSENSUS, PEER, SELF, current_sheet, levels_of, pinned_rubric
 
 
@@ -39,3 +39,15 @@ def round_assessment(session: Session, submission: Submission) -> Assessment:
 def self_levels(session: Session, submission: Submission) -> dict[str, int | None]:
     sheet = current_sheet(session, submission, SELF)
     return levels_of(session, sheet) if sheet else {}
+
+
+def store_aggregates(session: Session, submission: Submission, data: dict[str, object]) -> None:
+    """Keep the scoring result with the round, for the officer and the auditor."""
+    row = session.exec(
+        select(SubmissionRound).where(
+            SubmissionRound.submission_id == submission.id,
+            SubmissionRound.number == submission.current_round,
+        )
+    ).one()
+    row.aggregates = data
+    session.add(row)

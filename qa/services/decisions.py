@@ -29,7 +29,7 @@ from qa.persistence.models import (
     SubmissionRound,
 )
 from qa.persistence.types import utcnow
-from qa.services.assessment import round_assessment
+from qa.services.assessment import round_assessment, store_aggregates
 from qa.services.lifecycle import (
     INACTIVE_ASSIGNMENT_STATES,
     load_submission,
@@ -87,7 +87,7 @@ def complete_moderation(
                 ids,
             )
         lock(session, actor, sheet)
-        _store_aggregates(session, submission, assessment.as_dict())
+        store_aggregates(session, submission, assessment.as_dict())
         moved = move(session, actor, submission, Action.MODERATE, expected_version=expected_version)
         session.commit()
         return moved
@@ -360,17 +360,6 @@ def _check_decision(
             problems.append(f"condition {n}: the due date must be in the future")
     if problems:
         raise InvalidInput("the decision cannot be signed", tuple(dict.fromkeys(problems)))
-
-
-def _store_aggregates(session: Session, submission: Submission, data: dict[str, object]) -> None:
-    row = session.exec(
-        select(SubmissionRound).where(
-            SubmissionRound.submission_id == submission.id,
-            SubmissionRound.number == submission.current_round,
-        )
-    ).one()
-    row.aggregates = data
-    session.add(row)
 
 
 def _close_round(session: Session, submission_id: int, number: int, outcome: str) -> None:

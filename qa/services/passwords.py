@@ -6,9 +6,16 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from argon2.profiles import CHEAPEST
 
 _hasher = PasswordHasher()
 MIN_LENGTH = 10
+
+
+def use_cheap_hashing_for_tests() -> None:
+    """Tests create many accounts; the production cost (~150 ms each) would dominate them."""
+    global _hasher  # noqa: PLW0603
+    _hasher = PasswordHasher.from_parameters(CHEAPEST)
 
 
 def hash_password(password: str) -> str:

@@ -78,8 +78,16 @@ def current_rubric(db: Database, key: str | None = None) -> tuple[RubricVersion,
 
 
 def rubric_of(row: RubricVersion) -> Rubric:
-    content = dict(row.content)
-    return _from_content(content, f"rubric_version {row.id}")
+    """The stored rubric version as a `Rubric` (parsed once per content hash, then cached)."""
+    cached = _PARSED.get(row.content_hash)
+    if cached is None:
+        cached = _from_content(dict(row.content), f"rubric_version {row.id}")
+        _PARSED[row.content_hash] = cached
+    return cached
+
+
+#: Stored versions never change, so a parsed rubric can be kept for the process's lifetime.
+_PARSED: dict[str, Rubric] = {}
 
 
 def _from_content(content: dict[str, object], source: str) -> Rubric:

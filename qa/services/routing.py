@@ -1,0 +1,230 @@
+"""The automated step each stage calls for, run by the routing flow for outbox messages.
+
+Every step re-reads SQL and is idempotent: notifications are keyed, invitations only fill
+the panel up to the configured size, stage moves are compare-and-set. Running a step twice,
+or after a crash half-way, changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlmodel import Session, col, func, select
+
+from qa.domain.actor import Actor
+from qa.domain.enums import Role, Stage
+from qa.domain.review_settings import ReviewSettings
+from qa.domain.reviewer_choice import Candidate, choose_reviewers
+from qa.domain.stages import DECIDED_STAGES, Action
+from qa.domain.validation import validate_descriptor
+from qa.persistence.db import Database
+from qa.persistence.models import Assignment, DescriptorVersion, Submission, User, UserRole
+from qa.services.assessment import round_assessment, store_aggregates, submitted_reviews
+from qa.services.lifecycle import load_submission, move
+from qa.services.notifications import notify, people_with_role
+from qa.services.reviews import active_assignments, invite_in
+from qa.services.scoresheets import SELF, ensure_sheet
+
+ROUTING_ACTOR = Actor.system("routing")
+
+
+@dataclass(frozen=True)
+class RoutingContext:
+    today: date
+    settings: ReviewSettings = field(default_factory=ReviewSettings)
+    actor: Actor = ROUTING_ACTOR
+
+
+def route_submission(db: Database, submission_id: int, ctx: RoutingContext) -> list[str]:
+    """Run the automated step for the submission's current stage; return what was done."""
+    with db.write() as session:
+        submission = load_submission(session, submission_id)
+        done = _step(session, submission, ctx)
+        session.commit()
+        return done
+
+
+def _step(session: Session, submission: Submission, ctx: RoutingContext) -> list[str]:
+    stage = Stage(submission.stage)
+    if stage is Stage.SUBMITTED:
+        return _intake(session, submission, ctx)
+    if stage is Stage.SELF_ASSESSMENT:
+        ensure_sheet(session, submission, SELF)
+        return _tell_provider(
+            session,
+            submission,
+            "self-assessment open",
+            "Please complete the self-assessment against the rubric.",
+        )
+    if stage is Stage.SCREENING:
+        return _tell_officers(
+            session,
+            submission,
+            "ready for screening",
+            "The provider submitted the self-assessment.",
+        )
+    if stage is Stage.PEER_REVIEW:
+        return _peer_review(session, submission, ctx)
+    if stage is Stage.MODERATION:
+        return _tell_officers(
+            session,
+            submission,
+            "needs moderation",
+            "The reviewers disagree; agree a consensus score.",
+        )
+    if stage is Stage.SIGN_OFF:
+        return _tell_officers(
+            session,
+            submission,
+            "ready for sign-off",
+            "All reviews are in; the file is ready for a decision.",
+        )
+    if stage in DECIDED_STAGES or stage is Stage.REVISE_AND_RESUBMIT:
+        return _tell_provider(
+            session,
+            submission,
+            f"decision: {stage.value.replace('_', ' ')}",
+            "The decision and its rationale are available.",
+        )
+    return []
+
+
+def _intake(session: Session, submission: Submission, ctx: RoutingContext) -> list[str]:
+    descriptor = session.exec(
+        select(DescriptorVersion).where(
+            DescriptorVersion.submission_id == submission.id,
+            DescriptorVersion.round_number == submission.current_round,
+        )
+    ).one()
+    report = validate_descriptor(descriptor.data, today=ctx.today)
+    if report.ok:
+        moved = move(session, ctx.actor, submission, Action.INTAKE_ACCEPT)
+        ensure_sheet(session, moved, SELF)
+        return ["intake accepted", "self-assessment opened"]
+    reasons = "; ".join(str(issue) for issue in report.errors)
+    move(session, ctx.actor, submission, Action.INTAKE_RETURN, reason=reasons)
+    return [f"intake returned: {reasons}"]
+
+
+def _peer_review(session: Session, submission: Submission, ctx: RoutingContext) -> list[str]:
+    reviews = submitted_reviews(session, submission)
+    if len(reviews) >= ctx.settings.required_reviews:
+        assessment = round_assessment(session, submission)
+        store_aggregates(session, submission, assessment.as_dict())
+        if assessment.disagreements:
+            move(
+                session,
+                ctx.actor,
+                submission,
+                Action.REVIEWS_DISAGREE,
+                details={"disputed": [c.criterion_id for c in assessment.disagreements]},
+            )
+            return ["reviews in: disagreement, to moderation"]
+        move(
+            session,
+            ctx.actor,
+            submission,
+            Action.REVIEWS_AGREE,
+            details={"recommended": assessment.recommended.value},
+        )
+        return [f"reviews in: to sign-off (recommended {assessment.recommended.value})"]
+    return _fill_panel(session, submission, ctx)
+
+
+def _fill_panel(session: Session, submission: Submission, ctx: RoutingContext) -> list[str]:
+    active = active_assignments(session, submission)
+    missing = ctx.settings.reviewers_to_invite - len(active)
+    if missing <= 0:
+        return []
+    already = set(
+        session.exec(
+            select(Assignment.reviewer_id).where(
+                Assignment.submission_id == submission.id,
+                Assignment.round_number == submission.current_round,
+            )
+        )
+    )
+    field_of_study = (
+        session.exec(
+            select(DescriptorVersion.data).where(
+                DescriptorVersion.submission_id == submission.id,
+                DescriptorVersion.round_number == submission.current_round,
+            )
+        )
+        .one()
+        .get("field_of_study")
+    )
+    chosen = choose_reviewers(
+        [c for c in _candidates(session, submission) if c.user_id not in already],
+        field_of_study=field_of_study,
+        panel=[a.panel_role for a in active],
+        count=missing,
+    )
+    for reviewer_id in chosen:
+        invite_in(
+            session, ctx.actor, submission, reviewer_id, today=ctx.today, settings=ctx.settings
+        )
+    if len(chosen) < missing:
+        _tell_officers(
+            session,
+            submission,
+            "not enough reviewers",
+            f"Only {len(active) + len(chosen)} of "
+            f"{ctx.settings.reviewers_to_invite} reviewers could be invited "
+            "automatically; please invite more.",
+        )
+    return [f"invited reviewer {reviewer_id}" for reviewer_id in chosen]
+
+
+def _candidates(session: Session, submission: Submission) -> list[Candidate]:
+    load = (
+        select(Assignment.reviewer_id, func.count().label("open"))
+        .where(col(Assignment.state).in_(("invited", "accepted", "overdue")))
+        .group_by(col(Assignment.reviewer_id))
+        .subquery()
+    )
+    rows = session.exec(
+        select(User, func.coalesce(load.c.open, 0))
+        .join(UserRole, col(UserRole.user_id) == col(User.id))
+        .outerjoin(load, load.c.reviewer_id == col(User.id))
+        .where(UserRole.role == Role.REVIEWER.value, col(User.is_active))
+    ).all()
+    return [
+        Candidate(user.id or 0, tuple(user.expertise), user.panel_role, int(open_count))
+        for user, open_count in rows
+        if user.institution_id != submission.institution_id
+    ]
+
+
+def _tell_provider(session: Session, submission: Submission, what: str, body: str) -> list[str]:
+    sent = [
+        person.username
+        for person in people_with_role(session, Role.PROVIDER, submission.institution_id)
+        if notify(
+            session,
+            f"provider:{person.id}:{submission.id}:{submission.current_round}:{submission.stage}",
+            person,
+            f"{submission.title}: {what}",
+            body,
+            submission_id=submission.id,
+        )
+    ]
+    return [f"notified provider {name}: {what}" for name in sent]
+
+
+def _tell_officers(session: Session, submission: Submission, what: str, body: str) -> list[str]:
+    sent = [
+        person.username
+        for person in people_with_role(session, Role.OFFICER)
+        if notify(
+            session,
+            f"officer:{person.id}:{submission.id}:{submission.current_round}:"
+            f"{submission.stage}:{what}",
+            person,
+            f"{submission.title}: {what}",
+            body,
+            submission_id=submission.id,
+        )
+    ]
+    return [f"notified officer {name}: {what}" for name in sent]
