@@ -31,6 +31,8 @@ from qa.services.scoresheets import (
 from qa.services.scoresheets import save_score as save_sheet_score
 
 COI_STATES = ("not_asked", "none", "declared")
+#: A reviewer may still score (and submit) after the due date has passed.
+SCORING_STATES = ("accepted", "overdue")
 
 
 def invite_reviewer(
@@ -268,7 +270,7 @@ def _mine(session: Session, actor: Actor, assignment_id: int) -> Assignment:
 
 
 def _scorable(session: Session, assignment: Assignment) -> Submission:
-    if assignment.state != "accepted":
+    if assignment.state not in SCORING_STATES:
         raise IllegalTransition(
             "accept the invitation before scoring"
             if assignment.state == "invited"
