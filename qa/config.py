@@ -1,15 +1,33 @@
 """Settings: the only module that reads the environment.
 
-`QA_DATA_DIR` (default `./var`) holds the SQLite database and later Prefect's home and the
-audit packs; `QA_DATABASE_URL` points at PostgreSQL (or any SQLAlchemy URL) instead.
+`QA_DATA_DIR` (default `./var`) holds the SQLite database, Prefect's home and the
+notification log; `QA_DATABASE_URL` points at PostgreSQL (or any SQLAlchemy URL) instead.
+Every variable is listed in the README's configuration table.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
+
+from qa.domain.deadlines import DeadlinePolicy
+from qa.domain.errors import InvalidInput
+from qa.domain.review_settings import ReviewSettings
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int = 587
+    username: str | None = None
+    password: str | None = None
+    sender: str = "qa@localhost"
+    starttls: bool = True
 
 
 @dataclass(frozen=True)
@@ -17,6 +35,22 @@ class Settings:
     data_dir: Path
     database_url: str
     rubrics_dir: Path
+    review: ReviewSettings = field(default_factory=ReviewSettings)
+    deadlines: DeadlinePolicy = field(default_factory=DeadlinePolicy)
+    smtp: SmtpSettings | None = None
+    #: An existing Prefect API to use; None means the embedded one the product owns.
+    prefect_api_url: str | None = None
+    #: How often the worker looks for outbox rows, and how often deadlines are checked.
+    poll_seconds: float = 0.5
+    deadlines_every_seconds: float = 3600.0
+
+    @property
+    def prefect_home(self) -> Path:
+        return self.data_dir / "prefect"
+
+    @property
+    def notification_log(self) -> Path:
+        return self.data_dir / "notifications.log"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -24,11 +58,95 @@ class Settings:
         data_dir = Path(env.get("QA_DATA_DIR", "var")).expanduser().resolve()
         url = env.get("QA_DATABASE_URL") or f"sqlite:///{data_dir / 'qa.sqlite3'}"
         rubrics = env.get("QA_RUBRICS_DIR")
-        return cls(
+        reader = _Reader(env)
+        settings = cls(
             data_dir=data_dir,
             database_url=normalise_database_url(url),
             rubrics_dir=Path(rubrics).resolve() if rubrics else bundled_rubrics_dir(),
+            review=reader.build(
+                ReviewSettings,
+                reviewers_to_invite=reader.integer("QA_REVIEWERS_TO_INVITE", 3),
+                required_reviews=reader.integer("QA_REQUIRED_REVIEWS", 2),
+                respond_days=reader.integer("QA_RESPOND_DAYS", 5),
+                review_days=reader.integer("QA_REVIEW_DAYS", 21),
+            ),
+            deadlines=reader.build(
+                DeadlinePolicy,
+                remind_before_days=reader.days("QA_REMIND_BEFORE_DAYS", (3, 1)),
+                remind_after_days=reader.days("QA_REMIND_AFTER_DAYS", (1, 3)),
+                escalate_after_days=reader.integer("QA_ESCALATE_AFTER_DAYS", 5),
+                expire_invitation_after_days=reader.integer("QA_EXPIRE_INVITATION_DAYS", 3),
+            ),
+            smtp=_smtp(env, reader),
+            prefect_api_url=env.get("QA_PREFECT_API_URL") or None,
+            poll_seconds=reader.number("QA_POLL_SECONDS", 0.5),
+            deadlines_every_seconds=reader.number("QA_DEADLINES_EVERY_SECONDS", 3600.0),
         )
+        reader.raise_problems()
+        return settings
+
+
+class _Reader:
+    """Parses numbers out of the environment, collecting every bad value."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = env
+        self.problems: list[str] = []
+
+    def integer(self, name: str, default: int) -> int:
+        raw = self.env.get(name)
+        if raw is None or not raw.strip():
+            return default
+        try:
+            return int(raw)
+        except ValueError:
+            self.problems.append(f"{name}={raw!r} is not a whole number")
+            return default
+
+    def number(self, name: str, default: float) -> float:
+        raw = self.env.get(name)
+        if raw is None or not raw.strip():
+            return default
+        try:
+            return float(raw)
+        except ValueError:
+            self.problems.append(f"{name}={raw!r} is not a number")
+            return default
+
+    def days(self, name: str, default: tuple[int, ...]) -> tuple[int, ...]:
+        raw = self.env.get(name)
+        if raw is None:
+            return default
+        try:
+            return tuple(int(part) for part in raw.split(",") if part.strip())
+        except ValueError:
+            self.problems.append(f"{name}={raw!r} must be whole numbers separated by commas")
+            return default
+
+    def build(self, kind: type[T], **values: Any) -> T:
+        try:
+            return kind(**values)
+        except ValueError as exc:
+            self.problems.append(f"{kind.__name__}: {exc}")
+            return kind()
+
+    def raise_problems(self) -> None:
+        if self.problems:
+            raise InvalidInput("the configuration is not valid", tuple(self.problems))
+
+
+def _smtp(env: Mapping[str, str], reader: _Reader) -> SmtpSettings | None:
+    host = env.get("QA_SMTP_HOST")
+    if not host:
+        return None
+    return SmtpSettings(
+        host=host,
+        port=reader.integer("QA_SMTP_PORT", 587),
+        username=env.get("QA_SMTP_USERNAME") or None,
+        password=env.get("QA_SMTP_PASSWORD") or None,
+        sender=env.get("QA_SMTP_FROM", "qa@localhost"),
+        starttls=env.get("QA_SMTP_STARTTLS", "1").lower() not in ("0", "false", "no"),
+    )
 
 
 def normalise_database_url(url: str) -> str:

@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 from qa.cli.admin import db_app, institutions_app, rubrics_app, users_app
 from qa.cli.catalogue import import_app, template_app
 from qa.cli.setup import register_setup_commands
+from qa.cli.worker import register_worker_commands
 from qa.domain.errors import Conflict, InvalidInput, QAError
 
 app = typer.Typer(
@@ -23,6 +24,7 @@ app = typer.Typer(
     add_completion=False,
 )
 register_setup_commands(app)
+register_worker_commands(app)
 app.add_typer(users_app, name="users")
 app.add_typer(institutions_app, name="institutions")
 app.add_typer(rubrics_app, name="rubrics")

@@ -1,0 +1,108 @@
+"""The Prefect API the product uses: embedded (ephemeral), a child `prefect server` with the
+UI, or an external one. The product owns what it starts and stops it explicitly: uvicorn
+re-raises SIGTERM, so `atexit` alone would orphan the server.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from types import TracebackType
+
+import httpx
+
+log = logging.getLogger(__name__)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class PrefectAPI:
+    """`with PrefectAPI(mode) as api:` gives `api.url` and stops what it started on exit."""
+
+    def __init__(
+        self, mode: str = "embedded", *, url: str | None = None, startup_timeout: float = 120.0
+    ) -> None:
+        if mode not in ("embedded", "ui", "external"):
+            raise ValueError(f"unknown Prefect API mode {mode!r}")
+        if mode == "external" and not url:
+            raise ValueError("an external Prefect API needs its URL")
+        self.mode = mode
+        self.url = url or ""
+        self.ui_url: str | None = None
+        self.startup_timeout = startup_timeout
+        self._child: subprocess.Popen[bytes] | None = None
+        self._ephemeral: object | None = None
+
+    def __enter__(self) -> PrefectAPI:
+        if self.mode == "embedded":
+            from prefect.server.api.server import SubprocessASGIServer
+
+            server = SubprocessASGIServer()
+            server.start(timeout=int(self.startup_timeout))
+            self._ephemeral, self.url = server, server.api_url
+        elif self.mode == "ui":
+            self._start_ui_server()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        if self._ephemeral is not None:
+            self._ephemeral.stop()  # type: ignore[attr-defined]
+            self._ephemeral = None
+        if self._child is not None:
+            self._child.send_signal(signal.SIGTERM)
+            try:
+                self._child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self._child.kill()
+                self._child.wait()
+            self._child = None
+
+    def _start_ui_server(self) -> None:
+        port = free_port()
+        self.ui_url = f"http://127.0.0.1:{port}"
+        self.url = f"{self.ui_url}/api"
+        self._child = subprocess.Popen(  # noqa: S603 - our own interpreter, fixed arguments
+            [
+                sys.executable,
+                "-m",
+                "prefect",
+                "server",
+                "start",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            env=os.environ.copy(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + self.startup_timeout
+        while time.monotonic() < deadline:
+            if self._child.poll() is not None:
+                raise RuntimeError(f"prefect server exited with code {self._child.returncode}")
+            try:
+                if httpx.get(f"{self.url}/health", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.25)
+        self.stop()
+        raise RuntimeError("the Prefect server did not start in time")
