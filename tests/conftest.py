@@ -4,6 +4,17 @@ from __future__ import annotations
 
 import copy
 import os
+import tempfile
+
+# Prefect reads its settings at import: give the test session its own home, no telemetry,
+# and no silently started server (flow tests start one explicitly; see tests/workflows).
+os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="qa-prefect-home-")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+os.environ["PREFECT_SERVER_EPHEMERAL_ENABLED"] = "false"
+os.environ["PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_BATCH_SIZE"] = "50"
+os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = "90"
+os.environ["PREFECT_LOGGING_LEVEL"] = "WARNING"
 import shutil
 import uuid
 from collections.abc import Iterator

@@ -10,7 +10,7 @@ floating-point error. Every number behind a decision is kept in the result (DOMA
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, fields, is_dataclass, replace
 from enum import StrEnum
 from fractions import Fraction
 from typing import Any
@@ -97,7 +97,8 @@ class Assessment:
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-able data (stored with a round or decision), including the thresholds."""
-        data: dict[str, Any] = _plain(asdict(self))
+        # fields() + _plain instead of asdict(): asdict deep-copies every value (slow here).
+        data: dict[str, Any] = {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
         data["disagreements"] = [c.criterion_id for c in self.disagreements]
         data["rules"] = {
             "disagreement_spread": DISAGREEMENT_SPREAD,
@@ -298,7 +299,9 @@ def _mean(values: Iterable[Fraction | int]) -> Fraction | None:
 
 
 def _plain(value: Any) -> Any:
-    """Tuples to lists and enums to their string values, recursively."""
+    """Dataclasses to dicts, tuples to lists and enums to their values, recursively."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
     if isinstance(value, dict):
         return {key: _plain(item) for key, item in value.items()}
     if isinstance(value, list | tuple):

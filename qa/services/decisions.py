@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from qa.audit.log import record
 from qa.domain.actor import Actor
@@ -20,7 +20,6 @@ from qa.domain.validation import validate_descriptor
 from qa.persistence.db import Database
 from qa.persistence.locking import update_versioned
 from qa.persistence.models import (
-    Assignment,
     Condition,
     Decision,
     DescriptorVersion,
@@ -31,11 +30,11 @@ from qa.persistence.models import (
 from qa.persistence.types import utcnow
 from qa.services.assessment import round_assessment, store_aggregates
 from qa.services.lifecycle import (
-    INACTIVE_ASSIGNMENT_STATES,
     load_submission,
     move,
     submission_facts,
 )
+from qa.services.reviews import close_open_assignments
 from qa.services.scoresheets import CONSENSUS, ensure_sheet, lock, pinned_rubric
 from qa.services.scoresheets import save_score as save_sheet_score
 from qa.services.submissions import warnings_json
@@ -249,15 +248,7 @@ def withdraw(
             expected_version=expected_version,
             reason=reason.strip(),
         )
-        for assignment in session.exec(
-            select(Assignment).where(
-                Assignment.submission_id == submission_id,
-                col(Assignment.state).not_in((*INACTIVE_ASSIGNMENT_STATES, "submitted")),
-            )
-        ):
-            assignment.state = "cancelled"
-            assignment.version += 1
-            session.add(assignment)
+        close_open_assignments(session, actor, moved, "the submission was withdrawn")
         _close_round(session, submission_id, moved.current_round, "withdrawn")
         session.commit()
         return moved

@@ -8,7 +8,7 @@ re-claims once the lease has expired, so nothing is lost. On PostgreSQL the clai
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -19,12 +19,14 @@ from qa.domain.errors import QAError
 from qa.persistence.db import Database
 from qa.persistence.models import OutboxMessage
 from qa.persistence.types import utcnow
-from qa.services.routing import RoutingContext, route_submission
+from qa.services.routing import RoutingContext, route_in
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 5
 BATCH_SIZE = 500
+#: Submissions routed per transaction: keeps SQLite's write lock short for web requests.
+CHUNK = 20
 
 
 @dataclass
@@ -69,32 +71,72 @@ def process_batch(
     messages: Sequence[OutboxMessage],
     ctx: RoutingContext,
     *,
-    route: Callable[[Database, int, RoutingContext], list[str]] = route_submission,
+    chunk: int = CHUNK,
 ) -> BatchResult:
-    """Route each submission named in the batch once, then settle every row."""
+    """Route each submission named in the batch once, then settle its rows.
+
+    Submissions are routed `chunk` at a time in one transaction, each inside a savepoint:
+    a failing submission rolls back alone, its rows are released for a retry (or failed for
+    good when a rule refused), and the rows of the others are marked done in the same
+    commit as their routing. A crash loses at most the open chunk, which is re-routed after
+    the lease expires — every step is idempotent.
+    """
     result = BatchResult(messages=len(messages))
     by_submission: dict[int | None, list[int]] = {}
     for message in messages:
         assert message.id is not None
         by_submission.setdefault(message.submission_id, []).append(message.id)
-    for submission_id, ids in by_submission.items():
-        if submission_id is None:
-            _settle(db, ids, error=None)
-            continue
-        result.submissions += 1
-        try:
-            result.steps += [f"{submission_id}: {step}" for step in route(db, submission_id, ctx)]
-        except QAError as exc:  # a rule refused: record it, do not retry forever
-            result.failed[submission_id] = str(exc)
-            _settle(db, ids, error=str(exc))
-            continue
-        except Exception as exc:
-            log.exception("routing submission %s failed", submission_id)
-            result.failed[submission_id] = repr(exc)
-            _release(db, ids, repr(exc))
-            continue
-        _settle(db, ids, error=None)
+    groups = list(by_submission.items())
+    for start in range(0, len(groups), chunk):
+        _route_chunk(db, groups[start : start + chunk], ctx, result)
     return result
+
+
+def _route_chunk(
+    db: Database,
+    groups: list[tuple[int | None, list[int]]],
+    ctx: RoutingContext,
+    result: BatchResult,
+) -> None:
+    done: list[int] = []
+    refused: dict[int, str] = {}
+    crashed: dict[int, str] = {}
+    with db.write() as session:
+        for submission_id, ids in groups:
+            if submission_id is None:
+                done += ids
+                continue
+            result.submissions += 1
+            try:
+                with session.begin_nested():
+                    steps = route_in(session, submission_id, ctx)
+            except QAError as exc:  # a rule refused: record it, do not retry forever
+                result.failed[submission_id] = str(exc)
+                refused |= dict.fromkeys(ids, str(exc))
+                continue
+            except Exception as exc:
+                log.exception("routing submission %s failed", submission_id)
+                result.failed[submission_id] = repr(exc)
+                crashed |= dict.fromkeys(ids, repr(exc))
+                continue
+            result.steps += [f"{submission_id}: {step}" for step in steps]
+            done += ids
+        now = utcnow()
+        if done:
+            session.execute(
+                update(OutboxMessage)
+                .where(col(OutboxMessage.id).in_(done))
+                .values(status="done", processed_at=now)
+            )
+        for message_id, error in refused.items():
+            session.execute(
+                update(OutboxMessage)
+                .where(col(OutboxMessage.id) == message_id)
+                .values(status="failed", processed_at=now, last_error=error[:2000])
+            )
+        session.commit()
+    if crashed:
+        _release(db, list(crashed), next(iter(crashed.values())))
 
 
 def drain(
@@ -119,16 +161,6 @@ def pending_count(db: Database) -> int:
         return len(
             session.exec(select(OutboxMessage.id).where(OutboxMessage.status == "pending")).all()
         )
-
-
-def _settle(db: Database, ids: list[int], *, error: str | None) -> None:
-    with db.write() as session:
-        session.execute(
-            update(OutboxMessage)
-            .where(col(OutboxMessage.id).in_(ids))
-            .values(status="failed" if error else "done", processed_at=utcnow(), last_error=error)
-        )
-        session.commit()
 
 
 def _release(db: Database, ids: list[int], error: str) -> None:

@@ -247,6 +247,38 @@ def submit_review(
         return _reload(session, assignment_id)
 
 
+def close_open_assignments(
+    session: Session, actor: Actor, submission: Submission, reason: str
+) -> list[int]:
+    """Cancel invitations and unfinished reviews that are no longer needed (audited)."""
+    closed = []
+    for assignment in active_assignments(session, submission):
+        if assignment.state == "submitted":
+            continue
+        assert assignment.id is not None
+        _update(
+            session,
+            actor,
+            assignment,
+            assignment.version,
+            {"state": "cancelled", "decline_reason": reason},
+            action="assignment.cancelled",
+        )
+        reviewer = session.get(User, assignment.reviewer_id)
+        if reviewer is not None:
+            notify(
+                session,
+                f"closed:{assignment.id}",
+                reviewer,
+                f"No longer needed: review of {submission.title}",
+                f"Your review of '{submission.title}' is no longer needed: {reason}. "
+                "Thank you for your time.",
+                submission_id=submission.id,
+            )
+        closed.append(assignment.id)
+    return closed
+
+
 def active_assignments(session: Session, submission: Submission) -> list[Assignment]:
     return list(
         session.exec(

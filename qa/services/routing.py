@@ -23,7 +23,7 @@ from qa.persistence.models import Assignment, DescriptorVersion, Submission, Use
 from qa.services.assessment import round_assessment, store_aggregates, submitted_reviews
 from qa.services.lifecycle import load_submission, move
 from qa.services.notifications import notify, people_with_role
-from qa.services.reviews import active_assignments, invite_in
+from qa.services.reviews import active_assignments, close_open_assignments, invite_in
 from qa.services.scoresheets import SELF, ensure_sheet
 
 ROUTING_ACTOR = Actor.system("routing")
@@ -39,10 +39,14 @@ class RoutingContext:
 def route_submission(db: Database, submission_id: int, ctx: RoutingContext) -> list[str]:
     """Run the automated step for the submission's current stage; return what was done."""
     with db.write() as session:
-        submission = load_submission(session, submission_id)
-        done = _step(session, submission, ctx)
+        done = route_in(session, submission_id, ctx)
         session.commit()
         return done
+
+
+def route_in(session: Session, submission_id: int, ctx: RoutingContext) -> list[str]:
+    """The same inside the caller's transaction (the outbox drains many per commit)."""
+    return _step(session, load_submission(session, submission_id), ctx)
 
 
 def _step(session: Session, submission: Submission, ctx: RoutingContext) -> list[str]:
@@ -110,6 +114,9 @@ def _intake(session: Session, submission: Submission, ctx: RoutingContext) -> li
 def _peer_review(session: Session, submission: Submission, ctx: RoutingContext) -> list[str]:
     reviews = submitted_reviews(session, submission)
     if len(reviews) >= ctx.settings.required_reviews:
+        close_open_assignments(
+            session, ctx.actor, submission, "the required number of reviews is in"
+        )
         assessment = round_assessment(session, submission)
         store_aggregates(session, submission, assessment.as_dict())
         if assessment.disagreements:
@@ -169,7 +176,8 @@ def _fill_panel(session: Session, submission: Submission, ctx: RoutingContext) -
         _tell_officers(
             session,
             submission,
-            "not enough reviewers",
+            f"not enough reviewers ({len(active) + len(chosen)} of "
+            f"{ctx.settings.reviewers_to_invite})",
             f"Only {len(active) + len(chosen)} of "
             f"{ctx.settings.reviewers_to_invite} reviewers could be invited "
             "automatically; please invite more.",
