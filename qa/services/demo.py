@@ -15,8 +15,9 @@ from qa.domain.errors import InvalidInput
 from qa.domain.validation import validate_descriptor
 from qa.persistence.db import Database
 from qa.persistence.models import Institution, Submission, User
+from qa.services.demo_story import TARGETS, tell
 from qa.services.institutions import add_institution
-from qa.services.submissions import create_draft, submit_descriptor
+from qa.services.submissions import create_draft
 from qa.services.users import add_user
 
 #: Every demo account gets this password so the demo can be tried at once.
@@ -77,9 +78,8 @@ def load_demo(db: Database, actor: Actor, *, today: date) -> DemoResult:
             expertise=person["expertise"],
             panel_role=person["panel_role"],
         )
-    submitted = _load_credentials(db, actor, data["credentials"], today)
-    for submission_id, version in submitted:
-        submit_descriptor(db, actor, submission_id, expected_version=version, today=today)
+    created = _load_credentials(db, actor, data["credentials"], today)
+    tell(db, today, list(zip(created, TARGETS, strict=True)))
     return DemoResult(
         True, len(data["institutions"]) + 1, len(data["users"]), len(data["credentials"])
     )
@@ -87,8 +87,8 @@ def load_demo(db: Database, actor: Actor, *, today: date) -> DemoResult:
 
 def _load_credentials(
     db: Database, actor: Actor, credentials: list[dict[str, Any]], today: date
-) -> list[tuple[int, int]]:
-    to_submit: list[tuple[int, int]] = []
+) -> list[int]:
+    created: list[int] = []
     with db.write() as session:
         codes = {i.code: i.id for i in session.exec(select(Institution))}
         for item in credentials:
@@ -104,8 +104,7 @@ def _load_credentials(
             submission: Submission = create_draft(
                 session, actor, institution_id, report.descriptor, report.warnings
             )
-            if item["stage"] == "submitted":
-                assert submission.id is not None
-                to_submit.append((submission.id, submission.version))
+            assert submission.id is not None
+            created.append(submission.id)
         session.commit()
-    return to_submit
+    return created
