@@ -18,6 +18,8 @@ run: $(STAMP)
 	$(BIN)/qa demo
 	@echo
 	$(BIN)/qa summary
+	@echo
+	$(BIN)/qa worker
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -36,6 +38,7 @@ test: lint typecheck imports unit
 
 bench: $(STAMP)
 	$(BIN)/python bench/import_catalogue.py
+	$(BIN)/python bench/routing.py
 
 clean:
 	rm -rf $(VENV) var test-output .mypy_cache .ruff_cache .pytest_cache

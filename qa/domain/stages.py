@@ -134,7 +134,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         [S.MODERATION],
         S.SIGN_OFF,
         [_OFFICER],
-        "a consensus score with a rationale for every criterion",
+        "a consensus score with a rationale for every disputed criterion",
     ),
     _t(
         Action.APPROVE,

@@ -340,6 +340,10 @@ def _check_decision(
         )
     if outcome == Outcome.REJECTED and len(rationale) < MIN_RATIONALE:
         problems.append(f"a rejection needs a rationale of at least {MIN_RATIONALE} characters")
+    if outcome == Outcome.REVISE_AND_RESUBMIT and len(rationale) < MIN_RATIONALE:
+        problems.append(
+            f"say what the provider must revise (at least {MIN_RATIONALE} characters)"
+        )
     if outcome == Outcome.APPROVED_WITH_CONDITIONS and not conditions:
         problems.append("approval with conditions needs at least one condition")
     if outcome != Outcome.APPROVED_WITH_CONDITIONS and conditions:

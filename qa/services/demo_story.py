@@ -268,7 +268,12 @@ def _decide(story: Story, sid: int, target: str) -> None:
         sid,
         expected_version=submission.version,
         decision=recommended,
-        rationale=None,
+        rationale=(
+            "Publish the assessment criteria and pass thresholds before enrolment (VASS-2), "
+            "then resubmit."
+            if recommended == "revise_and_resubmit"
+            else None
+        ),
         today=story.today,
         conditions=conditions,
     )
