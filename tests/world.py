@@ -17,14 +17,25 @@ from qa.domain.enums import Role
 from qa.domain.review_settings import ReviewSettings
 from qa.domain.rubric import Rubric
 from qa.domain.score_input import ScoreInput
+from qa.domain.scoring import Assessment
 from qa.persistence.db import Database
-from qa.persistence.models import Assignment, Submission
+from qa.persistence.models import (
+    Assignment,
+    DescriptorVersion,
+    Score,
+    Scoresheet,
+    Submission,
+    SubmissionRound,
+    UserRole,
+)
+from qa.persistence.models import Decision as DecisionRow
+from qa.services.assessment import round_assessment
 from qa.services.institutions import add_institution
 from qa.services.outbox import BatchResult, drain
 from qa.services.reviews import declare_conflict, respond, save_review_score, submit_review
 from qa.services.routing import RoutingContext
 from qa.services.rubrics import current_rubric, load_rubrics_from
-from qa.services.self_assessment import save_self_score, submit_self_assessment
+from qa.services.self_assessment import save_self_score, screen, submit_self_assessment
 from qa.services.submissions import intake
 from qa.services.users import add_user
 
@@ -117,6 +128,156 @@ class World:
             recommendation=recommendation,
             summary="A careful, well evidenced micro-credential.",
         )
+
+    # -- helpers for the review-lifecycle features (tests/bdd) --------------------------------
+
+    def add_reviewer(self, username: str, panel_role: str, expertise: list[str]) -> Actor:
+        """One more reviewer in the pool (a replacement candidate)."""
+        added = add_user(
+            self.db,
+            Actor.cli("tests"),
+            username=username,
+            email=f"{username}@example.org",
+            display_name=username.title(),
+            roles=["reviewer"],
+            expertise=expertise,
+            panel_role=panel_role,
+        )
+        reviewer = Actor(f"user {added.user.id}", added.user.id, frozenset({Role.REVIEWER}))
+        self.reviewers.append(reviewer)
+        return reviewer
+
+    def make_officer(self, reviewer: Actor) -> Actor:
+        """Give a reviewer the QA-officer role as well; returns the actor holding both."""
+        assert reviewer.user_id is not None
+        with self.db.write() as session:
+            session.add(UserRole(user_id=reviewer.user_id, role=Role.OFFICER.value))
+            session.commit()
+        return Actor(reviewer.label, reviewer.user_id, reviewer.roles | {Role.OFFICER})
+
+    def screen(
+        self, submission_id: int, *, accept: bool, reasons: str | None = None, officer: int = 0
+    ) -> Submission:
+        """An officer's formal screening of the file as it is now."""
+        return screen(
+            self.db,
+            self.officers[officer],
+            submission_id,
+            expected_version=self.submission(submission_id).version,
+            accept=accept,
+            reasons=reasons,
+        )
+
+    def to_peer_review(self, descriptor: dict[str, Any]) -> int:
+        """Submit, self-assess at 3, pass screening and let routing invite the panel."""
+        submission_id = self.submit(descriptor)
+        self.route()
+        self.self_assess(submission_id)
+        self.screen(submission_id, accept=True)
+        self.route()
+        return submission_id
+
+    def round_assignments(self, submission_id: int) -> list[Assignment]:
+        """Assignments of the submission's current round, in invitation order."""
+        current = self.submission(submission_id).current_round
+        return [a for a in self.assignments(submission_id) if a.round_number == current]
+
+    def panel_member(self, submission_id: int, panel_role: str) -> Assignment:
+        """The first reviewer invited to the current round in this panel role."""
+        return next(a for a in self.round_assignments(submission_id) if a.panel_role == panel_role)
+
+    def assignment(self, assignment_id: int) -> Assignment:
+        with self.db.session() as session:
+            found = session.get(Assignment, assignment_id)
+        assert found is not None
+        return found
+
+    def assessment(self, submission_id: int) -> Assessment:
+        """The scoring result and recommended decision the sign-off officer sees."""
+        with self.db.session() as session:
+            return round_assessment(session, self.submission(submission_id))
+
+    def sheets(
+        self, submission_id: int, kind: str, round_number: int | None = None
+    ) -> list[Scoresheet]:
+        """Score sheets of one kind (self, peer, consensus), oldest revision first."""
+        number = round_number or self.submission(submission_id).current_round
+        with self.db.session() as session:
+            return list(
+                session.exec(
+                    select(Scoresheet)
+                    .where(
+                        Scoresheet.submission_id == submission_id,
+                        Scoresheet.round_number == number,
+                        Scoresheet.kind == kind,
+                    )
+                    .order_by(col(Scoresheet.id))
+                )
+            )
+
+    def scores(self, sheet: Scoresheet) -> dict[str, Score]:
+        with self.db.session() as session:
+            rows = session.exec(select(Score).where(Score.scoresheet_id == sheet.id))
+            return {row.criterion_id: row for row in rows}
+
+    def decisions(self, submission_id: int) -> list[DecisionRow]:
+        with self.db.session() as session:
+            return list(
+                session.exec(
+                    select(DecisionRow)
+                    .where(DecisionRow.submission_id == submission_id)
+                    .order_by(col(DecisionRow.id))
+                )
+            )
+
+    def round_record(self, submission_id: int, round_number: int) -> dict[str, Any]:
+        """Everything stored for one round, as plain data: descriptor, sheets, decisions."""
+        with self.db.session() as session:
+            descriptor = session.exec(
+                select(DescriptorVersion).where(
+                    DescriptorVersion.submission_id == submission_id,
+                    DescriptorVersion.round_number == round_number,
+                )
+            ).one()
+            round_row = session.exec(
+                select(SubmissionRound).where(
+                    SubmissionRound.submission_id == submission_id,
+                    SubmissionRound.number == round_number,
+                )
+            ).one()
+            sheets = session.exec(
+                select(Scoresheet)
+                .where(
+                    Scoresheet.submission_id == submission_id,
+                    Scoresheet.round_number == round_number,
+                )
+                .order_by(col(Scoresheet.id))
+            ).all()
+            decisions = session.exec(
+                select(DecisionRow).where(
+                    DecisionRow.submission_id == submission_id,
+                    DecisionRow.round_number == round_number,
+                )
+            ).all()
+            return {
+                "descriptor": descriptor.model_dump(mode="json"),
+                "round": round_row.model_dump(mode="json"),
+                "sheets": [
+                    sheet.model_dump(mode="json")
+                    | {
+                        "scores": [
+                            score.model_dump(mode="json")
+                            for score in session.exec(
+                                select(Score)
+                                .where(Score.scoresheet_id == sheet.id)
+                                .order_by(col(Score.criterion_id))
+                            )
+                        ]
+                    }
+                    for sheet in sheets
+                ],
+                "decisions": [d.model_dump(mode="json") for d in decisions],
+            }
 
 
 def build_world(db: Database, today: date) -> World:

@@ -192,6 +192,7 @@ def mark_condition_met(
             raise NotFound(f"condition {condition_id} does not exist")
         if condition.status == "met":
             raise Conflict("this condition is already met")
+        status_before = condition.status
         update_versioned(
             session,
             Condition,
@@ -214,7 +215,7 @@ def mark_condition_met(
             entity_type="condition",
             entity_id=condition_id,
             submission_id=decision.submission_id,
-            before={"status": condition.status},
+            before={"status": status_before},
             after={"status": "met", "evidence": evidence.strip()},
         )
         statuses = session.exec(
@@ -341,9 +342,7 @@ def _check_decision(
     if outcome == Outcome.REJECTED and len(rationale) < MIN_RATIONALE:
         problems.append(f"a rejection needs a rationale of at least {MIN_RATIONALE} characters")
     if outcome == Outcome.REVISE_AND_RESUBMIT and len(rationale) < MIN_RATIONALE:
-        problems.append(
-            f"say what the provider must revise (at least {MIN_RATIONALE} characters)"
-        )
+        problems.append(f"say what the provider must revise (at least {MIN_RATIONALE} characters)")
     if outcome == Outcome.APPROVED_WITH_CONDITIONS and not conditions:
         problems.append("approval with conditions needs at least one condition")
     if outcome != Outcome.APPROVED_WITH_CONDITIONS and conditions:

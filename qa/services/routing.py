@@ -19,7 +19,14 @@ from qa.domain.reviewer_choice import Candidate, choose_reviewers
 from qa.domain.stages import DECIDED_STAGES, Action
 from qa.domain.validation import validate_descriptor
 from qa.persistence.db import Database
-from qa.persistence.models import Assignment, DescriptorVersion, Submission, User, UserRole
+from qa.persistence.models import (
+    Assignment,
+    DescriptorVersion,
+    StageChange,
+    Submission,
+    User,
+    UserRole,
+)
 from qa.services.assessment import round_assessment, store_aggregates, submitted_reviews
 from qa.services.lifecycle import load_submission, move
 from qa.services.notifications import notify, people_with_role
@@ -55,6 +62,15 @@ def _step(session: Session, submission: Submission, ctx: RoutingContext) -> list
         return _intake(session, submission, ctx)
     if stage is Stage.SELF_ASSESSMENT:
         ensure_sheet(session, submission, SELF)
+        last = _last_change(session, submission)
+        if last is not None and last.from_stage == Stage.SCREENING:
+            return _tell_provider(
+                session,
+                submission,
+                "returned at screening",
+                f"The QA office returned the file: {last.reason}\n"
+                "Please revise the self-assessment and submit it again.",
+            )
         return _tell_provider(
             session,
             submission,
@@ -92,6 +108,14 @@ def _step(session: Session, submission: Submission, ctx: RoutingContext) -> list
             "The decision and its rationale are available.",
         )
     return []
+
+
+def _last_change(session: Session, submission: Submission) -> StageChange | None:
+    return session.exec(
+        select(StageChange)
+        .where(StageChange.submission_id == submission.id)
+        .order_by(col(StageChange.id).desc())
+    ).first()
 
 
 def _intake(session: Session, submission: Submission, ctx: RoutingContext) -> list[str]:
@@ -205,13 +229,17 @@ def _candidates(session: Session, submission: Submission) -> list[Candidate]:
     ]
 
 
+# Notification keys carry the submission's version: the same stage reached again (a file
+# returned at screening comes back to self-assessment) is news; a re-run of routing is not.
+
+
 def _tell_provider(session: Session, submission: Submission, what: str, body: str) -> list[str]:
     sent = [
         person.username
         for person in people_with_role(session, Role.PROVIDER, submission.institution_id)
         if notify(
             session,
-            f"provider:{person.id}:{submission.id}:{submission.current_round}:{submission.stage}",
+            f"provider:{person.id}:{submission.id}:v{submission.version}:{submission.stage}",
             person,
             f"{submission.title}: {what}",
             body,
@@ -227,8 +255,7 @@ def _tell_officers(session: Session, submission: Submission, what: str, body: st
         for person in people_with_role(session, Role.OFFICER)
         if notify(
             session,
-            f"officer:{person.id}:{submission.id}:{submission.current_round}:"
-            f"{submission.stage}:{what}",
+            f"officer:{person.id}:{submission.id}:v{submission.version}:{submission.stage}:{what}",
             person,
             f"{submission.title}: {what}",
             body,
