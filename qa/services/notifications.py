@@ -6,10 +6,13 @@ of the deadlines flow) is a no-op. Delivery (SMTP or the outbox log) happens aft
 
 from __future__ import annotations
 
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from qa.domain.enums import Role
 from qa.persistence.models import Notification, User, UserRole
+from qa.persistence.types import utcnow
 
 
 def notify(
@@ -21,21 +24,29 @@ def notify(
     *,
     submission_id: int | None = None,
 ) -> bool:
-    """Queue one message; False when a message with this key already exists."""
-    exists = session.exec(select(Notification.id).where(Notification.key == key)).first()
-    if exists is not None:
-        return False
-    session.add(
-        Notification(
+    """Queue one message; False when a message with this key already exists.
+
+    One INSERT … ON CONFLICT DO NOTHING (SQLite and PostgreSQL), so a concurrent or repeated
+    run can never queue the same message twice.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+    statement = (
+        insert(Notification)
+        .values(
             key=key,
             recipient_id=recipient.id,
             recipient_email=recipient.email,
             subject=subject[:255],
             body=body,
             submission_id=submission_id,
+            created_at=utcnow(),
+            channel="log",
         )
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(col(Notification.id))
     )
-    return True
+    return session.execute(statement).first() is not None
 
 
 def people_with_role(session: Session, role: Role, institution_id: int | None = None) -> list[User]:

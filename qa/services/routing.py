@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from sqlalchemy import select as sql_select
 from sqlmodel import Session, col, func, select
 
 from qa.domain.actor import Actor
@@ -216,16 +217,22 @@ def _candidates(session: Session, submission: Submission) -> list[Candidate]:
         .group_by(col(Assignment.reviewer_id))
         .subquery()
     )
-    rows = session.exec(
-        select(User, func.coalesce(load.c.open, 0))
+    rows = session.execute(
+        sql_select(
+            col(User.id),
+            col(User.expertise),
+            col(User.panel_role),
+            col(User.institution_id),
+            func.coalesce(load.c.open, 0),
+        )
         .join(UserRole, col(UserRole.user_id) == col(User.id))
         .outerjoin(load, load.c.reviewer_id == col(User.id))
-        .where(UserRole.role == Role.REVIEWER.value, col(User.is_active))
-    ).all()
+        .where(col(UserRole.role) == Role.REVIEWER.value, col(User.is_active))
+    ).all()  # plain columns, not ORM objects: this runs for every file entering peer review
     return [
-        Candidate(user.id or 0, tuple(user.expertise), user.panel_role, int(open_count))
-        for user, open_count in rows
-        if user.institution_id != submission.institution_id
+        Candidate(user_id, tuple(expertise or ()), panel_role, int(open_count))
+        for user_id, expertise, panel_role, institution_id, open_count in rows
+        if institution_id != submission.institution_id
     ]
 
 
