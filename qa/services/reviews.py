@@ -241,7 +241,7 @@ def submit_review(
             session,
             "review.submitted",
             submission_id=assignment.submission_id,
-            dedupe_key=f"review:{assignment_id}",
+            dedupe_key=f"review:{assignment_id}:r{sheet.revision}",
         )
         session.commit()
         return _reload(session, assignment_id)
