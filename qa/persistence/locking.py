@@ -33,5 +33,8 @@ def update_versioned(
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict(f"{what} was changed by someone else in the meantime; reload and try again.")
-    session.expire_all()
+    # Expire just this row: the caller's other loaded objects stay valid (no reloads).
+    loaded = session.identity_map.get(session.identity_key(model, (row_id,)))
+    if loaded is not None:
+        session.expire(loaded)
     return expected_version + 1

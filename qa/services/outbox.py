@@ -17,7 +17,7 @@ from sqlmodel import col, select
 
 from qa.domain.errors import QAError
 from qa.persistence.db import Database
-from qa.persistence.models import OutboxMessage
+from qa.persistence.models import OutboxMessage, Submission
 from qa.persistence.types import utcnow
 from qa.services.routing import RoutingContext, route_in
 
@@ -102,6 +102,8 @@ def _route_chunk(
     refused: dict[int, str] = {}
     crashed: dict[int, str] = {}
     with db.write() as session:
+        wanted = [submission_id for submission_id, _ in groups if submission_id is not None]
+        session.exec(select(Submission).where(col(Submission.id).in_(wanted))).all()  # one query
         for submission_id, ids in groups:
             if submission_id is None:
                 done += ids
