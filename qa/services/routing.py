@@ -42,6 +42,8 @@ class RoutingContext:
     today: date
     settings: ReviewSettings = field(default_factory=ReviewSettings)
     actor: Actor = ROUTING_ACTOR
+    #: The QA officers, looked up once per routing run (they rarely change within seconds).
+    officers: list[User] = field(default_factory=list, compare=False, repr=False)
 
 
 def route_submission(db: Database, submission_id: int, ctx: RoutingContext) -> list[str]:
@@ -81,6 +83,7 @@ def _step(session: Session, submission: Submission, ctx: RoutingContext) -> list
     if stage is Stage.SCREENING:
         return _tell_officers(
             session,
+            ctx,
             submission,
             "ready for screening",
             "The provider submitted the self-assessment.",
@@ -90,6 +93,7 @@ def _step(session: Session, submission: Submission, ctx: RoutingContext) -> list
     if stage is Stage.MODERATION:
         return _tell_officers(
             session,
+            ctx,
             submission,
             "needs moderation",
             "The reviewers disagree; agree a consensus score.",
@@ -97,6 +101,7 @@ def _step(session: Session, submission: Submission, ctx: RoutingContext) -> list
     if stage is Stage.SIGN_OFF:
         return _tell_officers(
             session,
+            ctx,
             submission,
             "ready for sign-off",
             "All reviews are in; the file is ready for a decision.",
@@ -200,6 +205,7 @@ def _fill_panel(session: Session, submission: Submission, ctx: RoutingContext) -
     if len(chosen) < missing:
         _tell_officers(
             session,
+            ctx,
             submission,
             f"not enough reviewers ({len(active) + len(chosen)} of "
             f"{ctx.settings.reviewers_to_invite})",
@@ -256,10 +262,14 @@ def _tell_provider(session: Session, submission: Submission, what: str, body: st
     return [f"notified provider {name}: {what}" for name in sent]
 
 
-def _tell_officers(session: Session, submission: Submission, what: str, body: str) -> list[str]:
+def _tell_officers(
+    session: Session, ctx: RoutingContext, submission: Submission, what: str, body: str
+) -> list[str]:
+    if not ctx.officers:
+        ctx.officers.extend(people_with_role(session, Role.OFFICER))
     sent = [
         person.username
-        for person in people_with_role(session, Role.OFFICER)
+        for person in ctx.officers
         if notify(
             session,
             f"officer:{person.id}:{submission.id}:v{submission.version}:{submission.stage}:{what}",
