@@ -17,7 +17,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -62,6 +62,7 @@ from qa.services.users import add_user  # noqa: E402
 from tests.conftest import GOOD_DESCRIPTOR  # noqa: E402
 
 TODAY = date(2026, 11, 29)
+REVIEWERS = 150  # a national agency's pool (DOMAIN.md §8: 50-200 reviewers)
 SETTINGS = ReviewSettings(reviewers_to_invite=2, required_reviews=2)
 Route = Callable[[Database], tuple[float, int]]
 
@@ -93,7 +94,7 @@ def setup(path: Path, count: int) -> tuple[Database, Cast]:
         db, op, username="officer", email="o@example.org", display_name="O", roles=["officer"]
     )
     reviewers = {}
-    for n in range(count // 2 + 10):  # enough reviewers for two reviews each under the cap
+    for n in range(REVIEWERS):
         new = add_user(
             db,
             op,
@@ -241,6 +242,7 @@ def prefect_route_factory(settings: Settings) -> Route:
             worker="bench",
             reviewers_to_invite=SETTINGS.reviewers_to_invite,
             required_reviews=SETTINGS.required_reviews,
+            max_load=SETTINGS.max_load,
         )
         start = time.perf_counter()
         summary = routing_flow(config)
@@ -252,7 +254,10 @@ def prefect_route_factory(settings: Settings) -> Route:
 
 
 def main() -> None:
+    global SETTINGS  # noqa: PLW0603 - one setting for both paths, sized to the run
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000
+    # Every file enters peer review at once here, so the pool's cap must hold them all.
+    SETTINGS = replace(SETTINGS, max_load=-(-2 * count // REVIEWERS) + 1)
     use_cheap_hashing_for_tests()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

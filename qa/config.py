@@ -69,6 +69,7 @@ class Settings:
                 required_reviews=reader.integer("QA_REQUIRED_REVIEWS", 2),
                 respond_days=reader.integer("QA_RESPOND_DAYS", 5),
                 review_days=reader.integer("QA_REVIEW_DAYS", 21),
+                max_load=reader.integer("QA_REVIEWER_MAX_LOAD", 6),
             ),
             deadlines=reader.build(
                 DeadlinePolicy,

@@ -33,6 +33,7 @@ class RoutingConfig(BaseModel):
     required_reviews: int = 2
     respond_days: int = 5
     review_days: int = 21
+    max_load: int = 6
 
     @classmethod
     def from_settings(
@@ -46,6 +47,7 @@ class RoutingConfig(BaseModel):
             required_reviews=settings.review.required_reviews,
             respond_days=settings.review.respond_days,
             review_days=settings.review.review_days,
+            max_load=settings.review.max_load,
         )
 
     def context(self) -> RoutingContext:
@@ -56,6 +58,7 @@ class RoutingConfig(BaseModel):
                 required_reviews=self.required_reviews,
                 respond_days=self.respond_days,
                 review_days=self.review_days,
+                max_load=self.max_load,
             ),
         )
 

@@ -7,7 +7,7 @@ or after a crash half-way, changes nothing the second time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from sqlalchemy import select as sql_select
@@ -42,8 +42,14 @@ class RoutingContext:
     today: date
     settings: ReviewSettings = field(default_factory=ReviewSettings)
     actor: Actor = ROUTING_ACTOR
-    #: The QA officers, looked up once per routing run (they rarely change within seconds).
+    #: Looked up once per routing run (they change rarely within seconds): the QA officers,
+    #: the reviewers with their institution, and each reviewer's open assignments (kept up
+    #: to date as this run invites).
     officers: list[User] = field(default_factory=list, compare=False, repr=False)
+    reviewers: list[tuple[Candidate, int | None]] = field(
+        default_factory=list, compare=False, repr=False
+    )
+    loads: dict[int, int] = field(default_factory=dict, compare=False, repr=False)
 
 
 def route_submission(db: Database, submission_id: int, ctx: RoutingContext) -> list[str]:
@@ -193,15 +199,17 @@ def _fill_panel(session: Session, submission: Submission, ctx: RoutingContext) -
         .get("field_of_study")
     )
     chosen = choose_reviewers(
-        [c for c in _candidates(session, submission) if c.user_id not in already],
+        [c for c in _candidates(session, submission, ctx) if c.user_id not in already],
         field_of_study=field_of_study,
         panel=[a.panel_role for a in active],
         count=missing,
+        max_load=ctx.settings.max_load,
     )
     for reviewer_id in chosen:
         invite_in(
             session, ctx.actor, submission, reviewer_id, today=ctx.today, settings=ctx.settings
         )
+        ctx.loads[reviewer_id] = ctx.loads.get(reviewer_id, 0) + 1
     if len(chosen) < missing:
         _tell_officers(
             session,
@@ -216,30 +224,35 @@ def _fill_panel(session: Session, submission: Submission, ctx: RoutingContext) -
     return [f"invited reviewer {reviewer_id}" for reviewer_id in chosen]
 
 
-def _candidates(session: Session, submission: Submission) -> list[Candidate]:
-    load = (
-        select(Assignment.reviewer_id, func.count().label("open"))
-        .where(col(Assignment.state).in_(("invited", "accepted", "overdue")))
-        .group_by(col(Assignment.reviewer_id))
-        .subquery()
-    )
-    rows = session.execute(
-        sql_select(
-            col(User.id),
-            col(User.expertise),
-            col(User.panel_role),
-            col(User.institution_id),
-            func.coalesce(load.c.open, 0),
-        )
-        .join(UserRole, col(UserRole.user_id) == col(User.id))
-        .outerjoin(load, load.c.reviewer_id == col(User.id))
-        .where(col(UserRole.role) == Role.REVIEWER.value, col(User.is_active))
-    ).all()  # plain columns, not ORM objects: this runs for every file entering peer review
+def _candidates(session: Session, submission: Submission, ctx: RoutingContext) -> list[Candidate]:
+    if not ctx.reviewers:
+        _load_reviewers(session, ctx)
     return [
-        Candidate(user_id, tuple(expertise or ()), panel_role, int(open_count))
-        for user_id, expertise, panel_role, institution_id, open_count in rows
+        replace(candidate, open_assignments=ctx.loads.get(candidate.user_id, 0))
+        for candidate, institution_id in ctx.reviewers
         if institution_id != submission.institution_id
     ]
+
+
+def _load_reviewers(session: Session, ctx: RoutingContext) -> None:
+    """Reviewers and their open assignments, once per run (plain columns, two queries)."""
+    rows = session.execute(
+        sql_select(
+            col(User.id), col(User.expertise), col(User.panel_role), col(User.institution_id)
+        )
+        .join(UserRole, col(UserRole.user_id) == col(User.id))
+        .where(col(UserRole.role) == Role.REVIEWER.value, col(User.is_active))
+    ).all()
+    ctx.reviewers.extend(
+        (Candidate(int(user_id), tuple(expertise or ()), panel_role, 0), institution_id)
+        for user_id, expertise, panel_role, institution_id in rows
+    )
+    loads = session.exec(
+        select(Assignment.reviewer_id, func.count())
+        .where(col(Assignment.state).in_(("invited", "accepted", "overdue")))
+        .group_by(col(Assignment.reviewer_id))
+    ).all()
+    ctx.loads.update({int(reviewer_id): int(count) for reviewer_id, count in loads})
 
 
 # Notification keys carry the submission's version: the same stage reached again (a file
