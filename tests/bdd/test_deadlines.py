@@ -15,7 +15,6 @@ from qa.domain.score_input import ScoreInput
 from qa.persistence.models import Assignment, AuditEntry, Notification
 from qa.services.deadlines import DeadlineRun, apply_deadlines
 from qa.services.reviews import declare_conflict, respond, save_review_score, submit_review
-from tests.services.test_lifecycle import to_peer_review
 from tests.world import World
 
 scenarios("deadlines.feature")
@@ -55,7 +54,7 @@ class Deadlines:
 
 @given("a micro-credential in peer review with three invited reviewers", target_fixture="scene")
 def _in_peer_review(world: World, good_descriptor: dict[str, Any]) -> Deadlines:
-    submission_id = to_peer_review(world, good_descriptor)
+    submission_id = world.to_peer_review(good_descriptor)
     assert [a.state for a in world.assignments(submission_id)] == ["invited"] * 3
     return Deadlines(world, submission_id)
 

@@ -14,12 +14,11 @@ from qa.persistence.models import Decision, Score, Scoresheet
 from qa.services.corrections import correct_decision, reopen_review
 from qa.services.decisions import sign_off
 from qa.services.reviews import save_review_score, submit_review
-from tests.services.test_lifecycle import to_peer_review
 from tests.world import World
 
 
 def test_a_reopened_review_is_a_new_revision(world: World, good_descriptor: dict[str, Any]) -> None:
-    submission_id = to_peer_review(world, good_descriptor)
+    submission_id = world.to_peer_review(good_descriptor)
     first = world.assignments(submission_id)[0]
     world.review(first)
     submitted = world.assignments(submission_id)[0]
@@ -69,7 +68,7 @@ def test_a_reopened_review_is_a_new_revision(world: World, good_descriptor: dict
 def test_a_decision_correction_keeps_the_original(
     world: World, good_descriptor: dict[str, Any]
 ) -> None:
-    submission_id = to_peer_review(world, good_descriptor)
+    submission_id = world.to_peer_review(good_descriptor)
     first, second, _ = world.assignments(submission_id)
     world.review(first)
     world.review(second)

@@ -13,7 +13,6 @@ from qa.domain.score_input import ScoreInput
 from qa.persistence.models import Assignment, AuditEntry, Notification, OutboxMessage
 from qa.services.deadlines import DeadlineRun, apply_deadlines
 from qa.services.reviews import declare_conflict, respond, save_review_score, submit_review
-from tests.services.test_lifecycle import to_peer_review
 from tests.world import World
 
 NOTHING = DeadlineRun()
@@ -54,7 +53,7 @@ def officer_ids(world: World) -> set[int | None]:
 def test_reminders_before_the_answer_is_due_go_out_once(
     world: World, good_descriptor: dict[str, Any]
 ) -> None:
-    submission_id = to_peer_review(world, good_descriptor)
+    submission_id = world.to_peer_review(good_descriptor)
     invited = world.assignments(submission_id)
     respond_by = invited[0].respond_by
     assert respond_by is not None
@@ -82,7 +81,7 @@ def test_reminders_before_the_answer_is_due_go_out_once(
 def test_an_overdue_review_is_marked_and_can_still_be_submitted(
     world: World, good_descriptor: dict[str, Any]
 ) -> None:
-    submission_id = to_peer_review(world, good_descriptor)
+    submission_id = world.to_peer_review(good_descriptor)
     accepted = accept(world, world.assignments(submission_id)[0])
     assert accepted.id is not None and accepted.review_by is not None
     due = accepted.review_by
@@ -125,7 +124,7 @@ def test_an_overdue_review_is_marked_and_can_still_be_submitted(
 def test_escalation_reaches_every_officer_after_the_configured_days(
     world: World, good_descriptor: dict[str, Any]
 ) -> None:
-    submission_id = to_peer_review(world, good_descriptor)
+    submission_id = world.to_peer_review(good_descriptor)
     accepted = accept(world, world.assignments(submission_id)[0])
     assert accepted.review_by is not None
     due = accepted.review_by
@@ -153,7 +152,7 @@ def test_escalation_reaches_every_officer_after_the_configured_days(
 def test_an_unanswered_invitation_expires_and_officers_hear_there_is_no_replacement(
     world: World, good_descriptor: dict[str, Any]
 ) -> None:
-    submission_id = to_peer_review(world, good_descriptor)
+    submission_id = world.to_peer_review(good_descriptor)
     first, second, silent = world.assignments(submission_id)
     accept(world, first)
     accept(world, second)
@@ -193,7 +192,7 @@ def test_an_unanswered_invitation_expires_and_officers_hear_there_is_no_replacem
 def test_a_run_at_a_frozen_clock_applies_the_expected_keys(
     world: World, good_descriptor: dict[str, Any]
 ) -> None:
-    submission_id = to_peer_review(world, good_descriptor)
+    submission_id = world.to_peer_review(good_descriptor)
     first, second, third = world.assignments(submission_id)
     late = accept(world, first)
     assert second.id is not None
@@ -228,7 +227,7 @@ def test_a_run_at_a_frozen_clock_applies_the_expected_keys(
 def test_nobody_is_chased_once_peer_review_has_closed(
     world: World, good_descriptor: dict[str, Any]
 ) -> None:
-    submission_id = to_peer_review(world, good_descriptor)
+    submission_id = world.to_peer_review(good_descriptor)
     first, second, third = world.assignments(submission_id)
     world.review(first)
     world.review(second)
@@ -247,7 +246,7 @@ def test_an_answer_that_arrives_during_the_run_wins(
     """PostgreSQL lets the reviewer commit between the run's read and its write."""
     if world.db.is_sqlite:
         pytest.skip("SQLite's write transaction holds the lock from the start")
-    submission_id = to_peer_review(world, good_descriptor)
+    submission_id = world.to_peer_review(good_descriptor)
     answered = world.assignments(submission_id)[0]
     assert answered.respond_by is not None
 

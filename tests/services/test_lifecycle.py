@@ -14,30 +14,13 @@ from qa.persistence.models import AuditEntry, Decision, Notification, OutboxMess
 from qa.services.decisions import ConditionInput, mark_condition_met, sign_off
 from qa.services.lifecycle import stage_history
 from qa.services.reviews import save_review_score, submit_review
-from qa.services.self_assessment import screen
 from tests.world import World
-
-
-def to_peer_review(world: World, descriptor: dict[str, Any]) -> int:
-    submission_id = world.submit(descriptor)
-    world.route()
-    assert world.stage(submission_id) == "self_assessment"
-    world.self_assess(submission_id)
-    screen(
-        world.db,
-        world.officers[0],
-        submission_id,
-        expected_version=world.submission(submission_id).version,
-        accept=True,
-    )
-    world.route()
-    return submission_id
 
 
 def test_a_submission_goes_from_intake_to_approved(
     world: World, good_descriptor: dict[str, Any]
 ) -> None:
-    submission_id = to_peer_review(world, good_descriptor)
+    submission_id = world.to_peer_review(good_descriptor)
     assignments = world.assignments(submission_id)
     assert world.stage(submission_id) == "peer_review"
     assert len(assignments) == 3
@@ -81,7 +64,7 @@ def test_a_submission_goes_from_intake_to_approved(
 
 
 def test_routing_twice_changes_nothing(world: World, good_descriptor: dict[str, Any]) -> None:
-    submission_id = to_peer_review(world, good_descriptor)
+    submission_id = world.to_peer_review(good_descriptor)
     with world.db.session() as session:
         before = (
             len(session.exec(select(AuditEntry)).all()),
@@ -101,7 +84,7 @@ def test_routing_twice_changes_nothing(world: World, good_descriptor: dict[str, 
 
 
 def test_disagreement_routes_to_moderation(world: World, good_descriptor: dict[str, Any]) -> None:
-    submission_id = to_peer_review(world, good_descriptor)
+    submission_id = world.to_peer_review(good_descriptor)
     first, second, _ = world.assignments(submission_id)
     world.review(first, {"QUAL-3": 0})
     world.review(second, {"QUAL-3": 3})
@@ -112,7 +95,7 @@ def test_disagreement_routes_to_moderation(world: World, good_descriptor: dict[s
 def test_signer_must_not_have_reviewed_and_departures_need_a_rationale(
     world: World, good_descriptor: dict[str, Any]
 ) -> None:
-    submission_id = to_peer_review(world, good_descriptor)
+    submission_id = world.to_peer_review(good_descriptor)
     first, second, _ = world.assignments(submission_id)
     world.review(first)
     world.review(second)
@@ -150,7 +133,7 @@ def test_signer_must_not_have_reviewed_and_departures_need_a_rationale(
 def test_two_officers_signing_at_once_one_wins(
     world: World, good_descriptor: dict[str, Any]
 ) -> None:
-    submission_id = to_peer_review(world, good_descriptor)
+    submission_id = world.to_peer_review(good_descriptor)
     first, second, _ = world.assignments(submission_id)
     world.review(first)
     world.review(second)
@@ -180,7 +163,7 @@ def test_two_officers_signing_at_once_one_wins(
 
 
 def test_a_submitted_review_is_locked(world: World, good_descriptor: dict[str, Any]) -> None:
-    submission_id = to_peer_review(world, good_descriptor)
+    submission_id = world.to_peer_review(good_descriptor)
     first = world.assignments(submission_id)[0]
     world.review(first)
     reviewer = world.reviewer_for(first)
@@ -199,7 +182,7 @@ def test_a_submitted_review_is_locked(world: World, good_descriptor: dict[str, A
 
 
 def test_conditions_met_upgrade_to_approved(world: World, good_descriptor: dict[str, Any]) -> None:
-    submission_id = to_peer_review(world, good_descriptor)
+    submission_id = world.to_peer_review(good_descriptor)
     first, second, _ = world.assignments(submission_id)
     world.review(first, {"RECG-2": 0})
     world.review(second, {"RECG-2": 0})
