@@ -75,11 +75,12 @@ def process_batch(
 ) -> BatchResult:
     """Route each submission named in the batch once, then settle its rows.
 
-    Submissions are routed `chunk` at a time in one transaction, each inside a savepoint:
-    a failing submission rolls back alone, its rows are released for a retry (or failed for
-    good when a rule refused), and the rows of the others are marked done in the same
-    commit as their routing. A crash loses at most the open chunk, which is re-routed after
-    the lease expires — every step is idempotent.
+    Submissions are routed `chunk` at a time in one transaction that also marks their rows
+    done. If anything in a chunk fails, the chunk is rolled back and its submissions are
+    routed again one by one, so a bad file is isolated: its rows are released for a retry
+    (or failed for good when a rule refused) and the others go through. A crash loses at
+    most the open chunk, which is re-routed after the lease expires — every step is
+    idempotent.
     """
     result = BatchResult(messages=len(messages))
     by_submission: dict[int | None, list[int]] = {}
@@ -98,47 +99,60 @@ def _route_chunk(
     ctx: RoutingContext,
     result: BatchResult,
 ) -> None:
+    try:
+        steps, routed = _route_together(db, groups, ctx)
+    except Exception as exc:
+        if len(groups) > 1:
+            for group in groups:  # isolate the failing file; the others still go through
+                _route_chunk(db, [group], ctx, result)
+            return
+        submission_id, ids = groups[0]
+        assert submission_id is not None
+        result.submissions += 1
+        if isinstance(exc, QAError):  # a rule refused: record it, do not retry forever
+            result.failed[submission_id] = str(exc)
+            _fail(db, ids, str(exc))
+        else:
+            log.exception("routing submission %s failed", submission_id)
+            result.failed[submission_id] = repr(exc)
+            _release(db, ids, repr(exc))
+        return
+    result.steps += steps
+    result.submissions += routed
+
+
+def _route_together(
+    db: Database, groups: list[tuple[int | None, list[int]]], ctx: RoutingContext
+) -> tuple[list[str], int]:
+    """Route the chunk in one transaction and mark its rows done in the same commit."""
+    steps: list[str] = []
     done: list[int] = []
-    refused: dict[int, str] = {}
-    crashed: dict[int, str] = {}
     with db.write() as session:
         wanted = [submission_id for submission_id, _ in groups if submission_id is not None]
-        session.exec(select(Submission).where(col(Submission.id).in_(wanted))).all()  # one query
+        # One query for the chunk; the list keeps them in the (weak) identity map.
+        loaded = session.exec(select(Submission).where(col(Submission.id).in_(wanted))).all()
         for submission_id, ids in groups:
-            if submission_id is None:
-                done += ids
-                continue
-            result.submissions += 1
-            try:
-                with session.begin_nested():
-                    steps = route_in(session, submission_id, ctx)
-            except QAError as exc:  # a rule refused: record it, do not retry forever
-                result.failed[submission_id] = str(exc)
-                refused |= dict.fromkeys(ids, str(exc))
-                continue
-            except Exception as exc:
-                log.exception("routing submission %s failed", submission_id)
-                result.failed[submission_id] = repr(exc)
-                crashed |= dict.fromkeys(ids, repr(exc))
-                continue
-            result.steps += [f"{submission_id}: {step}" for step in steps]
+            if submission_id is not None:
+                steps += [f"{submission_id}: {s}" for s in route_in(session, submission_id, ctx)]
             done += ids
-        now = utcnow()
-        if done:
-            session.execute(
-                update(OutboxMessage)
-                .where(col(OutboxMessage.id).in_(done))
-                .values(status="done", processed_at=now)
-            )
-        for message_id, error in refused.items():
-            session.execute(
-                update(OutboxMessage)
-                .where(col(OutboxMessage.id) == message_id)
-                .values(status="failed", processed_at=now, last_error=error[:2000])
-            )
+        session.execute(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id).in_(done))
+            .values(status="done", processed_at=utcnow())
+        )
         session.commit()
-    if crashed:
-        _release(db, list(crashed), next(iter(crashed.values())))
+        del loaded
+    return steps, len(wanted)
+
+
+def _fail(db: Database, ids: list[int], error: str) -> None:
+    with db.write() as session:
+        session.execute(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id).in_(ids))
+            .values(status="failed", processed_at=utcnow(), last_error=error[:2000])
+        )
+        session.commit()
 
 
 def drain(

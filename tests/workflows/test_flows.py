@@ -94,14 +94,14 @@ def test_a_crash_mid_batch_loses_and_duplicates_nothing(
     crashed: list[int] = []
 
     def flaky(session: Any, submission: Any, ctx: Any) -> list[str]:
-        if submission.id == ids[2] and not crashed:
+        if submission.id == ids[2] and len(crashed) < 2:  # the chunk, then the file alone
             crashed.append(submission.id)
             raise RuntimeError("worker killed")
         return real_step(session, submission, ctx)
 
     monkeypatch.setattr(routing_service, "_step", flaky)
     first = run_routing(world, settings)
-    assert crashed == [ids[2]]
+    assert crashed == [ids[2], ids[2]]
     assert ids[2] in first.failed
     # The crashed submission's rows went back to the outbox and the next batch of the same
     # run routed them: every file moved exactly once.
