@@ -79,9 +79,12 @@ def invite_in(
             f"reviewers are invited during peer review; submission {submission.id} is "
             f"{submission.stage.replace('_', ' ')}"
         )
-    reviewer = session.get(User, reviewer_id)
-    roles = session.exec(select(UserRole.role).where(UserRole.user_id == reviewer_id)).all()
-    if reviewer is None or not reviewer.is_active or Role.REVIEWER.value not in roles:
+    reviewer = session.exec(
+        select(User)
+        .join(UserRole, col(UserRole.user_id) == col(User.id))
+        .where(User.id == reviewer_id, UserRole.role == Role.REVIEWER.value, col(User.is_active))
+    ).first()
+    if reviewer is None:
         raise InvalidInput(f"user {reviewer_id} is not an active reviewer")
     if reviewer.institution_id == submission.institution_id:
         raise NotAllowed(f"{reviewer.display_name} belongs to the provider: a conflict of interest")

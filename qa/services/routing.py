@@ -46,6 +46,7 @@ class RoutingContext:
     #: the reviewers with their institution, and each reviewer's open assignments (kept up
     #: to date as this run invites).
     officers: list[User] = field(default_factory=list, compare=False, repr=False)
+    providers: dict[int, list[User]] = field(default_factory=dict, compare=False, repr=False)
     reviewers: list[tuple[Candidate, int | None]] = field(
         default_factory=list, compare=False, repr=False
     )
@@ -75,6 +76,7 @@ def _step(session: Session, submission: Submission, ctx: RoutingContext) -> list
         if last is not None and last.from_stage == Stage.SCREENING:
             return _tell_provider(
                 session,
+                ctx,
                 submission,
                 "returned at screening",
                 f"The QA office returned the file: {last.reason}\n"
@@ -82,6 +84,7 @@ def _step(session: Session, submission: Submission, ctx: RoutingContext) -> list
             )
         return _tell_provider(
             session,
+            ctx,
             submission,
             "self-assessment open",
             "Please complete the self-assessment against the rubric.",
@@ -115,6 +118,7 @@ def _step(session: Session, submission: Submission, ctx: RoutingContext) -> list
     if stage in DECIDED_STAGES or stage is Stage.REVISE_AND_RESUBMIT:
         return _tell_provider(
             session,
+            ctx,
             submission,
             f"decision: {stage.value.replace('_', ' ')}",
             "The decision and its rationale are available.",
@@ -259,10 +263,16 @@ def _load_reviewers(session: Session, ctx: RoutingContext) -> None:
 # returned at screening comes back to self-assessment) is news; a re-run of routing is not.
 
 
-def _tell_provider(session: Session, submission: Submission, what: str, body: str) -> list[str]:
+def _tell_provider(
+    session: Session, ctx: RoutingContext, submission: Submission, what: str, body: str
+) -> list[str]:
+    if submission.institution_id not in ctx.providers:
+        ctx.providers[submission.institution_id] = people_with_role(
+            session, Role.PROVIDER, submission.institution_id
+        )
     sent = [
         person.username
-        for person in people_with_role(session, Role.PROVIDER, submission.institution_id)
+        for person in ctx.providers[submission.institution_id]
         if notify(
             session,
             f"provider:{person.id}:{submission.id}:v{submission.version}:{submission.stage}",
