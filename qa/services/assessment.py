@@ -24,12 +24,15 @@ def submitted_reviews(session: Session, submission: Submission) -> list[Scoreshe
     )
 
 
-def round_assessment(session: Session, submission: Submission) -> Assessment:
+def round_assessment(
+    session: Session, submission: Submission, reviews: list[Scoresheet] | None = None
+) -> Assessment:
     """Aggregates, must-pass checks and the recommended decision for the current round."""
     _, rubric = pinned_rubric(session, submission)
+    sheets = submitted_reviews(session, submission) if reviews is None else reviews
     raters = [
         RaterScores(f"reviewer {n}", levels_of(session, sheet))
-        for n, sheet in enumerate(submitted_reviews(session, submission), start=1)
+        for n, sheet in enumerate(sheets, start=1)
     ]
     consensus_sheet = current_sheet(session, submission, CONSENSUS)
     consensus = levels_of(session, consensus_sheet) if consensus_sheet else None

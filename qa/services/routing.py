@@ -157,7 +157,7 @@ def _peer_review(session: Session, submission: Submission, ctx: RoutingContext) 
         close_open_assignments(
             session, ctx.actor, submission, "the required number of reviews is in"
         )
-        assessment = round_assessment(session, submission)
+        assessment = round_assessment(session, submission, reviews)
         store_aggregates(session, submission, assessment.as_dict())
         if assessment.disagreements:
             move(
