@@ -177,6 +177,16 @@ class World:
         self.route()
         return submission_id
 
+    def to_sign_off(self, descriptor: dict[str, Any]) -> int:
+        """As `to_peer_review`, then two agreeing reviews (all 3s) and routing to sign-off."""
+        submission_id = self.to_peer_review(descriptor)
+        first, second, *_ = self.assignments(submission_id)
+        self.review(first)
+        self.review(second)
+        self.route()
+        assert self.stage(submission_id) == "sign_off"
+        return submission_id
+
     def round_assignments(self, submission_id: int) -> list[Assignment]:
         """Assignments of the submission's current round, in invitation order."""
         current = self.submission(submission_id).current_round
