@@ -19,7 +19,7 @@ run: $(STAMP)
 	@echo
 	$(BIN)/qa summary
 	@echo
-	$(BIN)/qa worker
+	$(BIN)/qa serve
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

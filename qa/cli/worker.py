@@ -17,6 +17,7 @@ from qa.services.routing import RoutingContext
 def register_worker_commands(app: typer.Typer) -> None:
     app.command("worker")(worker)
     app.command("route")(route)
+    app.command("serve")(serve)
 
 
 def worker(
@@ -74,3 +75,45 @@ def route() -> None:
         f"{result.messages} messages, {result.submissions} submissions routed, "
         f"{sent} notifications delivered"
     )
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    prefect_ui: bool = typer.Option(False, help="Also run the Prefect UI (child process)."),
+    worker: bool = typer.Option(True, help="Run the routing worker in this process."),
+) -> None:
+    """Serve the web app, with the routing worker and its Prefect API, until stopped."""
+    import uvicorn
+
+    config = settings()
+    from workflows.prefect_env import prepare_prefect_environment
+
+    prepare_prefect_environment(config)
+    from qa.web.app import create_app
+    from workflows.api import PrefectAPI
+    from workflows.runner import EmbeddedRunner
+
+    # uvicorn re-raises SIGTERM/SIGINT after shutting down; a handler of ours turns that into
+    # a normal return so the worker and the Prefect server are stopped below, never orphaned.
+    signal.signal(signal.SIGTERM, lambda signum, frame: None)
+    signal.signal(signal.SIGINT, lambda signum, frame: None)
+    mode = "external" if config.prefect_api_url else ("ui" if prefect_ui else "embedded")
+    api = PrefectAPI(mode, url=config.prefect_api_url) if worker else None
+    runner = None
+    try:
+        if api is not None:
+            typer.echo(f"starting the Prefect API ({mode}) ...")
+            api.__enter__()
+            if api.ui_url:
+                typer.echo(f"Prefect UI: {api.ui_url}")
+            runner = EmbeddedRunner(config, api_url=api.url)
+            runner.start()
+        typer.echo(f"open http://{host}:{port}/ (Ctrl-C to stop)")
+        uvicorn.run(create_app(config), host=host, port=port, log_level="warning", workers=1)
+    finally:
+        if runner is not None:
+            runner.stop()
+        if api is not None:
+            api.stop()
+        typer.echo("stopped")

@@ -1,0 +1,1 @@
+"""The web UI: Starlette + Jinja2 + htmx (vendored), server-rendered pages and fragments."""

@@ -1,0 +1,64 @@
+"""The composition root of the web app: `create_app(settings)` wires everything."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from qa.config import Settings
+from qa.persistence.db import Database
+from qa.services.accounts import Throttle
+from qa.web.auth import LoadUser, login, login_page, logout
+from qa.web.pages import health, home
+from qa.web.security import CSRFProtection, SecurityHeaders
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def secret_key(settings: Settings) -> str:
+    """The session signing key: generated once into the data folder (mode 0600)."""
+    path = settings.data_dir / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+def create_app(
+    settings: Settings, *, db: Database | None = None, https_only: bool = False
+) -> Starlette:
+    database = db or Database(settings.database_url)
+    app = Starlette(
+        routes=[
+            Route("/", home),
+            Route("/login", login_page, methods=["GET"]),
+            Route("/login", login, methods=["POST"]),
+            Route("/logout", logout, methods=["POST"]),
+            Route("/health", health),
+            Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
+        ],
+        middleware=[
+            Middleware(SecurityHeaders),
+            Middleware(
+                SessionMiddleware,
+                secret_key=secret_key(settings),
+                session_cookie="qa_session",
+                same_site="lax",
+                https_only=https_only,
+                max_age=12 * 3600,
+            ),
+            Middleware(CSRFProtection),
+            Middleware(LoadUser, db=database),
+        ],
+    )
+    app.state.db = database
+    app.state.settings = settings
+    app.state.throttle = Throttle()
+    return app

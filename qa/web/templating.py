@@ -1,0 +1,33 @@
+"""Jinja2 templates from the top-level `templates/` folder (or the copy in a wheel)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.templating import Jinja2Templates
+
+from qa.web.security import csrf_token
+
+
+def templates_dir() -> Path:
+    package = Path(__file__).resolve().parent.parent
+    for candidate in (package.parent / "templates", package / "_bundled" / "templates"):
+        if candidate.is_dir():
+            return candidate
+    return package.parent / "templates"
+
+
+templates = Jinja2Templates(directory=str(templates_dir()))
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any], status_code: int = 200
+) -> Response:
+    """A full page, or only its `content` block for an htmx request (`Vary: HX-Request`)."""
+    context = {"csrf_token": csrf_token(request.session), "user": request.state.user} | context
+    response = templates.TemplateResponse(request, name, context, status_code=status_code)
+    response.headers["Vary"] = "HX-Request"
+    return response
