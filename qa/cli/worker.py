@@ -109,8 +109,10 @@ def serve(
                 typer.echo(f"Prefect UI: {api.ui_url}")
             runner = EmbeddedRunner(config, api_url=api.url)
             runner.start()
+        app = create_app(config)
+        app.state.kick = runner.kick if runner is not None else None
         typer.echo(f"open http://{host}:{port}/ (Ctrl-C to stop)")
-        uvicorn.run(create_app(config), host=host, port=port, log_level="warning", workers=1)
+        uvicorn.run(app, host=host, port=port, log_level="warning", workers=1)
     finally:
         if runner is not None:
             runner.stop()

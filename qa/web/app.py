@@ -12,9 +12,12 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from qa.config import Settings
+from qa.domain.errors import QAError
 from qa.persistence.db import Database
 from qa.services.accounts import Throttle
+from qa.web import reviews
 from qa.web.auth import LoadUser, login, login_page, logout
+from qa.web.errors import qa_error
 from qa.web.pages import health, home
 from qa.web.security import CSRFProtection, SecurityHeaders
 
@@ -42,8 +45,13 @@ def create_app(
             Route("/login", login, methods=["POST"]),
             Route("/logout", logout, methods=["POST"]),
             Route("/health", health),
+            Route("/reviews/{id:int}", reviews.page),
+            Route("/reviews/{id:int}/answer", reviews.answer, methods=["POST"]),
+            Route("/reviews/{id:int}/scores/{criterion}", reviews.autosave, methods=["POST"]),
+            Route("/reviews/{id:int}/submit", reviews.submit, methods=["POST"]),
             Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
         ],
+        exception_handlers={QAError: qa_error},
         middleware=[
             Middleware(SecurityHeaders),
             Middleware(
@@ -61,4 +69,5 @@ def create_app(
     app.state.db = database
     app.state.settings = settings
     app.state.throttle = Throttle()
+    app.state.kick = None  # `qa serve` sets the routing worker's kick here
     return app

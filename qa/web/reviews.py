@@ -1,0 +1,111 @@
+"""The reviewer's pages: answer the invitation, declare conflicts, score with autosave."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from qa.domain.errors import InvalidInput
+from qa.domain.score_input import ScoreInput
+from qa.persistence.types import utcnow
+from qa.services.accounts import actor_of
+from qa.services.review_page import review_page
+from qa.services.reviews import declare_conflict, respond, save_review_score, submit_review
+from qa.web.auth import login_required
+from qa.web.templating import render
+
+CANNOT_JUDGE = "cj"
+
+
+def _kick(request: Request) -> None:
+    kick = getattr(request.app.state, "kick", None)
+    if kick is not None:
+        kick()
+
+
+async def page(request: Request) -> Response:
+    if (redirect := login_required(request)) is not None:
+        return redirect
+    db = request.app.state.db
+    view = review_page(db, actor_of(db, request.state.user), int(request.path_params["id"]))
+    return render(request, "review.html", {"view": view, "cannot_judge": CANNOT_JUDGE})
+
+
+async def answer(request: Request) -> Response:
+    if (redirect := login_required(request)) is not None:
+        return redirect
+    db = request.app.state.db
+    form = await request.form()
+    assignment_id = int(request.path_params["id"])
+    actor = actor_of(db, request.state.user)
+    version = _int(form.get("version"))
+    if "accept" in form or "decline" in form:
+        respond(
+            db,
+            actor,
+            assignment_id,
+            expected_version=version,
+            accept="accept" in form,
+            reason=str(form.get("reason", "")) or None,
+        )
+    else:
+        conflict = form.get("conflict")
+        if conflict not in ("none", "declared"):
+            raise InvalidInput("say whether you have a conflict of interest")
+        declare_conflict(
+            db,
+            actor,
+            assignment_id,
+            expected_version=version,
+            has_conflict=conflict == "declared",
+            details=str(form.get("details", "")) or None,
+        )
+    _kick(request)
+    return RedirectResponse(f"/reviews/{assignment_id}", status_code=303)
+
+
+async def autosave(request: Request) -> Response:
+    """One criterion; answers with a small status fragment the page swaps in."""
+    if (redirect := login_required(request)) is not None:
+        return redirect
+    db = request.app.state.db
+    form = await request.form()
+    criterion = request.path_params["criterion"]
+    level = str(form.get(f"level-{criterion}", ""))
+    entry = ScoreInput(
+        criterion,
+        level=int(level) if level in ("0", "1", "2", "3") else None,
+        cannot_judge=level == CANNOT_JUDGE,
+        comment=str(form.get(f"comment-{criterion}", "")).strip() or None,
+    )
+    save_review_score(db, actor_of(db, request.state.user), int(request.path_params["id"]), entry)
+    saved = utcnow().strftime("%H:%M:%S")
+    return render(request, "_saved.html", {"criterion": criterion, "saved": saved})
+
+
+async def submit(request: Request) -> Response:
+    if (redirect := login_required(request)) is not None:
+        return redirect
+    db = request.app.state.db
+    form = await request.form()
+    assignment_id = int(request.path_params["id"])
+    submit_review(
+        db,
+        actor_of(db, request.state.user),
+        assignment_id,
+        expected_version=_int(form.get("version")),
+        recommendation=str(form.get("recommendation", "")),
+        summary=str(form.get("summary", "")),
+    )
+    _kick(request)
+    response = RedirectResponse(f"/reviews/{assignment_id}", status_code=303)
+    if request.headers.get("hx-request"):
+        return Response(status_code=204, headers={"HX-Redirect": f"/reviews/{assignment_id}"})
+    return response
+
+
+def _int(value: object) -> int:
+    try:
+        return int(str(value))
+    except ValueError:
+        raise InvalidInput("the page is out of date; reload it") from None
