@@ -1,0 +1,199 @@
+"""Autosave under load: N reviewers saving one criterion at a time against a running server.
+
+    python bench/autosave.py [REVIEWERS] [SECONDS]      (default 16 reviewers, 10 s)
+
+Runs the real app (sign-in, CSRF, policy, audit entry per change) on loopback with SQLite,
+then a minimal Starlette endpoint doing one SQLite UPDATE per request in the same run, each
+with the same number of concurrent clients for the same time. Prints throughput and p50/p99
+latency for both and the throughput ratio. Target at 16 reviewers: p99 < 100 ms and at
+least half the baseline's throughput. Traffic goes to 127.0.0.1 only and stops by itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import socket
+import sqlite3
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import httpx
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
+
+from qa.config import Settings
+from qa.persistence.db import Database
+from qa.persistence.migrate import upgrade
+from qa.persistence.models import User
+from qa.services.passwords import hash_password, use_cheap_hashing_for_tests
+from qa.services.reviews import declare_conflict, respond
+from qa.web.app import create_app
+from tests.conftest import GOOD_DESCRIPTOR
+from tests.world import build_world
+
+PASSWORD = "bench password 1"
+CRITERIA = ("QUAL-1", "QUAL-2", "QUAL-3", "TRAN-1", "TRAN-2", "RELV-1", "VASS-1", "VASS-2")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def serve(app: object) -> tuple[str, uvicorn.Server, threading.Thread]:
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))  # type: ignore[arg-type]
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    return f"http://127.0.0.1:{port}", server, thread
+
+
+def prepare(folder: Path, reviewers: int) -> tuple[Database, list[tuple[str, int]]]:
+    """`reviewers` submissions in peer review, each with one accepted reviewer."""
+    db = Database(f"sqlite:///{folder / 'qa.sqlite3'}")
+    upgrade(db)
+    world = build_world(db, date(2026, 11, 29))
+    world.settings = world.settings.__class__(
+        reviewers_to_invite=1, required_reviews=1, max_load=reviewers + 1
+    )
+    jobs: list[tuple[str, int]] = []
+    for n in range(reviewers):
+        sid = world.to_peer_review(GOOD_DESCRIPTOR | {"external_id": f"B-{n}"})
+        assignment = world.assignments(sid)[0]
+        reviewer = world.reviewer_for(assignment)
+        assert assignment.id is not None
+        done = respond(
+            db, reviewer, assignment.id, expected_version=assignment.version, accept=True
+        )
+        declare_conflict(
+            db, reviewer, assignment.id, expected_version=done.version, has_conflict=False
+        )
+        with db.write() as session:
+            user = session.get(User, assignment.reviewer_id)
+            assert user is not None
+            user.password_hash = hash_password(PASSWORD)
+            session.add(user)
+            session.commit()
+            jobs.append((user.username, assignment.id))
+    return db, jobs
+
+
+async def reviewer(
+    base: str, username: str, assignment_id: int, until: float, latencies: list[float]
+) -> None:
+    async with httpx.AsyncClient(base_url=base, timeout=10) as client:
+        page = (await client.get("/login")).text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+        assert token
+        await client.post(
+            "/login", data={"login": username, "password": PASSWORD, "csrf_token": token.group(1)}
+        )
+        header = re.search(
+            r'"X-CSRF-Token": "([^"]+)"', (await client.get(f"/reviews/{assignment_id}")).text
+        )
+        assert header
+        headers = {"X-CSRF-Token": header.group(1), "HX-Request": "true"}
+        n = 0
+        while time.monotonic() < until:
+            criterion = CRITERIA[n % len(CRITERIA)]
+            start = time.perf_counter()
+            response = await client.post(
+                f"/reviews/{assignment_id}/scores/{criterion}",
+                data={f"level-{criterion}": str(n % 4)},
+                headers=headers,
+            )
+            latencies.append(time.perf_counter() - start)
+            assert response.status_code == 200, response.text[:200]
+            n += 1
+
+
+async def baseline_client(base: str, row: int, until: float, latencies: list[float]) -> None:
+    async with httpx.AsyncClient(base_url=base, timeout=10) as client:
+        n = 0
+        while time.monotonic() < until:
+            start = time.perf_counter()
+            response = await client.post(f"/save/{row}", data={"level": str(n % 4)})
+            latencies.append(time.perf_counter() - start)
+            assert response.status_code == 200
+            n += 1
+
+
+def baseline_app(path: Path, rows: int) -> Starlette:
+    """One SQLite UPDATE per request, same PRAGMAs, nothing else."""
+    setup = sqlite3.connect(path)
+    setup.execute("PRAGMA journal_mode=WAL")
+    setup.execute("CREATE TABLE score (id INTEGER PRIMARY KEY, level INTEGER)")
+    setup.executemany("INSERT INTO score VALUES (?, 0)", [(n,) for n in range(rows)])
+    setup.commit()
+    setup.close()
+    lock = threading.Lock()
+
+    async def save(request: Request) -> PlainTextResponse:
+        form = await request.form()
+        with lock:
+            con = sqlite3.connect(path, timeout=10)
+            con.execute("PRAGMA synchronous=NORMAL")
+            con.execute(
+                "UPDATE score SET level=? WHERE id=?",
+                (int(str(form["level"])), int(request.path_params["row"])),
+            )
+            con.commit()
+            con.close()
+        return PlainTextResponse("saved")
+
+    return Starlette(routes=[Route("/save/{row:int}", save, methods=["POST"])])
+
+
+def report(label: str, latencies: list[float], seconds: float) -> float:
+    ordered = sorted(latencies)
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    rate = len(latencies) / seconds
+    print(
+        f"{label:>9}: {len(latencies)} saves, {rate:,.0f}/s, "
+        f"p50 {statistics.median(ordered) * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms"
+    )
+    return rate
+
+
+async def run(reviewers: int, seconds: float) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        db, jobs = prepare(folder, reviewers)
+        app = create_app(Settings.from_env({"QA_DATA_DIR": str(folder)}), db=db)
+        base, server, thread = serve(app)
+        latencies: list[float] = []
+        until = time.monotonic() + seconds
+        await asyncio.gather(*(reviewer(base, u, a, until, latencies) for u, a in jobs))
+        server.should_exit = True
+        thread.join()
+        product = report("product", latencies, seconds)
+
+        base, server, thread = serve(baseline_app(folder / "baseline.sqlite3", reviewers))
+        baseline: list[float] = []
+        until = time.monotonic() + seconds
+        await asyncio.gather(*(baseline_client(base, n, until, baseline) for n in range(reviewers)))
+        server.should_exit = True
+        thread.join()
+        plain = report("baseline", baseline, seconds)
+        print(f"ratio: {product / plain:.2f} (product throughput / baseline throughput)")
+
+
+if __name__ == "__main__":
+    use_cheap_hashing_for_tests()
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 16
+    duration = float(sys.argv[2]) if len(sys.argv) > 2 else 10.0
+    asyncio.run(run(count, min(duration, 60.0)))
