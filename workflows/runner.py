@@ -25,7 +25,7 @@ from prefect.settings import (
 from qa.config import Settings
 from qa.services.deadlines import apply_deadlines
 from qa.services.delivery import deliver_pending
-from qa.services.outbox import drain, pending_count
+from qa.services.outbox import drain, has_pending
 from workflows.deadlines import DeadlinesConfig, deadlines_flow
 from workflows.resources import database
 from workflows.routing import DeliveryConfig, RoutingConfig, routing_flow
@@ -95,7 +95,7 @@ class EmbeddedRunner:
         """One pass: route what is waiting; run deadlines when they are due."""
         db = database(self.settings.database_url)
         try:
-            if pending_count(db):
+            if has_pending(db):
                 self._route()
             if time.monotonic() >= self._next_deadlines:
                 self._deadlines()

@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from qa.domain.calendar import years_after
 from qa.domain.enums import (
     CYCLE_EQF,
     AssessmentType,
@@ -38,7 +39,7 @@ def issue_date(c: Checker, value: object, today: date) -> date | None:
     issued = c.iso_date("issue_date", value, required=True)
     if issued is None:
         return None
-    if issued > _years_after(today, MAX_YEARS_AHEAD):
+    if issued > years_after(today, MAX_YEARS_AHEAD):
         c.error(
             "issue_date",
             "far_future",
@@ -46,7 +47,7 @@ def issue_date(c: Checker, value: object, today: date) -> date | None:
             f"than {MAX_YEARS_AHEAD} years ahead; give the first planned issue date.",
         )
         return None
-    if issued < _years_after(today, -10):
+    if issued < years_after(today, -10):
         c.warn(
             "issue_date",
             "long_ago",
@@ -54,13 +55,6 @@ def issue_date(c: Checker, value: object, today: date) -> date | None:
             "10 years ago; for a course descriptor give the first planned issue date.",
         )
     return issued
-
-
-def _years_after(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
 
 
 def workload(c: Checker, ects_raw: object, hours_raw: object) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from qa.audit.log import record
 from qa.domain.actor import Actor
+from qa.domain.calendar import years_after
 from qa.domain.enums import Stage
 from qa.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from qa.domain.policy import require_independent_signer, require_officer, require_provider_of
@@ -135,9 +136,7 @@ def sign_off(
             aggregates=assessment.as_dict(),
             signed_by=actor.user_id,
             valid_from=today if positive else None,
-            valid_to=(valid_to or _years_later(today, DEFAULT_VALIDITY_YEARS))
-            if positive
-            else None,
+            valid_to=(valid_to or years_after(today, DEFAULT_VALIDITY_YEARS)) if positive else None,
         )
         session.add(row)
         session.flush()
@@ -364,10 +363,3 @@ def _close_round(session: Session, submission_id: int, number: int, outcome: str
     ).one()
     row.closed_at, row.outcome = utcnow(), outcome
     session.add(row)
-
-
-def _years_later(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
