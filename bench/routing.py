@@ -268,20 +268,9 @@ def main() -> None:
         plain = lifecycle(plain_db, plain_cast, plain_route)
         plain_total = time.perf_counter() - start
 
-        from prefect.settings import (
-            PREFECT_API_URL,
-            PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
-            temporary_settings,
-        )
+        from workflows.api import PrefectAPI, flow_settings
 
-        from workflows.api import PrefectAPI
-
-        with (
-            PrefectAPI("embedded") as api,
-            temporary_settings(
-                updates={PREFECT_API_URL: api.url, PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
-            ),
-        ):
+        with PrefectAPI("embedded") as api, flow_settings(api.url):
             start = time.perf_counter()
             with_prefect = lifecycle(
                 prefect_db, prefect_cast, prefect_route_factory(Settings.from_env({}))

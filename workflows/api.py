@@ -12,6 +12,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import TracebackType
 
 import httpx
@@ -121,3 +123,24 @@ class PrefectAPI:
             time.sleep(0.25)
         self.stop()
         raise RuntimeError("the Prefect server did not start in time")
+
+
+@contextmanager
+def flow_settings(api_url: str | None) -> Iterator[None]:
+    """Settings for running flows in this thread: heartbeats off and the API to use.
+
+    A sync flow run joins its heartbeat thread at the end, about 0.9 s each (PREFECT.md);
+    only `temporary_settings` can switch it off, and it is thread-local: enter this in the
+    thread that calls the flows.
+    """
+    from prefect.settings import (
+        PREFECT_API_URL,
+        PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+        temporary_settings,
+    )
+
+    updates: dict[object, object] = {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
+    if api_url:
+        updates[PREFECT_API_URL] = api_url
+    with temporary_settings(updates=updates):
+        yield

@@ -16,16 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from prefect.settings import (
-    PREFECT_API_URL,
-    PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
-    temporary_settings,
-)
-
 from qa.config import Settings
 from qa.services.deadlines import apply_deadlines
 from qa.services.delivery import deliver_pending
 from qa.services.outbox import drain, has_pending
+from workflows.api import flow_settings
 from workflows.deadlines import DeadlinesConfig, deadlines_flow
 from workflows.resources import database
 from workflows.routing import DeliveryConfig, RoutingConfig, routing_flow
@@ -82,10 +77,7 @@ class EmbeddedRunner:
 
     def _loop(self) -> None:
         # Settings are context-local: enter them in the thread that calls the flows.
-        updates: dict[object, object] = {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
-        if self.api_url:
-            updates[PREFECT_API_URL] = self.api_url
-        with temporary_settings(updates=updates):
+        with flow_settings(self.api_url):
             while not self._stop.is_set():
                 self.run_once()
                 self._wake.wait(self.settings.poll_seconds)

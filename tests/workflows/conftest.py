@@ -18,20 +18,9 @@ from tests.world import World, build_world
 
 @pytest.fixture(scope="session")
 def prefect_api() -> Iterator[str]:
-    from prefect.settings import (
-        PREFECT_API_URL,
-        PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
-        temporary_settings,
-    )
+    from workflows.api import PrefectAPI, flow_settings
 
-    from workflows.api import PrefectAPI
-
-    with (
-        PrefectAPI("embedded") as api,
-        temporary_settings(
-            updates={PREFECT_API_URL: api.url, PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
-        ),
-    ):
+    with PrefectAPI("embedded") as api, flow_settings(api.url):
         yield api.url
 
 
