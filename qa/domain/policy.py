@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from qa.domain.actor import Actor
 from qa.domain.enums import Role
 from qa.domain.errors import NotAllowed
+from qa.domain.stages import DECIDED_STAGES
 
 
 @dataclass(frozen=True)
@@ -49,3 +50,30 @@ def require_independent_signer(actor: Actor, facts: SubmissionFacts) -> None:
 def require_assigned_reviewer(actor: Actor, reviewer_id: int) -> None:
     if actor.user_id != reviewer_id:
         raise NotAllowed("this review is assigned to someone else")
+
+
+def is_staff(actor: Actor) -> bool:
+    """Officers and admins see every file and every name."""
+    return bool(actor.roles & {Role.OFFICER, Role.ADMIN}) or actor.is_system
+
+
+def require_viewer_of(actor: Actor, facts: SubmissionFacts, stage: str) -> None:
+    """Who may open a submission's status page.
+
+    Staff: every file. A provider: their institution's files. An agency: decided files
+    only. A reviewer: the files they are (or were) assigned to. Nobody else.
+    """
+    if is_staff(actor):
+        return
+    if Role.PROVIDER in actor.roles and actor.institution_id == facts.institution_id:
+        return
+    if Role.AGENCY in actor.roles and stage in {s.value for s in DECIDED_STAGES}:
+        return
+    if actor.user_id is not None and actor.user_id in facts.reviewer_ids:
+        return
+    raise NotAllowed(f"you cannot see submission {facts.submission_id}")
+
+
+def sees_reviewer_names(actor: Actor) -> bool:
+    """Blind review: only staff see who reviewed; providers and agencies see pseudonyms."""
+    return is_staff(actor)

@@ -68,13 +68,29 @@ def authenticate(db: Database, login: str, password: str) -> User | None:
 
 def session_user(db: Database, user_id: object, session_version: object) -> User | None:
     """The user of a session, if it is still valid (active, not signed out everywhere)."""
+    found = session_principal(db, user_id, session_version)
+    return found[0] if found else None
+
+
+def session_principal(
+    db: Database, user_id: object, session_version: object
+) -> tuple[User, Actor] | None:
+    """The session's user and their actor (with roles) in one query, if still valid."""
     if not isinstance(user_id, int) or not isinstance(session_version, int):
         return None
     with db.session() as session:
-        user = session.get(User, user_id)
-    if user is None or not user.is_active or user.session_version != session_version:
+        rows = session.exec(
+            select(User, UserRole.role)
+            .outerjoin(UserRole, col(UserRole.user_id) == col(User.id))
+            .where(User.id == user_id)
+        ).all()
+    if not rows:
         return None
-    return user
+    user = rows[0][0]
+    if not user.is_active or user.session_version != session_version:
+        return None
+    roles = frozenset(Role(role) for _, role in rows if role is not None)
+    return user, Actor(user.display_name, user.id, roles, user.institution_id)
 
 
 def actor_of(db: Database, user: User) -> Actor:

@@ -15,7 +15,7 @@ from qa.config import Settings
 from qa.domain.errors import QAError
 from qa.persistence.db import Database
 from qa.services.accounts import Throttle
-from qa.web import reviews
+from qa.web import account, admin, agency, officer, provider, reviews
 from qa.web.auth import LoadUser, login, login_page, logout
 from qa.web.errors import qa_error
 from qa.web.pages import health, home
@@ -49,6 +49,11 @@ def create_app(
             Route("/reviews/{id:int}/answer", reviews.answer, methods=["POST"]),
             Route("/reviews/{id:int}/scores/{criterion}", reviews.autosave, methods=["POST"]),
             Route("/reviews/{id:int}/submit", reviews.submit, methods=["POST"]),
+            *provider.ROUTES,
+            *officer.ROUTES,
+            *account.ROUTES,
+            *admin.ROUTES,
+            *agency.ROUTES,
             Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
         ],
         exception_handlers={QAError: qa_error},

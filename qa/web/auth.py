@@ -8,8 +8,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from qa.domain.actor import Actor
 from qa.persistence.db import Database
-from qa.services.accounts import Throttle, authenticate, session_user
+from qa.services.accounts import Throttle, authenticate, session_principal
 from qa.web.templating import render
 
 PUBLIC_PATHS = ("/login", "/static/", "/health")
@@ -26,7 +27,7 @@ def safe_next(target: str | None) -> str:
 
 
 class LoadUser:
-    """Puts the session's user (or None) on `request.state.user`; signs out stale sessions."""
+    """Puts the session's user and actor (or None) on `request.state`; drops stale sessions."""
 
     def __init__(self, app: ASGIApp, db: Database) -> None:
         self.app, self.db = app, db
@@ -34,11 +35,12 @@ class LoadUser:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             session = scope.get("session", {})
-            user = session_user(self.db, session.get("user_id"), session.get("sv"))
-            if user is None and "user_id" in session:
+            found = session_principal(self.db, session.get("user_id"), session.get("sv"))
+            if found is None and "user_id" in session:
                 session.pop("user_id", None)
                 session.pop("sv", None)
-            scope.setdefault("state", {})["user"] = user
+            state = scope.setdefault("state", {})
+            state["user"], state["actor"] = found if found else (None, None)
         await self.app(scope, receive, send)
 
 
@@ -90,3 +92,10 @@ async def login(request: Request) -> Response:
 async def logout(request: Request) -> Response:
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
+
+
+def current_actor(request: Request) -> Actor:
+    """The signed-in actor (call after `login_required`)."""
+    actor = request.state.actor
+    assert isinstance(actor, Actor)
+    return actor

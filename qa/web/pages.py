@@ -7,9 +7,8 @@ from collections import Counter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from qa.services.accounts import actor_of
 from qa.services.listings import my_assignments, visible_submissions
-from qa.web.auth import login_required
+from qa.web.auth import current_actor, login_required
 from qa.web.templating import render
 
 
@@ -17,11 +16,10 @@ async def home(request: Request) -> Response:
     if (redirect := login_required(request)) is not None:
         return redirect
     db = request.app.state.db
-    actor = actor_of(db, request.state.user)
+    actor = current_actor(request)
     submissions = visible_submissions(db, actor)
     stage = request.query_params.get("stage") or None
     context = {
-        "roles": sorted(role.value for role in actor.roles),
         "stage_counts": sorted(Counter(row.stage for row in submissions).items()),
         "submissions": [row for row in submissions if stage is None or row.stage == stage],
         "assignments": my_assignments(db, actor),

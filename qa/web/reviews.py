@@ -8,10 +8,9 @@ from starlette.responses import RedirectResponse, Response
 from qa.domain.errors import InvalidInput
 from qa.domain.score_input import ScoreInput
 from qa.persistence.types import utcnow
-from qa.services.accounts import actor_of
 from qa.services.review_page import review_page
 from qa.services.reviews import declare_conflict, respond, save_review_score, submit_review
-from qa.web.auth import login_required
+from qa.web.auth import current_actor, login_required
 from qa.web.templating import render
 
 CANNOT_JUDGE = "cj"
@@ -27,7 +26,7 @@ async def page(request: Request) -> Response:
     if (redirect := login_required(request)) is not None:
         return redirect
     db = request.app.state.db
-    view = review_page(db, actor_of(db, request.state.user), int(request.path_params["id"]))
+    view = review_page(db, current_actor(request), int(request.path_params["id"]))
     return render(request, "review.html", {"view": view, "cannot_judge": CANNOT_JUDGE})
 
 
@@ -37,7 +36,7 @@ async def answer(request: Request) -> Response:
     db = request.app.state.db
     form = await request.form()
     assignment_id = int(request.path_params["id"])
-    actor = actor_of(db, request.state.user)
+    actor = current_actor(request)
     version = _int(form.get("version"))
     if "accept" in form or "decline" in form:
         respond(
@@ -78,7 +77,7 @@ async def autosave(request: Request) -> Response:
         cannot_judge=level == CANNOT_JUDGE,
         comment=str(form.get(f"comment-{criterion}", "")).strip() or None,
     )
-    save_review_score(db, actor_of(db, request.state.user), int(request.path_params["id"]), entry)
+    save_review_score(db, current_actor(request), int(request.path_params["id"]), entry)
     saved = utcnow().strftime("%H:%M:%S")
     return render(request, "_saved.html", {"criterion": criterion, "saved": saved})
 
@@ -91,7 +90,7 @@ async def submit(request: Request) -> Response:
     assignment_id = int(request.path_params["id"])
     submit_review(
         db,
-        actor_of(db, request.state.user),
+        current_actor(request),
         assignment_id,
         expected_version=_int(form.get("version")),
         recommendation=str(form.get("recommendation", "")),

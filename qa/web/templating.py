@@ -27,7 +27,14 @@ def render(
     request: Request, name: str, context: dict[str, Any], status_code: int = 200
 ) -> Response:
     """A full page, or only its `content` block for an htmx request (`Vary: HX-Request`)."""
-    context = {"csrf_token": csrf_token(request.session), "user": request.state.user} | context
+    actor = getattr(request.state, "actor", None)
+    roles = {role.value for role in actor.roles} if actor else set()
+    context = {
+        "csrf_token": csrf_token(request.session),
+        "user": request.state.user,
+        "roles": roles,
+        "path": request.url.path,
+    } | context
     response = templates.TemplateResponse(request, name, context, status_code=status_code)
     response.headers["Vary"] = "HX-Request"
     return response
