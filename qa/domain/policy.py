@@ -77,3 +77,14 @@ def require_viewer_of(actor: Actor, facts: SubmissionFacts, stage: str) -> None:
 def sees_reviewer_names(actor: Actor) -> bool:
     """Blind review: only staff see who reviewed; providers and agencies see pseudonyms."""
     return is_staff(actor)
+
+
+def require_admin(actor: Actor) -> None:
+    if Role.ADMIN not in actor.roles:
+        raise NotAllowed("only an administrator can do this")
+
+
+def require_agency_or_staff(actor: Actor) -> None:
+    """Decided files and audit packs: agencies, officers and admins."""
+    if Role.AGENCY not in actor.roles and not is_staff(actor):
+        raise NotAllowed("only a QA agency or a QA officer can see this")
