@@ -12,6 +12,7 @@ least half the baseline's throughput. Traffic goes to 127.0.0.1 only and stops b
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import re
 import socket
 import sqlite3
@@ -21,6 +22,7 @@ import tempfile
 import threading
 import time
 from datetime import date
+from multiprocessing.context import SpawnProcess
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -52,14 +54,39 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def serve(app: object) -> tuple[str, uvicorn.Server, threading.Thread]:
+def _serve_forever(kind: str, folder: str, port: int, rows: int) -> None:
+    """The server process: the product app or the baseline, on loopback."""
+    if kind == "product":
+        settings = Settings.from_env({"QA_DATA_DIR": folder})
+        app: Starlette = create_app(settings, db=Database(f"sqlite:///{folder}/qa.sqlite3"))
+    else:
+        app = baseline_app(Path(folder) / "baseline.sqlite3", rows)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="error", access_log=False)
+
+
+def serve(kind: str, folder: Path, rows: int) -> tuple[str, SpawnProcess]:
+    """Start a server in its own process (so clients and server do not share one GIL)."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))  # type: ignore[arg-type]
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    return f"http://127.0.0.1:{port}", server, thread
+    process = multiprocessing.get_context("spawn").Process(
+        target=_serve_forever, args=(kind, str(folder), port, rows), daemon=True
+    )
+    process.start()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        process.kill()
+        raise SystemExit(f"the {kind} server did not start")
+    return f"http://127.0.0.1:{port}", process
+
+
+def stop(process: SpawnProcess) -> None:
+    process.terminate()
+    process.join(10)
 
 
 def prepare(folder: Path, reviewers: int) -> tuple[Database, list[tuple[str, int]]]:
@@ -92,9 +119,15 @@ def prepare(folder: Path, reviewers: int) -> tuple[Database, list[tuple[str, int
     return db, jobs
 
 
-async def reviewer(
-    base: str, username: str, assignment_id: int, until: float, latencies: list[float]
+async def reviewer(  # noqa: PLR0917 - one coroutine per simulated reviewer
+    base: str,
+    username: str,
+    assignment_id: int,
+    ready: asyncio.Barrier,
+    seconds: float,
+    latencies: list[float],
 ) -> None:
+    """Sign in and open the page, wait for the others, then autosave for `seconds`."""
     async with httpx.AsyncClient(base_url=base, timeout=10) as client:
         page = (await client.get("/login")).text
         token = re.search(r'name="csrf_token" value="([^"]+)"', page)
@@ -107,6 +140,8 @@ async def reviewer(
         )
         assert header
         headers = {"X-CSRF-Token": header.group(1), "HX-Request": "true"}
+        await ready.wait()
+        until = time.monotonic() + seconds
         n = 0
         while time.monotonic() < until:
             criterion = CRITERIA[n % len(CRITERIA)]
@@ -173,21 +208,19 @@ async def run(reviewers: int, seconds: float) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         db, jobs = prepare(folder, reviewers)
-        app = create_app(Settings.from_env({"QA_DATA_DIR": str(folder)}), db=db)
-        base, server, thread = serve(app)
+        db.engine.dispose()
+        base, process = serve("product", folder, reviewers)
         latencies: list[float] = []
-        until = time.monotonic() + seconds
-        await asyncio.gather(*(reviewer(base, u, a, until, latencies) for u, a in jobs))
-        server.should_exit = True
-        thread.join()
+        ready = asyncio.Barrier(len(jobs))
+        await asyncio.gather(*(reviewer(base, u, a, ready, seconds, latencies) for u, a in jobs))
+        stop(process)
         product = report("product", latencies, seconds)
 
-        base, server, thread = serve(baseline_app(folder / "baseline.sqlite3", reviewers))
+        base, process = serve("baseline", folder, reviewers)
         baseline: list[float] = []
         until = time.monotonic() + seconds
         await asyncio.gather(*(baseline_client(base, n, until, baseline) for n in range(reviewers)))
-        server.should_exit = True
-        thread.join()
+        stop(process)
         plain = report("baseline", baseline, seconds)
         print(f"ratio: {product / plain:.2f} (product throughput / baseline throughput)")
 

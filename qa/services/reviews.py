@@ -26,6 +26,7 @@ from qa.services.scoresheets import (
     ensure_sheet,
     lock,
     pinned_rubric,
+    pinned_rubric_only,
     require_complete,
 )
 from qa.services.scoresheets import save_score as save_sheet_score
@@ -196,9 +197,17 @@ def declare_conflict(
 def save_review_score(db: Database, actor: Actor, assignment_id: int, entry: ScoreInput) -> Score:
     """Autosave one criterion of a review (last write wins; refused after submission)."""
     with db.write() as session:
-        assignment = _mine(session, actor, assignment_id)
-        submission = _scorable(session, assignment)
-        _, rubric = pinned_rubric(session, submission)
+        found = session.exec(
+            select(Assignment, Submission)
+            .join(Submission, col(Submission.id) == col(Assignment.submission_id))
+            .where(Assignment.id == assignment_id)
+        ).first()
+        if found is None:
+            raise NotFound(f"assignment {assignment_id} does not exist")
+        assignment, submission = found
+        require_assigned_reviewer(actor, assignment.reviewer_id)
+        _check_scorable(assignment, submission)
+        rubric = pinned_rubric_only(session, submission)
         sheet = ensure_sheet(session, submission, PEER, assignment.id)
         score = save_sheet_score(session, actor, sheet, rubric, entry)
         session.commit()
@@ -305,6 +314,12 @@ def _mine(session: Session, actor: Actor, assignment_id: int) -> Assignment:
 
 
 def _scorable(session: Session, assignment: Assignment) -> Submission:
+    submission = load_submission(session, assignment.submission_id)
+    _check_scorable(assignment, submission)
+    return submission
+
+
+def _check_scorable(assignment: Assignment, submission: Submission) -> None:
     if assignment.state not in SCORING_STATES:
         raise IllegalTransition(
             "accept the invitation before scoring"
@@ -313,10 +328,8 @@ def _scorable(session: Session, assignment: Assignment) -> Submission:
         )
     if assignment.coi_status == "not_asked":
         raise IllegalTransition("answer the conflict-of-interest question before scoring")
-    submission = load_submission(session, assignment.submission_id)
     if submission.stage != Stage.PEER_REVIEW or submission.current_round != assignment.round_number:
         raise IllegalTransition("peer review of this submission is closed")
-    return submission
 
 
 def _update(

@@ -86,6 +86,11 @@ def rubric_of(row: RubricVersion) -> Rubric:
     return cached
 
 
+def cached_rubric(content_hash: str) -> Rubric | None:
+    """The parsed rubric with this content hash, if this process has parsed it already."""
+    return _PARSED.get(content_hash)
+
+
 #: Stored versions never change, so a parsed rubric can be kept for the process's lifetime.
 _PARSED: dict[str, Rubric] = {}
 

@@ -14,7 +14,7 @@ from qa.domain.score_input import ScoreInput
 from qa.domain.scoring import completeness
 from qa.persistence.models import RubricVersion, Score, Scoresheet, Submission
 from qa.persistence.types import utcnow
-from qa.services.rubrics import rubric_of
+from qa.services.rubrics import cached_rubric, rubric_of
 
 SELF, PEER, CONSENSUS = "self", "peer", "consensus"
 
@@ -25,6 +25,20 @@ def pinned_rubric(session: Session, submission: Submission) -> tuple[RubricVersi
     row = session.get(RubricVersion, submission.rubric_version_id)
     assert row is not None
     return row, rubric_of(row)
+
+
+def pinned_rubric_only(session: Session, submission: Submission) -> Rubric:
+    """The pinned rubric without loading the stored content when it is already parsed.
+
+    Versions are immutable and identified by their content hash, so reading the hash (a
+    short column) is enough to find the parsed rubric; autosave takes this path.
+    """
+    if submission.rubric_version_id is None:
+        raise NotFound(f"submission {submission.id} has no rubric yet (it is still a draft)")
+    content_hash = session.exec(
+        select(RubricVersion.content_hash).where(RubricVersion.id == submission.rubric_version_id)
+    ).one()
+    return cached_rubric(content_hash) or pinned_rubric(session, submission)[1]
 
 
 def rater_key(kind: str, assignment_id: int | None = None) -> str:
