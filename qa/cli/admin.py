@@ -11,6 +11,7 @@ from qa.cli.context import database, operator, settings
 from qa.domain.errors import InvalidInput
 from qa.persistence.migrate import current_revision, head_revision, upgrade
 from qa.services.institutions import add_institution, list_institutions
+from qa.services.invitations import LINK_DAYS, issue_link_for
 from qa.services.rubric_files import check_rubrics
 from qa.services.users import add_user
 
@@ -50,6 +51,26 @@ def users_add(
     typer.echo(f"user {new.user.username} added with roles {', '.join(new.roles)}")
     if new.generated_password:
         typer.echo(f"password (shown once): {new.generated_password}")
+
+
+@users_app.command("invite")
+def users_invite(
+    username: str,
+    days: int = typer.Option(LINK_DAYS, help="How many days the link works (1-90)."),
+    base_url: str = typer.Option(
+        "http://127.0.0.1:8000", help="The address people open the product at."
+    ),
+) -> None:
+    """Print a single-use link with which the person sets their own password.
+
+    An invitation until they have signed in, a password reset after; any older unused
+    link of theirs stops working.
+    """
+    link = issue_link_for(database(), operator(), username, days=days)
+    until = link.expires_at.strftime("%Y-%m-%d %H:%M UTC")
+    kind = link.purpose.value.replace("_", " ")
+    typer.echo(f"{kind} link for {link.username} (works once, until {until}):")
+    typer.echo(link.url(base_url))
 
 
 @institutions_app.command("add")

@@ -1,7 +1,132 @@
-"""The account pages (routes are collected in `ROUTES` and mounted by `create_app`)."""
+"""The signed-in person's account page, and the public page behind a sign-in link."""
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
 
-ROUTES: list[BaseRoute] = []
+from qa.domain.errors import NotFound
+from qa.services.account_settings import (
+    MIN_PASSWORD_LENGTH,
+    FieldErrors,
+    account_view,
+    change_password,
+    end_all_sessions,
+)
+from qa.services.invitations import LinkGone, LinkView, open_link, use_link
+from qa.web.auth import current_actor, login_required
+from qa.web.templating import render
+
+PASSWORD_HINT = (
+    f"At least {MIN_PASSWORD_LENGTH} characters, not your user name or e-mail. "
+    "A few unrelated words make a strong one."
+)
+NOTICES = {"password": "Your password was changed. Your other sessions have been signed out."}
+
+
+async def page(request: Request) -> Response:
+    if (redirect := login_required(request)) is not None:
+        return redirect
+    notice = NOTICES.get(request.query_params.get("done", ""))
+    return _account(request, {}, notice)
+
+
+async def password(request: Request) -> Response:
+    if (redirect := login_required(request)) is not None:
+        return redirect
+    form = await request.form()
+    try:
+        version = change_password(
+            request.app.state.db,
+            current_actor(request),
+            current=str(form.get("current", "")),
+            new=str(form.get("password", "")),
+            confirm=str(form.get("confirm", "")),
+        )
+    except FieldErrors as problems:
+        return _account(request, problems.fields, None, 422)
+    request.session["sv"] = version  # this session stays signed in; the others end
+    return RedirectResponse("/account?done=password", status_code=303)
+
+
+async def end_sessions(request: Request) -> Response:
+    if (redirect := login_required(request)) is not None:
+        return redirect
+    end_all_sessions(request.app.state.db, current_actor(request))
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)
+
+
+async def invite_page(request: Request) -> Response:
+    """Public: the set-password form of a sign-in link."""
+    token = request.path_params["token"]
+    try:
+        link = open_link(request.app.state.db, token)
+    except (NotFound, LinkGone) as problem:
+        return _gone(request, problem)
+    return _invite(request, link, {})
+
+
+async def invite_use(request: Request) -> Response:
+    token = request.path_params["token"]
+    form = await request.form()
+    db = request.app.state.db
+    try:
+        user = use_link(
+            db,
+            token,
+            password=str(form.get("password", "")),
+            confirm=str(form.get("confirm", "")),
+        )
+    except (NotFound, LinkGone) as problem:
+        return _gone(request, problem)
+    except FieldErrors as problems:
+        return _invite(request, open_link(db, token), problems.fields, 422)
+    request.session.clear()  # a new session (no fixation), as on sign-in
+    request.session.update({"user_id": user.id, "sv": user.session_version})
+    return RedirectResponse("/", status_code=303)
+
+
+def _account(
+    request: Request, errors: dict[str, str], notice: str | None, status: int = 200
+) -> Response:
+    context = {
+        "account": account_view(request.app.state.db, current_actor(request)),
+        "errors": errors,
+        "notice": notice,
+        "password_hint": PASSWORD_HINT,
+    }
+    return render(request, "account/account.html", context, status)
+
+
+def _invite(
+    request: Request, link: LinkView, errors: dict[str, str], status: int = 200
+) -> Response:
+    context = {
+        "link": link,
+        "errors": errors,
+        "action": request.url.path,
+        "password_hint": PASSWORD_HINT,
+    }
+    return _private(render(request, "invite.html", context, status))
+
+
+def _gone(request: Request, problem: Exception) -> Response:
+    status = 410 if isinstance(problem, LinkGone) else 404
+    return _private(render(request, "invite_gone.html", {"message": str(problem)}, status))
+
+
+def _private(response: Response) -> Response:
+    """The page's address is a secret: keep it out of caches."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+ROUTES: list[BaseRoute] = [
+    Route("/account", page, methods=["GET"]),
+    Route("/account/password", password, methods=["POST"]),
+    Route("/account/sessions/end", end_sessions, methods=["POST"]),
+    Route("/invite/{token}", invite_page, methods=["GET"]),
+    Route("/invite/{token}", invite_use, methods=["POST"]),
+]

@@ -13,7 +13,7 @@ from qa.persistence.db import Database
 from qa.services.accounts import Throttle, authenticate, session_principal
 from qa.web.templating import render
 
-PUBLIC_PATHS = ("/login", "/static/", "/health")
+PUBLIC_PATHS = ("/login", "/invite/", "/static/", "/health")
 
 
 def safe_next(target: str | None) -> str:

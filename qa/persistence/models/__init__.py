@@ -1,5 +1,6 @@
 """All tables; importing this package registers them on `SQLModel.metadata`."""
 
+from qa.persistence.models.access import AccessToken
 from qa.persistence.models.org import Institution, User, UserRole
 from qa.persistence.models.records import AuditEntry, ImportRun, Notification, OutboxMessage
 from qa.persistence.models.review import (
@@ -18,6 +19,7 @@ from qa.persistence.models.submission import (
 )
 
 __all__ = [
+    "AccessToken",
     "Assignment",
     "AuditEntry",
     "Condition",
