@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
+from qa.audit.chain import has_unsealed, seal
 from qa.config import Settings
 from qa.services.deadlines import apply_deadlines
 from qa.services.delivery import deliver_pending
@@ -39,6 +40,7 @@ class RunnerStats:
     deadline_runs: int = 0
     last_error: str | None = None
     routed_messages: int = 0
+    sealed_entries: int = 0
     history: list[str] = field(default_factory=list)
 
 
@@ -84,11 +86,13 @@ class EmbeddedRunner:
                 self._wake.clear()
 
     def run_once(self) -> None:
-        """One pass: route what is waiting; run deadlines when they are due."""
+        """One pass: route what is waiting, seal the audit trail, run deadlines when due."""
         db = database(self.settings.database_url)
         try:
             if has_pending(db):
                 self._route()
+            if has_unsealed(db):
+                self.stats.sealed_entries += seal(db)
             if time.monotonic() >= self._next_deadlines:
                 self._deadlines()
                 self._next_deadlines = time.monotonic() + self.settings.deadlines_every_seconds

@@ -12,6 +12,7 @@ import typer
 from sqlalchemy.exc import OperationalError
 
 from qa.cli.admin import db_app, institutions_app, rubrics_app, users_app
+from qa.cli.audit import audit_app
 from qa.cli.catalogue import import_app, template_app
 from qa.cli.setup import register_setup_commands
 from qa.cli.worker import register_worker_commands
@@ -31,6 +32,7 @@ app.add_typer(rubrics_app, name="rubrics")
 app.add_typer(db_app, name="db")
 app.add_typer(import_app, name="import")
 app.add_typer(template_app, name="template")
+app.add_typer(audit_app, name="audit")
 
 EXIT_USER_ERROR = 2
 EXIT_CONFLICT = 3

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlmodel import col, func, select
 
+from qa.audit.chain import verify
 from qa.config import Settings
 from qa.persistence.models import Assignment, Notification, OutboxMessage
 from qa.services import outbox as outbox_service
@@ -188,5 +189,7 @@ def test_the_runner_keeps_routing_when_prefect_is_unreachable(
             runner.run_once()
     assert runner.stats.fallback_runs == 1 and runner.stats.flow_runs == 0
     assert world.stage(submission_id) == "self_assessment"
+    assert runner.stats.sealed_entries > 0  # the same pass sealed the new audit entries
+    assert verify(world.db).ok and verify(world.db).unsealed == 0
     with world.db.session() as session:
         assert session.exec(select(Assignment)).all() == []

@@ -2,6 +2,7 @@
 
 from qa.persistence.models.access import AccessToken
 from qa.persistence.models.org import Institution, User, UserRole
+from qa.persistence.models.packs import AuditPack
 from qa.persistence.models.records import AuditEntry, ImportRun, Notification, OutboxMessage
 from qa.persistence.models.review import (
     Assignment,
@@ -22,6 +23,7 @@ __all__ = [
     "AccessToken",
     "Assignment",
     "AuditEntry",
+    "AuditPack",
     "Condition",
     "Decision",
     "DescriptorVersion",

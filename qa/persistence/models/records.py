@@ -13,7 +13,8 @@ from qa.persistence.models.columns import json_field, json_nullable, now_field, 
 class AuditEntry(SQLModel, table=True):
     """Who did what, when, with the state before and after.
 
-    `prev_hash`/`entry_hash` chain the entries (the audit-trail verification fills them).
+    Entries are written unsealed; `qa.audit.chain.seal` later gives each its chain
+    position `seq`, the previous entry's hash and its own (see docs/audit-pack.md).
     """
 
     __tablename__ = "audit_entry"
@@ -28,6 +29,7 @@ class AuditEntry(SQLModel, table=True):
     submission_id: int | None = Field(default=None, foreign_key="submission.id", index=True)
     before: dict[str, Any] | None = json_nullable()
     after: dict[str, Any] | None = json_nullable()
+    seq: int | None = Field(default=None, unique=True, index=True)
     prev_hash: str | None = Field(default=None, max_length=64)
     entry_hash: str | None = Field(default=None, max_length=64)
 
