@@ -1,56 +1,392 @@
-"""What the reviewer's scoring page shows: a context built from the services' data."""
+"""What the reviewer's scoring page shows: a context built from the services' data.
+
+The reviewer sees the descriptor, the provider's own self-assessment evidence and comments,
+and their own scores. Never another reviewer's scores or comments (blind, independent review),
+and not the provider's self-assessed levels either, so that they do not anchor the review.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from sqlmodel import Session, col, select
+
 from qa.domain.actor import Actor
+from qa.domain.descriptor_fields import label
+from qa.domain.enums import Stage
 from qa.domain.errors import NotFound
 from qa.domain.policy import require_assigned_reviewer
-from qa.domain.rubric import Rubric
+from qa.domain.rubric import Criterion, Rubric
+from qa.domain.scoring import Decision
 from qa.persistence.db import Database
-from qa.persistence.models import Assignment, Score
+from qa.persistence.models import (
+    Assignment,
+    DescriptorVersion,
+    Score,
+    Scoresheet,
+    Submission,
+)
+from qa.persistence.types import utcnow
 from qa.services.lifecycle import load_submission
 from qa.services.reviews import SCORING_STATES
-from qa.services.scoresheets import PEER, current_sheet, pinned_rubric, scores_of
-from qa.services.submissions import descriptor_data
+from qa.services.scoresheets import PEER, SELF, pinned_rubric, rater_key, scores_of
+
+RECOMMENDATIONS: tuple[tuple[str, str], ...] = (
+    (Decision.APPROVED.value, "Approve"),
+    (Decision.APPROVED_WITH_CONDITIONS.value, "Approve with conditions"),
+    (Decision.REVISE_AND_RESUBMIT.value, "Revise and resubmit"),
+    (Decision.REJECTED.value, "Reject"),
+)
+#: How the rubric section is shown: scoring, a disabled preview, the record of what was
+#: scored, or not at all.
+SCORE, PREVIEW, RECORD, HIDDEN = "score", "preview", "record", "hidden"
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One descriptor element for the summary: a label and one value or several."""
+
+    label: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The provider's self-assessment of one criterion (without the self-assessed level)."""
+
+    refs: tuple[str, ...]
+    comment: str | None
+    no_evidence_reason: str | None
+
+
+@dataclass(frozen=True)
+class Progress:
+    scored: int
+    total: int
+    missing: tuple[Criterion, ...]
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+
+@dataclass(frozen=True)
+class Note:
+    """Where the assignment stands, in one sentence, with a short tag and its tone."""
+
+    tag: str
+    text: str
+    tone: str  # "ok", "warn", "bad" or "" (the tag classes of app.css)
 
 
 @dataclass(frozen=True)
 class ReviewPage:
     assignment: Assignment
     title: str
-    descriptor: dict[str, Any]
+    facts: tuple[Fact, ...]
     rubric: Rubric
     scores: dict[str, Score]
-    locked: bool
-    can_score: bool
-    scored: int
+    evidence: dict[str, Evidence]
+    progress: Progress
+    note: Note
+    mode: str  # SCORE, PREVIEW, RECORD or HIDDEN
+    can_answer: bool
+    can_declare: bool
+    recommendation: str | None
+    summary: str | None
+    saved: dict[str, str]  # criterion id -> when it was last saved, for its status line
+    recommendations: tuple[tuple[str, str], ...] = RECOMMENDATIONS
+
+    @property
+    def can_score(self) -> bool:
+        return self.mode == SCORE
+
+    @property
+    def recommendation_label(self) -> str:
+        return dict(RECOMMENDATIONS).get(self.recommendation or "", self.recommendation or "")
 
 
 def review_page(db: Database, actor: Actor, assignment_id: int) -> ReviewPage:
     with db.session() as session:
-        assignment = session.get(Assignment, assignment_id)
-        if assignment is None:
-            raise NotFound(f"assignment {assignment_id} does not exist")
-        require_assigned_reviewer(actor, assignment.reviewer_id)
+        assignment = _mine(session, actor, assignment_id)
         submission = load_submission(session, assignment.submission_id)
         _, rubric = pinned_rubric(session, submission)
-        sheet = current_sheet(session, submission, PEER, assignment_id)
+        number = assignment.round_number  # an earlier round's reviewer sees that round
+        sheet = _sheet(session, submission.id, number, PEER, assignment_id)
         scores = scores_of(session, sheet) if sheet else {}
+        own = _sheet(session, submission.id, number, SELF)
+        evidence = _evidence(scores_of(session, own)) if own else {}
+        descriptor = session.exec(
+            select(DescriptorVersion).where(
+                DescriptorVersion.submission_id == submission.id,
+                DescriptorVersion.round_number == number,
+            )
+        ).first()
+    data = descriptor.data if descriptor else {}
+    open_review = _open(assignment, submission)
+    now = utcnow()
     locked = sheet is not None and sheet.status != "open"
-    can_score = (
-        assignment.state in SCORING_STATES and assignment.coi_status == "none" and not locked
-    )
-    scored = sum(1 for s in scores.values() if s.level is not None or s.cannot_judge)
     return ReviewPage(
         assignment=assignment,
-        title=submission.title,
-        descriptor=descriptor_data(db, submission.id or 0),
+        title=str(data.get("title") or submission.title),
+        facts=summary_facts(data),
         rubric=rubric,
         scores=scores,
-        locked=locked,
-        can_score=can_score,
-        scored=scored,
+        evidence=evidence,
+        progress=progress_from(rubric, scores),
+        note=note(assignment, open_review, sheet),
+        mode=_mode(assignment, open_review, bool(scores)),
+        can_answer=assignment.state == "invited" and open_review,
+        can_declare=(
+            assignment.state in ("invited", *SCORING_STATES)
+            and assignment.coi_status == "not_asked"
+            and open_review
+        ),
+        recommendation=sheet.recommendation if sheet and locked else None,
+        summary=sheet.summary if sheet and locked else None,
+        saved={cid: saved_label(s.updated_at, now) for cid, s in scores.items()},
     )
+
+
+def review_progress(db: Database, actor: Actor, assignment_id: int) -> Progress:
+    """How much of the reviewer's own sheet is scored (the page's progress after a save)."""
+    with db.session() as session:
+        assignment = _mine(session, actor, assignment_id)
+        submission = load_submission(session, assignment.submission_id)
+        _, rubric = pinned_rubric(session, submission)
+        sheet = _sheet(session, submission.id, assignment.round_number, PEER, assignment_id)
+        return progress_from(rubric, scores_of(session, sheet) if sheet else {})
+
+
+def progress_from(rubric: Rubric, scores: dict[str, Score]) -> Progress:
+    done = {cid for cid, s in scores.items() if s.level is not None or s.cannot_judge}
+    missing = tuple(c for c in rubric.criteria if c.id not in done)
+    return Progress(len(rubric.criteria) - len(missing), len(rubric.criteria), missing)
+
+
+def note(assignment: Assignment, open_review: bool, sheet: Scoresheet | None) -> Note:
+    """One clear sentence for every assignment state (and the reasons behind `cancelled`)."""
+    a = assignment
+    if a.state == "submitted":
+        return Note(
+            "submitted",
+            f"You submitted this review on {_when(a.submitted_at)}. It is locked: the scores, "
+            "comments, recommendation and summary can no longer change. If something needs "
+            "correcting, ask the QA officer to reopen it.",
+            "ok",
+        )
+    if a.state == "declined":
+        reason = f" (“{a.decline_reason}”)" if a.decline_reason else ""
+        return Note(
+            "declined",
+            f"You declined this invitation{reason}. There is nothing more to do; thank you "
+            "for answering.",
+            "",
+        )
+    if a.state == "cancelled":
+        return _cancelled(a)
+    if not open_review:
+        return Note(
+            "closed",
+            "Peer review of this micro-credential has closed, so nothing here can change any "
+            "more. Thank you for your time.",
+            "",
+        )
+    if a.state == "invited":
+        conflict = " You have declared no conflict of interest." if a.coi_status == "none" else ""
+        return Note(
+            "invited",
+            f"You are invited to review this micro-credential. Please accept or decline by "
+            f"{a.respond_by}; if you accept, the review is due by {a.review_by}.{conflict}",
+            "warn",
+        )
+    if a.coi_status == "not_asked":
+        return Note(
+            a.state,
+            "You accepted the invitation. Answer the conflict-of-interest question below to "
+            "start scoring.",
+            "warn",
+        )
+    reopened = (
+        f" The QA officer reopened it for a correction: “{sheet.correction_reason}”."
+        if sheet is not None and sheet.revision > 1 and sheet.correction_reason
+        else ""
+    )
+    if a.state == "overdue":
+        return Note(
+            "overdue",
+            f"Your review was due on {a.review_by}. You can still score and submit it; please "
+            f"do so as soon as you can.{reopened}",
+            "bad",
+        )
+    return Note(
+        "accepted",
+        f"Score every criterion and submit your review by {a.review_by}. Each answer is saved "
+        f"as soon as you choose it, and is kept if you leave and come back.{reopened}",
+        "ok",
+    )
+
+
+def saved_label(moment: datetime, now: datetime) -> str:
+    """`14:03:12 UTC` today, `2026-11-28 14:03 UTC` on an earlier day."""
+    if moment.date() == now.date():
+        return moment.strftime("%H:%M:%S UTC")
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _cancelled(a: Assignment) -> Note:
+    if a.coi_status == "declared":
+        return Note(
+            "conflict of interest",
+            "You declared a conflict of interest, so this assignment ended and you cannot "
+            "score this micro-credential. Thank you for declaring it; the QA officer will "
+            "invite someone else.",
+            "",
+        )
+    reason = (a.decline_reason or "").strip()
+    if a.responded_at is None and reason.startswith("No answer by"):
+        return Note(
+            "expired",
+            f"This invitation expired: it was not answered by {a.respond_by}. There is "
+            "nothing more to do.",
+            "",
+        )
+    because = f": {reason[:1].lower()}{reason[1:]}" if reason else ""
+    return Note(
+        "cancelled",
+        f"This review is no longer needed{because}. Thank you for your time.",
+        "",
+    )
+
+
+def _mode(assignment: Assignment, open_review: bool, has_scores: bool) -> str:
+    if assignment.state in SCORING_STATES and open_review:
+        return SCORE if assignment.coi_status == "none" else PREVIEW
+    if assignment.state == "invited" and open_review:
+        return PREVIEW  # the reviewer may look at the rubric before accepting
+    return RECORD if has_scores else HIDDEN
+
+
+def _open(assignment: Assignment, submission: Submission) -> bool:
+    """Peer review of the assignment's round is still going on."""
+    return (
+        submission.stage == Stage.PEER_REVIEW
+        and submission.current_round == assignment.round_number
+    )
+
+
+def _mine(session: Session, actor: Actor, assignment_id: int) -> Assignment:
+    assignment = session.get(Assignment, assignment_id)
+    if assignment is None:
+        raise NotFound(f"assignment {assignment_id} does not exist")
+    require_assigned_reviewer(actor, assignment.reviewer_id)
+    return assignment
+
+
+def _sheet(
+    session: Session,
+    submission_id: int | None,
+    round_number: int,
+    kind: str,
+    assignment_id: int | None = None,
+) -> Scoresheet | None:
+    """The newest revision of one rater's sheet for one round."""
+    return session.exec(
+        select(Scoresheet)
+        .where(
+            Scoresheet.submission_id == submission_id,
+            Scoresheet.round_number == round_number,
+            Scoresheet.rater_key == rater_key(kind, assignment_id),
+        )
+        .order_by(col(Scoresheet.revision).desc())
+    ).first()
+
+
+def _evidence(scores: dict[str, Score]) -> dict[str, Evidence]:
+    return {
+        cid: Evidence(tuple(s.evidence_refs), s.comment, s.no_evidence_reason)
+        for cid, s in scores.items()
+        if s.evidence_refs or s.comment or s.no_evidence_reason
+    }
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d at %H:%M UTC") if moment else "an earlier date"
+
+
+# -- the descriptor summary --------------------------------------------------------------------
+
+#: Annex I elements in the order a reviewer reads them (details join their element).
+_SUMMARY = (
+    "awarding_bodies",
+    "issuer_countries",
+    "learning_outcomes",
+    "workload_ects",
+    "eqf_level",
+    "assessment_type",
+    "participation_form",
+    "supervision",
+    "learner_identification",
+    "qa_type",
+    "stackability",
+    "prerequisites",
+    "grade_scheme",
+    "issue_date",
+    "language",
+    "further_information",
+)
+
+
+def summary_facts(data: dict[str, Any]) -> tuple[Fact, ...]:
+    """The Annex I descriptor as label/value pairs, leaving out elements that are empty."""
+    facts = []
+    for key in _SUMMARY:
+        values = tuple(v for v in _values(key, data) if v)
+        if values:
+            facts.append(Fact(label(key), values))
+    return tuple(facts)
+
+
+def _values(key: str, data: dict[str, Any]) -> tuple[str, ...]:
+    value = data.get(key)
+    if key == "awarding_bodies":
+        return tuple(str(body.get("name", "")) for body in value or ())
+    if key == "issuer_countries":
+        regions = ", ".join(data.get("issuer_regions") or ())
+        return (", ".join(value or ()) + (f" (regions {regions})" if regions else ""),)
+    if key == "workload_ects":
+        hours = data.get("workload_hours")
+        return (f"{_number(value)} ECTS" + (f" ({_number(hours)} hours)" if hours else ""),)
+    if key == "eqf_level":
+        parts = [f"EQF {value}" if value else "EQF not applicable"]
+        if data.get("eqf_not_applicable_reason"):
+            parts[0] += f" ({data['eqf_not_applicable_reason']})"
+        if data.get("nqf_level"):
+            parts.append(str(data["nqf_level"]))
+        if data.get("qf_ehea_cycle"):
+            parts.append(f"QF-EHEA {_words(data['qf_ehea_cycle'])} cycle")
+        return ("; ".join(parts),)
+    if key == "assessment_type":
+        kinds = ", ".join(_words(v) for v in value or ())
+        return (kinds, str(data.get("assessment_description") or ""))
+    if key == "participation_form":
+        return (_words(value) + ("; work-based" if data.get("work_based") else ""),)
+    if key == "qa_type":
+        return (_words(value), str(data.get("qa_evidence") or ""))
+    if key == "stackability":
+        return (_words(value), str(data.get("stackability_target") or ""))
+    if key == "supervision":
+        return (_words(value),)
+    if isinstance(value, list):
+        return tuple(str(v) for v in value)
+    return (str(value),) if value is not None else ()
+
+
+def _words(value: object) -> str:
+    return str(value or "").replace("_", " ")
+
+
+def _number(value: object) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import re
+
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from qa.domain.errors import InvalidInput
+from qa.domain.errors import InvalidInput, QAError
 from qa.domain.score_input import ScoreInput
 from qa.persistence.types import utcnow
-from qa.services.review_page import review_page
+from qa.services.review_page import review_page, review_progress, saved_label
 from qa.services.reviews import declare_conflict, respond, save_review_score, submit_review
 from qa.web.auth import current_actor, login_required
-from qa.web.templating import render
+from qa.web.errors import qa_error
+from qa.web.templating import render, templates
 
 CANNOT_JUDGE = "cj"
+_CRITERION = re.compile(r"^[A-Z]{4}-\d{1,2}$")
 
 
 def _kick(request: Request) -> None:
@@ -45,7 +49,7 @@ async def answer(request: Request) -> Response:
             assignment_id,
             expected_version=version,
             accept="accept" in form,
-            reason=str(form.get("reason", "")) or None,
+            reason=str(form.get("reason", "")).strip() or None,
         )
     else:
         conflict = form.get("conflict")
@@ -64,12 +68,19 @@ async def answer(request: Request) -> Response:
 
 
 async def autosave(request: Request) -> Response:
-    """One criterion; answers with a small status fragment the page swaps in."""
+    """One criterion; answers with its status line and, out of band, the page's progress.
+
+    A refused save goes through the central error handler (into `#messages`) and also marks
+    the criterion itself as not saved.
+    """
     if (redirect := login_required(request)) is not None:
         return redirect
     db = request.app.state.db
     form = await request.form()
+    assignment_id = int(request.path_params["id"])
     criterion = request.path_params["criterion"]
+    if not request.headers.get("hx-request"):  # autosave is an htmx-only endpoint
+        return RedirectResponse(f"/reviews/{assignment_id}", status_code=303)
     level = str(form.get(f"level-{criterion}", ""))
     entry = ScoreInput(
         criterion,
@@ -77,9 +88,30 @@ async def autosave(request: Request) -> Response:
         cannot_judge=level == CANNOT_JUDGE,
         comment=str(form.get(f"comment-{criterion}", "")).strip() or None,
     )
-    save_review_score(db, current_actor(request), int(request.path_params["id"]), entry)
-    saved = utcnow().strftime("%H:%M:%S")
-    return render(request, "_saved.html", {"criterion": criterion, "saved": saved})
+    actor = current_actor(request)
+    try:
+        save_review_score(db, actor, assignment_id, entry)
+    except QAError as exc:
+        return await _not_saved(request, exc, criterion)
+    now = utcnow()
+    context = {
+        "criterion": criterion,
+        "saved": saved_label(now, now),
+        "saved_at": now.isoformat(timespec="seconds"),
+        "progress": review_progress(db, actor, assignment_id),
+    }
+    return render(request, "_saved.html", context)
+
+
+async def _not_saved(request: Request, exc: QAError, criterion: str) -> Response:
+    response = await qa_error(request, exc)
+    if _CRITERION.match(criterion):
+        fragment = templates.get_template("reviews/_not_saved.html").render(
+            criterion=criterion, message=str(exc)
+        )
+        response.body = bytes(response.body) + fragment.encode("utf-8")
+        response.headers["content-length"] = str(len(response.body))
+    return response
 
 
 async def submit(request: Request) -> Response:
@@ -97,10 +129,9 @@ async def submit(request: Request) -> Response:
         summary=str(form.get("summary", "")),
     )
     _kick(request)
-    response = RedirectResponse(f"/reviews/{assignment_id}", status_code=303)
     if request.headers.get("hx-request"):
         return Response(status_code=204, headers={"HX-Redirect": f"/reviews/{assignment_id}"})
-    return response
+    return RedirectResponse(f"/reviews/{assignment_id}", status_code=303)
 
 
 def _int(value: object) -> int:

@@ -75,6 +75,24 @@ def live_server(sqlite_db: Database, tmp_path: Path) -> Iterator[str]:
     thread.join(10)
 
 
-def screenshot(page: Any, name: str) -> None:
+@pytest.fixture
+def page_errors(browser_page: Any) -> list[str]:
+    """Console errors and uncaught exceptions of the page (CSP violations show up here).
+
+    A missing favicon is not an error of the app's pages.
+    """
+    errors: list[str] = []
+
+    def console(message: Any) -> None:
+        if message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico"):
+            errors.append(f"console: {message.text} ({message.location.get('url')})")
+
+    browser_page.on("console", console)
+    browser_page.on("pageerror", lambda error: errors.append(f"page error: {error}"))
+    return errors
+
+
+def screenshot(page: Any, name: str, *, full_page: bool = True) -> None:
+    """Into test-output/screenshots; `full_page=False` for long pages (seconds each)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)

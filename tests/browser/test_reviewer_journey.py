@@ -1,32 +1,46 @@
-"""A reviewer in a real browser: sign in, accept, declare no conflict, autosave, reload."""
+"""A reviewer in a real browser: sign in, accept, declare no conflict, score with the keyboard
+only, watch autosave and progress, reload, submit; every page audited with axe-core."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import pytest
 
+from qa.domain.score_input import ScoreInput
 from qa.persistence.db import Database
 from qa.persistence.models import User
+from qa.services.decisions import withdraw
 from qa.services.passwords import hash_password
+from qa.services.reviews import save_review_score
+from tests.browser.axe import assert_accessible
 from tests.browser.conftest import screenshot
-from tests.world import build_world
+from tests.world import World, build_world
 
 pytestmark = pytest.mark.browser
 PASSWORD = "correct horse battery"
+SAVED = "#status-{} .saved"
 
 
-def test_reviewer_scores_with_autosave_in_a_browser(
-    browser_page: Any,
-    live_server: str,
-    sqlite_db: Database,
-    today: date,
-    good_descriptor: dict[str, Any],
-) -> None:
+@dataclass
+class Scene:
+    world: World
+    assignment_id: int
+    username: str
+    url: str
+
+
+@pytest.fixture
+def scene(
+    live_server: str, sqlite_db: Database, today: date, good_descriptor: dict[str, Any]
+) -> Scene:
+    """A file in peer review; its subject expert has a known password."""
     world = build_world(sqlite_db, today)
     submission_id = world.to_peer_review(good_descriptor)
-    assignment = world.assignments(submission_id)[0]
+    assignment = world.panel_member(submission_id, "subject_expert")
+    assert assignment.id is not None
     with sqlite_db.write() as session:
         user = session.get(User, assignment.reviewer_id)
         assert user is not None
@@ -34,26 +48,129 @@ def test_reviewer_scores_with_autosave_in_a_browser(
         session.add(user)
         session.commit()
         username = user.username
-    page = browser_page
-    page.goto(f"{live_server}/reviews/{assignment.id}")
-    assert "/login" in page.url  # sign in first, then come back here
-    screenshot(page, "login")
-    page.fill("#login", username)
+    return Scene(world, assignment.id, username, f"{live_server}/reviews/{assignment.id}")
+
+
+def sign_in_and_get_ready(page: Any, scene: Scene) -> None:
+    """Sign in from the review link, accept the invitation, declare no conflict."""
+    page.goto(scene.url)
+    page.fill("#login", scene.username)
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url(f"**/reviews/{assignment.id}")
-    page.click("text=Accept")
+    page.wait_for_url(scene.url)
+    page.click("text=Accept the invitation")
     page.check("input[name=conflict][value=none]")
-    page.click("text=Answer")
+    page.click("button:has-text('Answer')")
     page.wait_for_selector("input[name='level-QUAL-1']:not([disabled])")
-    page.keyboard.press("Tab")  # keyboard-only: focus moves through the page
-    page.check("input[name='level-QUAL-1'][value='2']")
-    page.wait_for_selector("fieldset:has(input[name='level-QUAL-1']) .saved:has-text('Saved ')")
-    page.fill("#comment-QUAL-1", "Approval record of 2026-05-04 seen.")
-    page.locator("#comment-QUAL-1").blur()
-    page.wait_for_timeout(300)
-    screenshot(page, "review-scoring")
+
+
+def test_reviewer_scores_with_the_keyboard_only_and_every_page_is_accessible(
+    browser_page: Any, page_errors: list[str], scene: Scene
+) -> None:
+    page = browser_page
+    page.goto(scene.url)
+    assert "/login" in page.url  # sign in first, then come back here
+    assert_accessible(page, "the sign-in page")
+    screenshot(page, "login")
+    page.fill("#login", scene.username)
+    page.fill("#password", PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(scene.url)
+    assert "You are invited to review" in page.inner_text("main")
+    assert_accessible(page, "the review page (invitation)")
+    screenshot(page, "review-invitation", full_page=False)
+    page.click("text=Accept the invitation")
+    page.check("input[name=conflict][value=none]")
+    page.click("button:has-text('Answer')")
+    page.wait_for_selector("input[name='level-QUAL-1']:not([disabled])")
+    assert page.inner_text("#progress-text") == "0 of 43 criteria scored"
+
+    # Keyboard only: the arrow keys choose a level (each choice saves), Tab reaches the comment.
+    page.focus("input[name='level-QUAL-1'][value='0']")
+    with page.expect_response(lambda r: r.url.endswith("/scores/QUAL-1")):
+        page.keyboard.press("Space")
+    with page.expect_response(lambda r: r.url.endswith("/scores/QUAL-1")):
+        page.keyboard.press("ArrowDown")
+    page.wait_for_selector(SAVED.format("QUAL-1"))
+    assert "Saved" in page.inner_text("#status-QUAL-1")
+    assert page.inner_text("#progress-text") == "1 of 43 criteria scored"
+    assert page.get_attribute("#progress progress", "value") == "1"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "comment-QUAL-1"
+    page.keyboard.type("Approval record of 2026-05-04 seen.")
+    with page.expect_response(lambda r: r.url.endswith("/scores/QUAL-1")):
+        page.keyboard.press("Tab")  # leaving the box saves the comment
+    assert page.evaluate("document.activeElement.tagName") == "SUMMARY"  # guidance of QUAL-2
+    page.focus("#comment-QUAL-2")
+    with page.expect_response(lambda r: r.url.endswith("/scores/QUAL-2"), timeout=5000):
+        page.keyboard.type("Still reading the monitoring plan")  # a pause in typing saves
+    page.wait_for_selector(SAVED.format("QUAL-2"))
+    assert page.inner_text("#progress-text") == "1 of 43 criteria scored"  # a comment only
+    assert_accessible(page, "the review page (scoring)")
+    page.locator("#c-QUAL-1").scroll_into_view_if_needed()
+    screenshot(page, "review-scoring", full_page=False)
+
     page.reload()
-    assert page.is_checked("input[name='level-QUAL-1'][value='2']")
+    assert page.is_checked("input[name='level-QUAL-1'][value='1']")
     assert page.input_value("#comment-QUAL-1") == "Approval record of 2026-05-04 seen."
-    assert "1 of 43" in page.inner_text("h2:has-text('Scores')")
+    assert page.inner_text("#progress-text") == "1 of 43 criteria scored"
+    page.goto(scene.url.rsplit("/reviews/", 1)[0] + "/")
+    assert_accessible(page, "the home page")
+    screenshot(page, "home")
+    assert page_errors == []
+
+
+def test_a_complete_review_is_submitted_and_the_page_becomes_read_only(
+    browser_page: Any, page_errors: list[str], scene: Scene
+) -> None:
+    page = browser_page
+    sign_in_and_get_ready(page, scene)
+    reviewer = scene.world.reviewers[0]
+    for criterion in scene.world.rubric.criteria[1:]:
+        entry = ScoreInput(criterion.id, level=3, comment="seen")
+        save_review_score(scene.world.db, reviewer, scene.assignment_id, entry)
+    page.reload()
+    assert page.inner_text("#progress-text") == "42 of 43 criteria scored"
+    page.check("input[name='level-QUAL-1'][value='cj']")
+    page.wait_for_selector(SAVED.format("QUAL-1"))
+    assert page.inner_text("#progress-text") == "43 of 43 criteria scored"
+    assert "you can submit" in page.inner_text("#submit-ready")
+    page.check("input[name=recommendation][value=approved]")
+    page.fill("#summary", "A careful design; the assessment covers every outcome.")
+    page.click("button:has-text('Submit review')")
+    page.wait_for_selector("text=It is locked")
+    assert page.locator("main textarea, main input[type=radio]").count() == 0
+    assert_accessible(page, "the review page (submitted)")
+    screenshot(page, "review-submitted", full_page=False)
+    assert page_errors == []
+
+
+def test_refusals_are_shown_in_the_page(
+    browser_page: Any, page_errors: list[str], scene: Scene
+) -> None:
+    """An incomplete submit lists what is missing; a refused save marks its criterion.
+
+    htmx 2 swaps no 4xx response unless `htmx.config.responseHandling` says so (base.html's
+    htmx-config), so this also pins that configuration.
+    """
+    page = browser_page
+    sign_in_and_get_ready(page, scene)
+    swaps_refusals = page.evaluate(
+        "htmx.config.responseHandling.some(r => new RegExp(r.code).test('422') && r.swap)"
+    )
+    assert swaps_refusals, "base.html's htmx-config must swap 4xx responses (responseHandling)"
+    page.check("input[name=recommendation][value=approved]")
+    page.fill("#summary", "A careful design; the assessment covers every outcome.")
+    page.click("button:has-text('Submit review')")
+    page.wait_for_selector("#messages .error-summary")
+    messages = page.inner_text("#messages")
+    assert "43 criteria still need an answer" in messages and "QUAL-1" in messages
+    assert_accessible(page, "the review page (submit refused)")
+    screenshot(page, "review-submit-refused", full_page=False)
+    world = scene.world  # meanwhile the provider withdraws: the review is no longer needed
+    submission_id = world.assignment(scene.assignment_id).submission_id
+    version = world.submission(submission_id).version
+    withdraw(world.db, world.provider, submission_id, expected_version=version, reason="Moved")
+    page.check("input[name='level-QUAL-2'][value='2']")
+    page.wait_for_selector("#status-QUAL-2 .field-error")
+    assert "Not saved" in page.inner_text("#status-QUAL-2")
