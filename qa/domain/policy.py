@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from qa.domain.actor import Actor
-from qa.domain.enums import Role
+from qa.domain.enums import Role, Stage
 from qa.domain.errors import NotAllowed
 from qa.domain.stages import DECIDED_STAGES
 
@@ -88,3 +88,30 @@ def require_agency_or_staff(actor: Actor) -> None:
     """Decided files and audit packs: agencies, officers and admins."""
     if Role.AGENCY not in actor.roles and not is_staff(actor):
         raise NotAllowed("only a QA agency or a QA officer can see this")
+
+
+#: How many days a file may wait in a stage before the pipeline flags it (None: no limit).
+#: Peer review allows the invitation and review periods plus a week for replacements.
+STAGE_DAY_LIMITS: dict[str, int] = {
+    Stage.SUBMITTED.value: 2,
+    Stage.SELF_ASSESSMENT.value: 30,
+    Stage.SCREENING.value: 7,
+    Stage.PEER_REVIEW.value: 35,
+    Stage.MODERATION.value: 10,
+    Stage.SIGN_OFF.value: 10,
+    Stage.REVISE_AND_RESUBMIT.value: 90,
+}
+
+
+def stage_day_limit(stage: str) -> int | None:
+    """The days a file may spend in `stage` before it counts as waiting too long."""
+    return STAGE_DAY_LIMITS.get(stage)
+
+
+def signer_refusal(actor: Actor, facts: SubmissionFacts) -> str | None:
+    """Why `require_independent_signer` would refuse this actor, or None (checked in advance)."""
+    try:
+        require_independent_signer(actor, facts)
+    except NotAllowed as refusal:
+        return str(refusal)
+    return None
