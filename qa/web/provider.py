@@ -1,7 +1,113 @@
-"""The provider pages (routes are collected in `ROUTES` and mounted by `create_app`)."""
+"""The provider pages (routes are collected in `ROUTES` and mounted by `create_app`).
+
+A submission's status page is shared by everyone who may see the file; the descriptor form
+lives in `descriptor_form`, the self-assessment in `self_assessment`.
+"""
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
 
-ROUTES: list[BaseRoute] = []
+from qa.domain.errors import IllegalTransition, NotAllowed
+from qa.persistence.types import utcnow
+from qa.services.decisions import withdraw
+from qa.services.provider_pages import status_page
+from qa.services.submissions import submit_descriptor
+from qa.web import descriptor_form, self_assessment
+from qa.web.auth import current_actor, login_required
+from qa.web.provider_support import go_to, kick, version_of
+from qa.web.templating import render
+
+#: What the status page confirms after an action (a fixed text per key, never echoed input).
+DONE = {
+    "saved": "The draft is saved. Submit it when it is ready.",
+    "submitted": "Submitted. The automatic Annex I check runs next.",
+    "self_assessment": "Your self-assessment is submitted and goes to screening.",
+    "resubmitted": "Resubmitted. A new review round starts with the automatic check.",
+    "withdrawn": "The micro-credential is withdrawn.",
+}
+
+
+def _id(request: Request) -> int:
+    return int(request.path_params["id"])
+
+
+async def status(request: Request) -> Response:
+    if (redirect := login_required(request)) is not None:
+        return redirect
+    view = status_page(request.app.state.db, current_actor(request), _id(request))
+    done = DONE.get(request.query_params.get("done", ""))
+    return render(request, "provider/status.html", {"view": view, "done": done})
+
+
+async def submit(request: Request) -> Response:
+    """Send a draft for review: it goes to the automatic check and on to self-assessment."""
+    if (redirect := login_required(request)) is not None:
+        return redirect
+    submission_id = _id(request)
+    form = await request.form()
+    submit_descriptor(
+        request.app.state.db,
+        current_actor(request),
+        submission_id,
+        expected_version=version_of(form),
+        today=utcnow().date(),
+    )
+    kick(request)
+    return go_to(request, f"/submissions/{submission_id}?done=submitted")
+
+
+async def withdraw_form(request: Request) -> Response:
+    """Confirm before withdrawing: it closes the file for good."""
+    if (redirect := login_required(request)) is not None:
+        return redirect
+    view = status_page(request.app.state.db, current_actor(request), _id(request))
+    if not view.acts_for_provider:
+        raise NotAllowed("only the provider or a QA officer can withdraw a micro-credential")
+    if not view.can_withdraw:
+        raise IllegalTransition(f"it is {view.stage_name.lower()}, so it cannot be withdrawn")
+    return render(request, "provider/withdraw.html", {"view": view, "reason": "", "error": None})
+
+
+async def withdraw_save(request: Request) -> Response:
+    if (redirect := login_required(request)) is not None:
+        return redirect
+    db, actor, submission_id = request.app.state.db, current_actor(request), _id(request)
+    form = await request.form()
+    reason = str(form.get("reason", "")).strip()
+    if not reason or form.get("confirm") != "yes":
+        view = status_page(db, actor, submission_id)
+        error = (
+            "Give a reason for withdrawing."
+            if not reason
+            else "Tick the box to confirm that you want to withdraw it."
+        )
+        context = {"view": view, "reason": reason, "error": error}
+        return render(request, "provider/withdraw.html", context, 422)
+    withdraw(db, actor, submission_id, expected_version=version_of(form), reason=reason)
+    kick(request)
+    return go_to(request, f"/submissions/{submission_id}?done=withdrawn")
+
+
+ROUTES: list[BaseRoute] = [
+    Route("/submissions/new", descriptor_form.new_form, methods=["GET"]),
+    Route("/submissions/new", descriptor_form.new_save, methods=["POST"]),
+    Route("/submissions/validate/{field}", descriptor_form.check_field, methods=["POST"]),
+    Route("/submissions/{id:int}", status, methods=["GET"]),
+    Route("/submissions/{id:int}/edit", descriptor_form.edit_form, methods=["GET"]),
+    Route("/submissions/{id:int}/edit", descriptor_form.edit_save, methods=["POST"]),
+    Route("/submissions/{id:int}/submit", submit, methods=["POST"]),
+    Route("/submissions/{id:int}/self-assessment", self_assessment.page, methods=["GET"]),
+    Route(
+        "/submissions/{id:int}/self-assessment/scores/{criterion}",
+        self_assessment.autosave,
+        methods=["POST"],
+    ),
+    Route("/submissions/{id:int}/self-assessment/submit", self_assessment.submit, methods=["POST"]),
+    Route("/submissions/{id:int}/resubmit", descriptor_form.resubmit_form, methods=["GET"]),
+    Route("/submissions/{id:int}/resubmit", descriptor_form.resubmit_save, methods=["POST"]),
+    Route("/submissions/{id:int}/withdraw", withdraw_form, methods=["GET"]),
+    Route("/submissions/{id:int}/withdraw", withdraw_save, methods=["POST"]),
+]

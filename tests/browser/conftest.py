@@ -95,4 +95,5 @@ def page_errors(browser_page: Any) -> list[str]:
 def screenshot(page: Any, name: str, *, full_page: bool = True) -> None:
     """Into test-output/screenshots; `full_page=False` for long pages (seconds each)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
+    # caret="initial": the default hides the caret with inline styles htmx would then copy
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page, caret="initial")
