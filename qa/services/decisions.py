@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlmodel import Session, select
+from sqlalchemy import update
+from sqlmodel import Session, col, select
 
 from qa.audit.log import record
 from qa.domain.actor import Actor
@@ -302,7 +303,14 @@ def resubmit(
             new_round=new_round,
             details={"content_hash": report.descriptor.content_hash()},
         )
+        # The list columns follow the round's descriptor (the title may have changed).
+        session.execute(
+            update(Submission)
+            .where(col(Submission.id) == submission_id)
+            .values(title=report.descriptor.title, eqf_level=report.descriptor.eqf_level)
+        )
         session.commit()
+        moved.title, moved.eqf_level = report.descriptor.title, report.descriptor.eqf_level
         return moved
 
 

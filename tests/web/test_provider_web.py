@@ -467,11 +467,13 @@ def test_revise_and_resubmit_opens_round_two_with_the_revised_descriptor(
             intent="resubmit",
             version=version,
             further_information="https://example.org/mc/criteria",
+            title="Applied Data Analysis with Python (revised)",
         ),
     )
     assert revised.status_code == 303
     submission = world.submission(submission_id)
     assert (submission.stage, submission.current_round) == ("submitted", 2)
+    assert submission.title == "Applied Data Analysis with Python (revised)"  # lists follow
     data = descriptor_data(world.db, submission_id)
     assert data["further_information"] == "https://example.org/mc/criteria"
     world.route()
