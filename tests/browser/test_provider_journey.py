@@ -83,7 +83,8 @@ def test_the_descriptor_form_checks_each_field_and_summarises_errors(
     page.fill("#f-workload_ects", "5")
     with page.expect_response(lambda r: r.url.endswith("/validate/workload_ects")):
         page.keyboard.press("Tab")
-    page.wait_for_function("!document.querySelector('#msg-workload_ects .field-error')")
+    # locators, not wait_for_function: a string predicate needs 'unsafe-eval' under our CSP
+    page.locator("#msg-workload_ects .field-error").wait_for(state="detached")
     assert page.get_attribute("#f-workload_ects", "aria-invalid") is None
 
     page.click("button[name=intent][value=save]")
@@ -113,9 +114,7 @@ def test_the_self_assessment_autosaves_and_counts_what_is_done(
     page.fill("#evidence-QUAL-1", "QA handbook, p. 12")
     with page.expect_response(lambda r: r.url.endswith("/scores/QUAL-1")):
         page.keyboard.press("Tab")
-    page.wait_for_function(
-        "document.querySelector('#sa-progress').innerText.includes('1 of 43 criteria done')"
-    )
+    page.locator("#sa-progress", has_text="1 of 43 criteria done").wait_for()
     assert page.get_attribute("#sa-progress-bar", "value") == "1"
     screenshot(page, "provider-self-assessment")
 
