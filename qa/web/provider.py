@@ -75,10 +75,12 @@ async def withdraw_save(request: Request) -> Response:
     if (redirect := login_required(request)) is not None:
         return redirect
     db, actor, submission_id = request.app.state.db, current_actor(request), _id(request)
+    view = status_page(db, actor, submission_id)
+    if not view.acts_for_provider:  # the same refusal as the form, before reading the form
+        raise NotAllowed("only the provider or a QA officer can withdraw a micro-credential")
     form = await request.form()
     reason = str(form.get("reason", "")).strip()
     if not reason or form.get("confirm") != "yes":
-        view = status_page(db, actor, submission_id)
         error = (
             "Give a reason for withdrawing."
             if not reason
