@@ -1,0 +1,350 @@
+"""build_pack: read the packed rounds once per table group, write the workbook, CSVs and zip."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Row, Subquery
+from sqlmodel import Session
+
+from qa.domain.rubric import Rubric
+from qa.export.pack import people as people_queries
+from qa.export.pack import queries
+from qa.export.pack.contract import (
+    AGREEMENT,
+    CONDITIONS,
+    CONSENSUS,
+    CREDENTIALS,
+    DECISIONS,
+    DEQAR,
+    EVIDENCE_REGISTER,
+    PACK_FORMAT_VERSION,
+    PEER_SCORES,
+    README,
+    REVIEW_TRAIL,
+    RUBRIC_TABLE,
+    SCORE_DETAIL,
+    SCORE_EDITS,
+    SELF_ASSESSMENT,
+    TABLES,
+    WORKBOOK,
+)
+from qa.export.pack.dictionary import readme_rows
+from qa.export.pack.manifest import sha256_of, write_zip
+from qa.export.pack.options import DeqarConfig, PackFilter
+from qa.export.pack.pseudonyms import PREFIXES, People
+from qa.export.pack.rows import (
+    condition_row,
+    credentials_row,
+    decision_row,
+    deqar_row,
+    rubric_rows,
+    trail_row,
+    when,
+)
+from qa.export.pack.scores import Columns, ScorePass, ScoreSinks
+from qa.export.pack.writer import PackWriter
+from qa.export.pack.zipfiles import zip_time
+from qa.persistence.db import Database
+from qa.services.rubrics import rubric_of
+
+Progress = Callable[[int, int], None]
+#: From this many packed rounds on, the workbook is written by a helper process (2 cores).
+HELPER_FROM_ROUNDS = 300
+SCORE_EDIT = "score.saved"
+_PASSES = 4  # credentials, scores, decisions, trail (each counted in packed rounds)
+
+
+@dataclass(frozen=True)
+class PackResult:
+    path: Path
+    manifest: dict[str, Any]
+    row_counts: dict[str, int]
+    sha256: str
+
+
+class _Meter:
+    """Calls progress(done, total) at most every `step` units, and always at the end."""
+
+    def __init__(self, callback: Progress | None, total: int, step: int = 200) -> None:
+        self.callback, self.total, self.step = callback, total, step
+        self.done = self._told = 0
+
+    def advance(self, units: int = 1) -> None:
+        self.done = min(self.done + units, self.total)
+        if self.callback and (self.done - self._told >= self.step or self.done == self.total):
+            self._told = self.done
+            self.callback(self.done, self.total)
+
+
+@dataclass
+class _Job:
+    """What every pass of one build shares."""
+
+    session: Session
+    packed: Subquery
+    writer: PackWriter
+    people: People
+    meter: _Meter
+    rubrics: dict[int, Rubric]
+    columns: Columns
+    rounds: int
+
+
+def build_pack(
+    db: Database,
+    wanted: PackFilter,
+    out_path: Path | str,
+    *,
+    deqar: DeqarConfig | None = None,
+    reveal_reviewers: bool = False,
+    chain_head: str | None = None,
+    generated_at: datetime | None = None,
+    progress: Progress | None = None,
+) -> PackResult:
+    """Write the audit pack of the decided rounds `wanted` selects to `out_path` (a zip).
+
+    The same data and filter give a byte-identical file: rows are ordered, and every time in
+    the pack (workbook properties, zip entries, README) is `generated_at`, by default the
+    newest timestamp in the packed data. `reveal_reviewers` names people instead of giving
+    them per-pack pseudonyms; `chain_head` is the audit chain's head hash, recorded as given.
+    `progress(done, total)` is called as the build advances.
+    """
+    out = Path(out_path)
+    with db.session() as session, tempfile.TemporaryDirectory(prefix="qa-pack-") as tmp:
+        if not db.is_sqlite:  # one snapshot for every query (SQLite: one read transaction)
+            session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        packed = queries.packed(wanted)
+        rounds = queries.count_rounds(session, packed)
+        stored = queries.rubric_versions(session, packed)
+        rubrics = {row.id: rubric_of(row) for row in stored if row.id is not None}
+        columns = Columns.of(list(rubrics.values()))
+        people = People(
+            people_queries.people(session, packed),
+            reveal=reveal_reviewers,
+            lookup=lambda uid: people_queries.people_by_id(session, {uid}).get(uid),
+        )
+        moment = generated_at or queries.latest_timestamp(session, packed) or wanted.end
+        folder = Path(tmp)
+        writer = PackWriter(
+            folder,
+            criteria=columns.criteria,
+            principles=columns.principles,
+            generated_at=moment,
+            title=f"Audit pack {wanted.date_from.isoformat()} to {wanted.date_to.isoformat()}",
+            helper=rounds >= HELPER_FROM_ROUNDS,
+        )
+        meter = _Meter(progress, rounds * _PASSES + 1)
+        job = _Job(session, packed, writer, people, meter, rubrics, columns, rounds)
+        try:
+            for row in stored:
+                for line in rubric_rows(rubric_of(row), row.content_hash):
+                    writer[RUBRIC_TABLE.name].append(line)
+            _credentials(job, deqar or DeqarConfig())
+            _scores(job)
+            _decisions(job)
+            _trail(job)
+            counts = {t.name: writer[t.name].rows for t in TABLES if t is not README}
+            facts = _facts(wanted, moment, rounds, people, stored, chain_head=chain_head)
+            for line in readme_rows(facts, counts, columns.criteria, columns.principles):
+                writer[README.name].append(line)
+            counts[README.name] = writer[README.name].rows
+        except BaseException:
+            writer.abort()
+            raise
+        workbook = folder / WORKBOOK
+        writer.finish(workbook)
+        manifest = {
+            "pack_format_version": PACK_FORMAT_VERSION,
+            "generated_at": when(moment),
+            "filter": wanted.as_dict(),
+            "people": "named" if reveal_reviewers else "pseudonymised",
+            "packed_rounds": rounds,
+            "rubric_versions": [
+                {"key": r.rubric_key, "version": r.version, "sha256": r.content_hash}
+                for r in stored
+            ],
+            "audit_chain_head": chain_head,
+            "row_counts": counts,
+            "tables": [
+                {"name": t.name, "csv": t.file, "sheets": writer[t.name].sheets} for t in TABLES
+            ],
+        }
+        members = [(WORKBOOK, workbook), *((t.file, folder / t.file) for t in TABLES)]
+        partial = out.with_name(f".{out.name}.part")
+        try:
+            manifest = write_zip(partial, members, zip_time(moment), manifest)
+            os.replace(partial, out)
+        finally:
+            partial.unlink(missing_ok=True)
+        meter.advance()
+    return PackResult(out, manifest, counts, sha256_of(out))
+
+
+def _facts(
+    wanted: PackFilter,
+    moment: datetime,
+    rounds: int,
+    people: People,
+    stored: list[Any],
+    *,
+    chain_head: str | None,
+) -> list[tuple[str, str]]:
+    if people.reveal:
+        who = "People are named: the agency is entitled to reviewers' names."
+    else:
+        kinds = ", ".join(f"{prefix} = {kind}" for kind, prefix in PREFIXES.items())
+        who = (
+            "People are pseudonymised for this pack only (" + kinds + "); names, usernames "
+            "and e-mail addresses in free text are replaced by the pseudonym."
+        )
+    return [
+        ("pack_format_version", PACK_FORMAT_VERSION),
+        (
+            "covers",
+            "Decided rounds whose decision was first signed in the period (UTC), with "
+            "their descriptors, scores, decisions, conditions and audit trail.",
+        ),
+        ("generated_at", when(moment) or ""),
+        ("filter.date_from", wanted.date_from.isoformat()),
+        ("filter.date_to", wanted.date_to.isoformat()),
+        ("filter.provider_code", wanted.provider_code or "(any)"),
+        ("filter.decision", wanted.decision or "(any)"),
+        ("packed_rounds", str(rounds)),
+        ("people", who),
+        (
+            "rubric_versions",
+            "; ".join(f"{r.rubric_key} {r.version} (sha256 {r.content_hash})" for r in stored)
+            or "(none)",
+        ),
+        ("audit_chain_head", chain_head or "(not given)"),
+        (
+            "text_cells",
+            "Text starting with = + - @ tab or CR begins with an added apostrophe "
+            "(remove it when ingesting); the same in the workbook and the CSV files.",
+        ),
+        (
+            "layout",
+            "Per-criterion rows (ScoreDetail) and score edits (ScoreEdits) are CSV only: "
+            "the workbook keeps one row per score sheet, so it opens in Excel at any size.",
+        ),
+    ]
+
+
+def _merge(
+    conditions: Iterator[Row[Any]],
+) -> Callable[[int, int], list[Row[Any]]]:
+    """Conditions of a round, read alongside the rounds (both streams share their order)."""
+    pending: list[Row[Any]] = []
+    source = iter(conditions)
+
+    def of(submission_id: int, round_number: int) -> list[Row[Any]]:
+        key = (submission_id, round_number)
+        found: list[Row[Any]] = []
+        while True:
+            if not pending:
+                nxt = next(source, None)
+                if nxt is None:
+                    return found
+                pending.append(nxt)
+            head = pending[0]
+            if (head.submission_id, head.round_number) < key:
+                pending.pop(0)
+            elif (head.submission_id, head.round_number) == key:
+                found.append(pending.pop(0))
+            else:
+                return found
+
+    return of
+
+
+def _credentials(job: _Job, deqar: DeqarConfig) -> None:
+    writer, people = job.writer, job.people
+    conditions_of = _merge(queries.conditions(job.session, job.packed))
+    for row in queries.credentials(job.session, job.packed):
+        writer[CREDENTIALS.name].append(credentials_row(row, job.rubrics))
+        conditions = conditions_of(row.submission_id, row.round_number)
+        for condition in conditions:
+            writer[CONDITIONS.name].append(condition_row(condition, people))
+        texts = [f"{c.text} (owner: {c.owner}, due {c.due_date.isoformat()})" for c in conditions]
+        line = deqar_row(row, deqar, [people.scrub(t) or "" for t in texts])
+        if line is not None:
+            writer[DEQAR.name].append(line)
+        job.meter.advance()
+
+
+def _scores(job: _Job) -> None:
+    writer = job.writer
+    sinks = ScoreSinks(
+        writer[SELF_ASSESSMENT.name],
+        writer[PEER_SCORES.name],
+        writer[CONSENSUS.name],
+        writer[SCORE_DETAIL.name],
+        writer[EVIDENCE_REGISTER.name],
+    )
+    score_pass = ScorePass(sinks, job.rubrics, job.columns, job.people)
+    for round_sheets in queries.round_sheets(job.session, job.packed):
+        score_pass.add(round_sheets)
+        job.meter.advance()
+    agreement = score_pass.agreement
+    results = [("ALL", "All criteria", agreement.overall)] + [
+        (code, job.columns.principle_names[code], agreement.by_principle[code])
+        for code in job.columns.principles
+        if code in agreement.by_principle
+    ]
+    for code, name, accumulator in results:
+        alpha = accumulator.result()
+        writer[AGREEMENT.name].append(
+            [
+                code,
+                name,
+                "ordinal",
+                alpha.units,
+                alpha.pairable_values,
+                None if alpha.observed is None else float(alpha.observed),
+                None if alpha.expected is None else float(alpha.expected),
+                alpha.alpha,
+                alpha.note or None,
+            ]
+        )
+
+
+def _decisions(job: _Job) -> None:
+    roles: dict[int, list[str]] = {}
+
+    def roles_of(user_id: int) -> list[str]:
+        if user_id not in roles:
+            roles.update(people_queries.roles_of(job.session, {user_id}))
+            roles.setdefault(user_id, [])
+        return roles[user_id]
+
+    last = None
+    for row in queries.decisions(job.session, job.packed):
+        job.writer[DECISIONS.name].append(decision_row(row, job.people, roles_of))
+        key = (row.submission_id, row.round_number)
+        if key != last:
+            job.meter.advance()
+            last = key
+
+
+def _trail(job: _Job) -> None:
+    """ReviewTrail and ScoreEdits; progress counts as one pass over the rounds."""
+    total = queries.count_trail(job.session, job.packed)
+    trail, edits = job.writer[REVIEW_TRAIL.name], job.writer[SCORE_EDITS.name]
+    told = 0
+    for seen, row in enumerate(queries.trail(job.session, job.packed), start=1):
+        (edits if row.action == SCORE_EDIT else trail).append(trail_row(row, job.people))
+        share = job.rounds * seen // total
+        if share > told:
+            job.meter.advance(share - told)
+            told = share
+    job.meter.advance(job.rounds - told)
+
+
+__all__ = ["PackResult", "Progress", "build_pack"]

@@ -1,0 +1,182 @@
+"""People in a pack: a per-pack pseudonym each, unless the agency is entitled to names.
+
+Pseudonyms are numbered per role in order of first appearance in the packed data (reviewers by
+their first invitation, everyone else by their first audited action), so they are stable within
+a pack and the same data gives the same pseudonyms, but they do not follow a person from one
+pack to another. Free text written by people (comments, rationales, the audit trail's before
+and after values) is scrubbed of the names, usernames and e-mail addresses of everyone in the
+pack, and user ids in the trail's values become pseudonyms too.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+#: Keys of audit-entry values that hold a user id.
+USER_ID_KEYS = frozenset(
+    {
+        "actor_id",
+        "created_by",
+        "invited_by",
+        "met_by",
+        "reviewer_id",
+        "signed_by",
+        "submitted_by",
+        "updated_by",
+        "user_id",
+    }
+)
+#: Pseudonym prefix per kind of person, in numbering order.
+PREFIXES = {"reviewer": "R", "officer": "O", "provider": "P", "admin": "A", "user": "U"}
+_MIN_NEEDLE = 3
+_WORD = re.compile(r"\w+")
+_REMEMBERED = 50_000  # scrubbed texts kept (comments repeat a lot)
+
+
+def _dumps(value: Any) -> str:
+    """JSON as the database layer writes it (keys in their order), but unescaped."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class Person:
+    user_id: int
+    kind: str  # a key of PREFIXES
+    display_name: str
+    username: str
+    email: str
+
+
+class People:
+    """Who is who in one pack: `name(user_id)` for cells, `scrub(text)` for free text."""
+
+    def __init__(
+        self,
+        people: Iterable[Person],
+        *,
+        reveal: bool,
+        lookup: Callable[[int], Person | None] = lambda _id: None,
+    ) -> None:
+        self.reveal = reveal
+        self._lookup = lookup
+        self._people: dict[int, Person] = {}
+        self._names: dict[int, str] = {}
+        self._counts = dict.fromkeys(PREFIXES, 0)
+        for person in people:
+            self._add(person)
+        self._pattern: re.Pattern[str] | None = None
+        self._needles: dict[str, str] = {}
+        self._starts: set[str] = set()
+        self._scrubbed: dict[str, str] = {}
+        self._dirty = True
+
+    def _add(self, person: Person) -> str:
+        self._people[person.user_id] = person
+        self._counts[person.kind] += 1
+        pseudonym = f"{PREFIXES[person.kind]}{self._counts[person.kind]:02d}"
+        self._names[person.user_id] = person.display_name if self.reveal else pseudonym
+        self._dirty = True
+        return self._names[person.user_id]
+
+    def name(self, user_id: int | None) -> str:
+        """How the pack names this person ("" for nobody)."""
+        if user_id is None:
+            return ""
+        known = self._names.get(user_id)
+        if known is not None:
+            return known
+        found = self._lookup(user_id)
+        return self._add(found or Person(user_id, "user", "", "", ""))
+
+    @property
+    def pseudonyms(self) -> dict[str, str]:
+        """Pseudonym -> kind of person, for the README (empty when people are named)."""
+        if self.reveal:
+            return {}
+        return {self._names[uid]: p.kind for uid, p in self._people.items()}
+
+    # -- free text ----------------------------------------------------------------------------
+
+    def scrub(self, text: str | None) -> str | None:
+        """Replace any person's name, username or e-mail in the text by how the pack names them."""
+        if not text or self.reveal:
+            return text
+        known = self._scrubbed.get(text)
+        if known is not None:
+            return known
+        pattern = self._compiled()
+        if pattern is None or self._starts.isdisjoint(_WORD.findall(text.casefold())):
+            found = text  # no word of the text starts any name: the common, fast case
+        else:
+            found = pattern.sub(self._replacement, text)
+        if len(self._scrubbed) >= _REMEMBERED:
+            self._scrubbed.clear()
+        self._scrubbed[text] = found
+        return found
+
+    def scrub_json_text(self, text: str | None) -> str | None:
+        """JSON text as stored, scrubbed; parsed and written again only when it must change.
+
+        It is parsed when it may hold a user id (a key ending in _id or _by), escaped
+        characters (a name could hide behind them) or a word that starts a name.
+        """
+        if text is None or text == "null" or self.reveal:
+            return None if text == "null" else text
+        pattern = self._compiled()
+        if (
+            '_id"' in text
+            or '_by"' in text
+            or "\\u" in text
+            or (pattern is not None and not self._starts.isdisjoint(_WORD.findall(text.casefold())))
+        ):
+            return _dumps(self.scrub_json(json.loads(text)))
+        return text
+
+    def scrub_json(self, value: Any) -> Any:
+        """Scrub strings in a JSON value, and turn user ids under USER_ID_KEYS into names."""
+        if self.reveal:
+            return value
+        if isinstance(value, dict):
+            return {
+                key: (
+                    self.name(item)
+                    if key in USER_ID_KEYS and isinstance(item, int)
+                    else self.scrub_json(item)
+                )
+                for key, item in value.items()
+            }
+        if isinstance(value, list):
+            return [self.scrub_json(item) for item in value]
+        if isinstance(value, str):
+            return self.scrub(value)
+        return value
+
+    def _compiled(self) -> re.Pattern[str] | None:
+        if self._dirty:
+            self._needles = {}
+            for uid, person in self._people.items():
+                for needle in (person.email, person.display_name, person.username):
+                    if len(needle.strip()) >= _MIN_NEEDLE:
+                        self._needles.setdefault(needle.strip().casefold(), self._names[uid])
+            self._starts = {
+                words[0] for needle in self._needles if (words := _WORD.findall(needle))
+            }
+            ordered = sorted(self._needles, key=lambda n: (-len(n), n))
+            self._pattern = (
+                re.compile(
+                    r"(?<!\w)(?:" + "|".join(re.escape(n) for n in ordered) + r")(?!\w)",
+                    re.IGNORECASE,
+                )
+                if ordered
+                else None
+            )
+            self._dirty = False
+        return self._pattern
+
+    def _replacement(self, match: re.Match[str]) -> str:
+        found: str = self._needles.get(match.group(0).casefold(), "[person]")
+        return found

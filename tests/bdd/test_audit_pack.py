@@ -1,0 +1,147 @@
+"""Steps for features/audit_pack.feature: the pack built through the builder API, read back
+the way an agency opens it (the workbook, with openpyxl)."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+from zipfile import ZipFile
+
+import pytest
+from openpyxl import load_workbook
+from pytest_bdd import parsers, scenarios, then, when
+
+from qa.export.pack import DeqarConfig, PackFilter, PackResult, build_pack, verify_pack
+from tests.bdd.conftest import ReviewFile
+
+scenarios("audit_pack.feature")
+pytestmark = pytest.mark.usefixtures("world")
+
+REVIEWERS = ("agnieszka", "soren", "lucia")
+
+
+@dataclass
+class Download:
+    """The pack the agency built, the filter it used and where it was written."""
+
+    pack: PackResult
+    wanted: PackFilter
+    folder: Path
+
+    def sheet(self, name: str) -> list[dict[str, Any]]:
+        with ZipFile(self.pack.path) as archive:
+            data = archive.read("audit-pack.xlsx")
+        workbook = load_workbook(io.BytesIO(data), read_only=True)
+        try:
+            heading, *rows = workbook[name].iter_rows(values_only=True)
+        finally:
+            workbook.close()
+        names = [str(name) for name in heading]
+        return [dict(zip(names, row, strict=False)) for row in rows]
+
+
+def _decision_day(review_file: ReviewFile) -> date:
+    review_file.succeeded()
+    (decision,) = review_file.world.decisions(review_file.submission_id)
+    return decision.signed_at.date()
+
+
+def _build(review_file: ReviewFile, wanted: PackFilter, folder: Path, name: str) -> PackResult:
+    return build_pack(
+        review_file.world.db,
+        wanted,
+        folder / name,
+        deqar=DeqarConfig(agency_id="AGENCY-1", activity_id="ACT-1"),
+    )
+
+
+@when("the agency builds the audit pack for the day of the decision", target_fixture="download")
+def _for_the_day(review_file: ReviewFile, tmp_path: Path) -> Download:
+    day = _decision_day(review_file)
+    wanted = PackFilter(day, day)
+    return Download(_build(review_file, wanted, tmp_path, "pack.zip"), wanted, tmp_path)
+
+
+@when(
+    "the agency builds the audit pack for the year before the decision",
+    target_fixture="download",
+)
+def _year_before(review_file: ReviewFile, tmp_path: Path) -> Download:
+    day = _decision_day(review_file)
+    wanted = PackFilter(day - timedelta(days=366), day - timedelta(days=1))
+    return Download(_build(review_file, wanted, tmp_path, "pack.zip"), wanted, tmp_path)
+
+
+@then("the pack verifies against its manifest")
+def _verifies(download: Download) -> None:
+    assert verify_pack(download.pack.path) == []
+
+
+@then(
+    parsers.parse(
+        'the Decisions sheet shows "{title}" as "{decision}" with the rationale "{rationale}"'
+    )
+)
+def _decision_shown(download: Download, title: str, decision: str, rationale: str) -> None:
+    rows = [r for r in download.sheet("Decisions") if r["title"] == title]
+    assert [(r["decision"], r["rationale"], r["current"]) for r in rows] == [
+        (decision, rationale, "yes")
+    ]
+    assert rows[0]["recommended_decision"] and rows[0]["signer"].startswith("O")
+
+
+@then(
+    parsers.parse(
+        'the PeerScores sheet has {count:d} reviews of "{title}", one scoring every criterion '
+        "{first:d} and one scoring every criterion {second:d}"
+    )
+)
+def _peer_scores(
+    review_file: ReviewFile, download: Download, count: int, title: str, first: int, second: int
+) -> None:
+    (credential,) = [r for r in download.sheet("Credentials") if r["title"] == title]
+    reviews = [
+        r for r in download.sheet("PeerScores") if r["submission_id"] == credential["submission_id"]
+    ]
+    assert len(reviews) == count
+    criteria = [c.id for c in review_file.world.rubric.criteria]
+    levels = sorted({r[c] for c in criteria} for r in reviews)
+    assert levels == sorted([{first}, {second}])
+
+
+@then(parsers.parse('the DEQAR sheet has a positive decision for "{title}"'))
+def _deqar_positive(download: Download, title: str) -> None:
+    rows = download.sheet("DEQAR")
+    assert [(r["programme[1].name_primary"], r["decision"]) for r in rows] == [(title, "1")]
+    assert rows[0]["agency"] == "AGENCY-1"
+
+
+@then("the DEQAR sheet is empty")
+def _deqar_empty(download: Download) -> None:
+    assert download.sheet("DEQAR") == []
+
+
+@then("the Decisions sheet is empty")
+def _no_decisions(download: Download) -> None:
+    assert download.sheet("Decisions") == []
+
+
+@then("no reviewer is named anywhere in the pack")
+def _no_names(download: Download) -> None:
+    with ZipFile(download.pack.path) as archive:
+        texts = [archive.read(n) for n in archive.namelist() if not n.endswith(".xlsx")]
+        with ZipFile(io.BytesIO(archive.read("audit-pack.xlsx"))) as book:
+            texts += [book.read(name) for name in book.namelist()]
+    for text in texts:
+        lowered = text.decode("utf-8").casefold()
+        assert not any(name in lowered for name in REVIEWERS)
+        assert "@example.org" not in lowered
+
+
+@then("building the pack again gives the same bytes")
+def _same_bytes(review_file: ReviewFile, download: Download) -> None:
+    again = _build(review_file, download.wanted, download.folder, "again.zip")
+    assert again.path.read_bytes() == download.pack.path.read_bytes()
