@@ -31,6 +31,17 @@ class SmtpSettings:
 
 
 @dataclass(frozen=True)
+class DeqarSettings:
+    """The agency's identifiers for the DEQAR sheet of audit packs (DOMAIN.md §6)."""
+
+    agency_id: str = ""
+    activity_id: str = ""
+    status: int = 2
+    report_language: str = "eng"
+    report_url: str = ""
+
+
+@dataclass(frozen=True)
 class Settings:
     data_dir: Path
     database_url: str
@@ -43,6 +54,13 @@ class Settings:
     #: How often the worker looks for outbox rows, and how often deadlines are checked.
     poll_seconds: float = 0.5
     deadlines_every_seconds: float = 3600.0
+    deqar: DeqarSettings = field(default_factory=DeqarSettings)
+    #: "monthly": the worker builds last month's audit pack on the 1st; "off": on request only.
+    pack_schedule: str = "monthly"
+
+    @property
+    def packs_dir(self) -> Path:
+        return self.data_dir / "packs"
 
     @property
     def prefect_home(self) -> Path:
@@ -82,6 +100,14 @@ class Settings:
             prefect_api_url=env.get("QA_PREFECT_API_URL") or None,
             poll_seconds=reader.number("QA_POLL_SECONDS", 0.5),
             deadlines_every_seconds=reader.number("QA_DEADLINES_EVERY_SECONDS", 3600.0),
+            deqar=DeqarSettings(
+                agency_id=env.get("QA_DEQAR_AGENCY_ID", ""),
+                activity_id=env.get("QA_DEQAR_ACTIVITY_ID", ""),
+                status=reader.integer("QA_DEQAR_STATUS", 2),
+                report_language=env.get("QA_DEQAR_REPORT_LANGUAGE", "eng"),
+                report_url=env.get("QA_DEQAR_REPORT_URL", ""),
+            ),
+            pack_schedule=reader.choice("QA_PACK_SCHEDULE", ("monthly", "off"), "monthly"),
         )
         reader.raise_problems()
         return settings
@@ -113,6 +139,13 @@ class _Reader:
         except ValueError:
             self.problems.append(f"{name}={raw!r} is not a number")
             return default
+
+    def choice(self, name: str, allowed: tuple[str, ...], default: str) -> str:
+        value = self.env.get(name, default).strip().lower()
+        if value not in allowed:
+            self.problems.append(f"{name}: must be one of {', '.join(allowed)}, not {value!r}")
+            return default
+        return value
 
     def days(self, name: str, default: tuple[int, ...]) -> tuple[int, ...]:
         raw = self.env.get(name)

@@ -53,3 +53,29 @@ def test_every_bad_value_is_named(tmp_path: Path) -> None:
     assert "QA_REMIND_AFTER_DAYS='1,x'" in problems
     assert "QA_POLL_SECONDS='fast' is not a number" in problems
     assert "ReviewSettings: required reviews must be at least 1 and at most" in problems
+
+
+def test_audit_pack_settings(tmp_path: Path) -> None:
+    default = Settings.from_env({"QA_DATA_DIR": str(tmp_path)})
+    assert default.pack_schedule == "monthly" and default.packs_dir == tmp_path / "packs"
+    assert default.deqar.status == 2 and default.deqar.agency_id == ""
+    custom = Settings.from_env(
+        {
+            "QA_DATA_DIR": str(tmp_path),
+            "QA_PACK_SCHEDULE": "Off",
+            "QA_DEQAR_AGENCY_ID": "AG-7",
+            "QA_DEQAR_ACTIVITY_ID": "ACT-2",
+            "QA_DEQAR_STATUS": "1",
+        }
+    )
+    assert custom.pack_schedule == "off"
+    assert (custom.deqar.agency_id, custom.deqar.activity_id, custom.deqar.status) == (
+        "AG-7",
+        "ACT-2",
+        1,
+    )
+    with pytest.raises(InvalidInput) as refused:
+        Settings.from_env({"QA_DATA_DIR": str(tmp_path), "QA_PACK_SCHEDULE": "weekly"})
+    assert "QA_PACK_SCHEDULE: must be one of monthly, off, not 'weekly'" in str(
+        refused.value
+    ) + str(refused.value.problems)

@@ -18,11 +18,13 @@ from datetime import UTC, date, datetime
 
 from qa.audit.chain import has_unsealed, seal
 from qa.config import Settings
+from qa.export.pack_jobs import build_next, has_queued, schedule_monthly
 from qa.services.deadlines import apply_deadlines
 from qa.services.delivery import deliver_pending
 from qa.services.outbox import drain, has_pending
 from workflows.api import flow_settings
 from workflows.deadlines import DeadlinesConfig, deadlines_flow
+from workflows.packs import PackConfig, packs_flow
 from workflows.resources import database
 from workflows.routing import DeliveryConfig, RoutingConfig, routing_flow
 
@@ -41,6 +43,7 @@ class RunnerStats:
     last_error: str | None = None
     routed_messages: int = 0
     sealed_entries: int = 0
+    pack_runs: int = 0
     history: list[str] = field(default_factory=list)
 
 
@@ -61,21 +64,30 @@ class EmbeddedRunner:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._packs_thread: threading.Thread | None = None
+        self._packs_wake = threading.Event()
         self._next_deadlines = 0.0
+        self._next_schedule = 0.0
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._loop, name="qa-runner", daemon=True)
         self._thread.start()
+        # Packs can take minutes: a thread of their own keeps routing responsive meanwhile.
+        self._packs_thread = threading.Thread(target=self._packs_loop, name="qa-packs", daemon=True)
+        self._packs_thread.start()
 
     def kick(self) -> None:
-        """Something changed: route now instead of at the next poll."""
+        """Something changed: route (and look for requested packs) now, not at the next poll."""
         self._wake.set()
+        self._packs_wake.set()
 
     def stop(self, timeout: float = 30.0) -> None:
         self._stop.set()
         self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        self._packs_wake.set()
+        for thread in (self._thread, self._packs_thread):
+            if thread is not None:
+                thread.join(timeout)
 
     def _loop(self) -> None:
         # Settings are context-local: enter them in the thread that calls the flows.
@@ -84,6 +96,40 @@ class EmbeddedRunner:
                 self.run_once()
                 self._wake.wait(self.settings.poll_seconds)
                 self._wake.clear()
+
+    def _packs_loop(self) -> None:
+        with flow_settings(self.api_url):
+            while not self._stop.is_set():
+                self.packs_once()
+                self._packs_wake.wait(max(self.settings.poll_seconds, 2.0))
+                self._packs_wake.clear()
+
+    def packs_once(self) -> None:
+        """Build requested packs; queue the scheduled one at most once an hour."""
+        try:
+            db = database(self.settings.database_url)
+            due = (
+                self.settings.pack_schedule == "monthly" and time.monotonic() >= self._next_schedule
+            )
+            if not due and not has_queued(db):
+                return
+            if due:
+                self._next_schedule = time.monotonic() + 3600.0
+            config = PackConfig.from_settings(self.settings, self.today()).model_copy(
+                update={"schedule": "monthly" if due else "off"}
+            )
+            try:
+                packs_flow(config)
+            except Exception as exc:  # noqa: BLE001 - Prefect unavailable: same steps
+                log.warning("Prefect unavailable (%s); building packs with plain functions", exc)
+                if config.schedule == "monthly":
+                    schedule_monthly(db, config.today)
+                while build_next(db, self.settings.packs_dir, config.deqar()) is not None:
+                    pass
+            self.stats.pack_runs += 1
+        except Exception as exc:  # the runner must survive anything
+            log.exception("pack pass failed")
+            self.stats.last_error = repr(exc)
 
     def run_once(self) -> None:
         """One pass: route what is waiting, seal the audit trail, run deadlines when due."""

@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 from qa.cli.admin import db_app, institutions_app, rubrics_app, users_app
 from qa.cli.audit import audit_app
 from qa.cli.catalogue import import_app, template_app
+from qa.cli.export import export_app
 from qa.cli.setup import register_setup_commands
 from qa.cli.worker import register_worker_commands
 from qa.domain.errors import Conflict, InvalidInput, QAError
@@ -33,6 +34,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(import_app, name="import")
 app.add_typer(template_app, name="template")
 app.add_typer(audit_app, name="audit")
+app.add_typer(export_app, name="export")
 
 EXIT_USER_ERROR = 2
 EXIT_CONFLICT = 3

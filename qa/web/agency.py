@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+from typing import Any
+
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from qa.domain.actor import Actor
+from qa.domain.errors import InvalidInput
+from qa.domain.policy import is_staff
+from qa.export.pack import PackFilter
+from qa.export.pack_jobs import list_packs, pack_download, request_pack
+from qa.persistence.db import Database
+from qa.persistence.types import utcnow
 from qa.services.agency_pages import (
     DECISIONS,
     decided_submissions,
@@ -32,9 +42,74 @@ async def page(request: Request) -> Response:
     context |= {
         "providers": provider_choices(db, actor),
         "decisions": [(value, label) for value, (label, _) in DECISIONS.items()],
-        "packs": [],  # audit packs are built by the export flow (next release)
-    }
+        "pack_defaults": _last_month(),
+        "can_reveal": is_staff(actor),
+    } | _packs_context(db, actor)
     return render(request, "agency/agency.html", context)
 
 
-ROUTES: list[BaseRoute] = [Route("/agency", page, methods=["GET"])]
+def _last_month() -> dict[str, str]:
+    last_day = utcnow().date().replace(day=1) - timedelta(days=1)
+    return {"date_from": last_day.replace(day=1).isoformat(), "date_to": last_day.isoformat()}
+
+
+def _packs_context(db: Database, actor: Actor) -> dict[str, Any]:
+    packs = list_packs(db, actor)
+    return {"packs": packs, "packs_busy": any(p.status in ("queued", "building") for p in packs)}
+
+
+async def packs(request: Request) -> Response:
+    """The pack list alone (the page polls it while a pack is being built)."""
+    if (redirect := login_required(request)) is not None:
+        return redirect
+    return render(
+        request, "agency/_packs.html", _packs_context(request.app.state.db, current_actor(request))
+    )
+
+
+async def request_pack_view(request: Request) -> Response:
+    if (redirect := login_required(request)) is not None:
+        return redirect
+    db, actor = request.app.state.db, current_actor(request)
+    form = await request.form()
+    wanted = PackFilter(
+        _day(form.get("date_from"), "the first day"),
+        _day(form.get("date_to"), "the last day"),
+        provider_code=str(form.get("provider") or "") or None,
+        decision=str(form.get("decision") or "") or None,
+    )
+    request_pack(db, actor, wanted, reveal_reviewers=form.get("reveal_reviewers") == "1")
+    kick = getattr(request.app.state, "kick", None)
+    if kick is not None:
+        kick()
+    return RedirectResponse("/agency#audit-packs", status_code=303)
+
+
+async def download(request: Request) -> Response:
+    """Stream a ready pack's file (agencies and staff only; every download is audited)."""
+    if (redirect := login_required(request)) is not None:
+        return redirect
+    settings = request.app.state.settings
+    pack, path = pack_download(
+        request.app.state.db,
+        current_actor(request),
+        int(request.path_params["id"]),
+        settings.packs_dir,
+    )
+    name = f"audit-pack-{pack.filter['date_from']}-to-{pack.filter['date_to']}-{pack.id}.zip"
+    return FileResponse(path, media_type="application/zip", filename=name)
+
+
+def _day(value: object, what: str) -> date:
+    try:
+        return date.fromisoformat(str(value or ""))
+    except ValueError:
+        raise InvalidInput(f"give {what} of the period as a date (YYYY-MM-DD)") from None
+
+
+ROUTES: list[BaseRoute] = [
+    Route("/agency", page, methods=["GET"]),
+    Route("/agency/packs", packs, methods=["GET"]),
+    Route("/agency/packs", request_pack_view, methods=["POST"]),
+    Route("/agency/packs/{id:int}/download", download, methods=["GET"]),
+]

@@ -1,0 +1,68 @@
+"""`qa export pack`: build an audit pack for a period now, with progress on the terminal."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date
+from pathlib import Path
+
+import typer
+
+from qa.audit.chain import chain_head, seal
+from qa.cli.context import database, settings
+from qa.domain.errors import InvalidInput
+from qa.export.pack import DeqarConfig, PackFilter, build_pack
+
+export_app = typer.Typer(help="Export audit packs for QA agencies.", no_args_is_help=True)
+
+
+def _day(value: str, option: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"{option}: write the date as YYYY-MM-DD, not {value!r}") from None
+
+
+@export_app.command("pack")
+def export_pack(
+    date_from: str = typer.Option(..., "--from", help="First decision day (YYYY-MM-DD)."),
+    date_to: str = typer.Option(..., "--to", help="Last decision day (YYYY-MM-DD)."),
+    out: Path = typer.Option(..., "--out", help="Where to write the pack (.zip)."),
+    provider: str | None = typer.Option(None, help="Only this provider (institution code)."),
+    decision: str | None = typer.Option(None, help="Only this decision."),
+    reveal_reviewers: bool = typer.Option(
+        False, help="Name reviewers instead of per-pack pseudonyms (for entitled agencies)."
+    ),
+) -> None:
+    """Build the audit pack of the decisions signed in a period (deterministic zip)."""
+    wanted = PackFilter(
+        _day(date_from, "--from"), _day(date_to, "--to"), provider_code=provider, decision=decision
+    )
+    if out.suffix.lower() != ".zip":
+        out = out.with_suffix(".zip")
+    db = database()
+    sealed = seal(db)
+    with db.session() as session:
+        position, head = chain_head(session)
+    with typer.progressbar(length=1, label="building", file=None) as bar:
+        last = [0]
+
+        def progress(done: int, total: int) -> None:
+            bar.length = max(total, 1)
+            bar.update(done - last[0])
+            last[0] = done
+
+        result = build_pack(
+            db,
+            wanted,
+            out,
+            deqar=DeqarConfig(**asdict(settings().deqar)),
+            reveal_reviewers=reveal_reviewers,
+            chain_head=head,
+            progress=progress,
+        )
+    typer.echo(f"wrote {result.path} ({result.path.stat().st_size:,} bytes)")
+    typer.echo(f"sha256 {result.sha256}")
+    typer.echo(f"audit chain head {head} (position {position}; {sealed} entries sealed now)")
+    for table, rows in sorted(result.row_counts.items()):
+        typer.echo(f"  {table}: {rows} rows")

@@ -1,0 +1,246 @@
+"""Audit packs as stored jobs: request, build in the background, list, download.
+
+A request is a row in `audit_pack` (queued). The worker claims one (building), seals the
+audit trail so the pack records a head that covers everything in it, builds the zip into
+the data folder under a temporary name, and marks the row ready with the file's SHA-256,
+the manifest's SHA-256 and the row counts — or failed with the reason. Progress is
+written as the build advances, so the agency page and the CLI can show it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+from zipfile import ZipFile
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+
+from qa.audit.chain import chain_head, seal
+from qa.audit.log import record
+from qa.domain.actor import Actor
+from qa.domain.errors import InvalidInput, NotFound
+from qa.domain.policy import is_staff, require_agency_or_staff
+from qa.export.pack import DeqarConfig, PackFilter, build_pack
+from qa.export.pack.contract import MANIFEST
+from qa.persistence.db import Database
+from qa.persistence.models import AuditPack
+from qa.persistence.types import utcnow
+
+QUEUED, BUILDING, READY, FAILED = "queued", "building", "ready", "failed"
+#: Progress is written at most this often (seconds), so a big build does not spam writes.
+PROGRESS_EVERY = 0.5
+
+
+def filter_of(pack: AuditPack) -> PackFilter:
+    data = pack.filter
+    return PackFilter(
+        date.fromisoformat(str(data["date_from"])),
+        date.fromisoformat(str(data["date_to"])),
+        provider_code=data.get("provider_code") or None,
+        decision=data.get("decision") or None,
+    )
+
+
+def request_pack(
+    db: Database, actor: Actor, wanted: PackFilter, *, reveal_reviewers: bool = False
+) -> AuditPack:
+    """Queue a pack; only staff may ask for reviewers' names instead of pseudonyms."""
+    require_agency_or_staff(actor)
+    if reveal_reviewers and not is_staff(actor):
+        raise InvalidInput("reviewers are pseudonymised in packs for agencies")
+    with db.write() as session:
+        pack = AuditPack(
+            requested_by=actor.user_id,
+            filter=wanted.as_dict(),
+            reveal_reviewers=reveal_reviewers,
+        )
+        session.add(pack)
+        session.flush()
+        record(
+            session,
+            actor,
+            "pack.requested",
+            entity_type="audit_pack",
+            entity_id=pack.id,
+            after={"filter": pack.filter, "reveal_reviewers": reveal_reviewers},
+        )
+        session.commit()
+        return pack
+
+
+def schedule_monthly(db: Database, today: date) -> AuditPack | None:
+    """Queue last month's pack once (its `schedule_key` is unique); None if already there."""
+    last_day = today.replace(day=1) - timedelta(days=1)
+    wanted = PackFilter(last_day.replace(day=1), last_day)
+    key = f"monthly:{last_day:%Y-%m}"
+    try:
+        with db.write() as session:
+            if session.exec(select(AuditPack.id).where(AuditPack.schedule_key == key)).first():
+                return None
+            pack = AuditPack(filter=wanted.as_dict(), schedule_key=key)
+            session.add(pack)
+            session.flush()
+            record(
+                session,
+                Actor.system("pack schedule"),
+                "pack.requested",
+                entity_type="audit_pack",
+                entity_id=pack.id,
+                after={"filter": pack.filter, "schedule": key},
+            )
+            session.commit()
+            return pack
+    except IntegrityError:  # another worker queued it first
+        return None
+
+
+def has_queued(db: Database) -> bool:
+    with db.session() as session:
+        return (
+            session.exec(select(AuditPack.id).where(AuditPack.status == QUEUED)).first() is not None
+        )
+
+
+@dataclass(frozen=True)
+class BuildOutcome:
+    pack_id: int
+    status: str
+    seconds: float
+
+
+def build_next(
+    db: Database, folder: Path, deqar: DeqarConfig, *, clock: Callable[[], float] = time.monotonic
+) -> BuildOutcome | None:
+    """Claim the oldest queued pack and build it; None when nothing waits."""
+    pack_id = _claim(db)
+    if pack_id is None:
+        return None
+    started = clock()
+    with db.session() as session:
+        pack = session.get(AuditPack, pack_id)
+        assert pack is not None
+    seal(db)
+    with db.session() as session:
+        _, head = chain_head(session)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"audit-pack-{pack_id}.zip"
+    last = [0.0]
+
+    def progress(done: int, total: int) -> None:
+        if clock() - last[0] >= PROGRESS_EVERY or done >= total:
+            last[0] = clock()
+            _set(db, pack_id, progress_done=done, progress_total=total)
+
+    try:
+        result = build_pack(
+            db,
+            filter_of(pack),
+            target,
+            deqar=deqar,
+            reveal_reviewers=pack.reveal_reviewers,
+            chain_head=head,
+            progress=progress,
+        )
+    except Exception as exc:  # noqa: BLE001 - any failure is recorded on the pack, not lost
+        _finish(db, pack_id, FAILED, {"error": f"{type(exc).__name__}: {exc}"[:2000]})
+        return BuildOutcome(pack_id, FAILED, clock() - started)
+    with ZipFile(result.path) as archive:
+        manifest_sha = hashlib.sha256(archive.read(MANIFEST)).hexdigest()
+    _finish(
+        db,
+        pack_id,
+        READY,
+        {
+            "file_name": target.name,
+            "size_bytes": target.stat().st_size,
+            "sha256": result.sha256,
+            "manifest_sha256": manifest_sha,
+            "chain_head": head,
+            "row_counts": dict(result.row_counts),
+        },
+    )
+    return BuildOutcome(pack_id, READY, clock() - started)
+
+
+def list_packs(db: Database, actor: Actor, limit: int = 50) -> list[AuditPack]:
+    require_agency_or_staff(actor)
+    with db.session() as session:
+        return list(session.exec(select(AuditPack).order_by(col(AuditPack.id).desc()).limit(limit)))
+
+
+def get_pack(db: Database, actor: Actor, pack_id: int) -> AuditPack:
+    require_agency_or_staff(actor)
+    with db.session() as session:
+        pack = session.get(AuditPack, pack_id)
+    if pack is None:
+        raise NotFound(f"audit pack {pack_id} does not exist")
+    return pack
+
+
+def pack_download(db: Database, actor: Actor, pack_id: int, folder: Path) -> tuple[AuditPack, Path]:
+    """The stored file of a ready pack (audited: who downloaded which pack)."""
+    pack = get_pack(db, actor, pack_id)
+    if pack.status != READY or not pack.file_name:
+        raise InvalidInput(f"audit pack {pack_id} is {pack.status}, not ready to download")
+    path = folder / pack.file_name
+    if not path.is_file():
+        raise NotFound(f"the file of audit pack {pack_id} is missing from the data folder")
+    with db.write() as session:
+        record(
+            session,
+            actor,
+            "pack.downloaded",
+            entity_type="audit_pack",
+            entity_id=pack_id,
+            after={"sha256": pack.sha256},
+        )
+        session.commit()
+    return pack, path
+
+
+def _claim(db: Database) -> int | None:
+    """Move the oldest queued pack to building; the compare-and-set makes one worker win."""
+    with db.write() as session:
+        pack_id = session.exec(
+            select(AuditPack.id).where(AuditPack.status == QUEUED).order_by(col(AuditPack.id))
+        ).first()
+        if pack_id is None:
+            return None
+        claimed = session.execute(
+            update(AuditPack)
+            .where(col(AuditPack.id) == pack_id, col(AuditPack.status) == QUEUED)
+            .values(status=BUILDING, started_at=utcnow())
+        )
+        session.commit()
+    return pack_id if claimed.rowcount == 1 else None  # type: ignore[attr-defined]
+
+
+def _set(db: Database, pack_id: int, **values: Any) -> None:
+    with db.write() as session:
+        session.execute(update(AuditPack).where(col(AuditPack.id) == pack_id).values(**values))
+        session.commit()
+
+
+def _finish(db: Database, pack_id: int, status: str, values: dict[str, Any]) -> None:
+    with db.write() as session:
+        session.execute(
+            update(AuditPack)
+            .where(col(AuditPack.id) == pack_id)
+            .values(status=status, finished_at=utcnow(), **values)
+        )
+        record(
+            session,
+            Actor.system("audit packs"),
+            f"pack.{status}",
+            entity_type="audit_pack",
+            entity_id=pack_id,
+            after=values,
+        )
+        session.commit()

@@ -1,0 +1,74 @@
+"""The audit-pack flow: build every queued pack (requested on the agency page, by the
+CLI, or queued by the monthly schedule), one task per pack so each shows in Prefect."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+from pydantic import BaseModel
+
+from qa.config import Settings
+from qa.export.pack import DeqarConfig
+from qa.export.pack_jobs import build_next, schedule_monthly
+from workflows.resources import database
+
+
+class PackConfig(BaseModel):
+    database_url: str
+    packs_dir: str
+    today: date
+    schedule: str = "monthly"
+    deqar_agency_id: str = ""
+    deqar_activity_id: str = ""
+    deqar_status: int = 2
+    deqar_report_language: str = "eng"
+    deqar_report_url: str = ""
+
+    @classmethod
+    def from_settings(cls, settings: Settings, today: date) -> PackConfig:
+        deqar = settings.deqar
+        return cls(
+            database_url=settings.database_url,
+            packs_dir=str(settings.packs_dir),
+            today=today,
+            schedule=settings.pack_schedule,
+            deqar_agency_id=deqar.agency_id,
+            deqar_activity_id=deqar.activity_id,
+            deqar_status=deqar.status,
+            deqar_report_language=deqar.report_language,
+            deqar_report_url=deqar.report_url,
+        )
+
+    def deqar(self) -> DeqarConfig:
+        return DeqarConfig(
+            agency_id=self.deqar_agency_id,
+            activity_id=self.deqar_activity_id,
+            status=self.deqar_status,
+            report_language=self.deqar_report_language,
+            report_url=self.deqar_report_url,
+        )
+
+
+class PackSummary(BaseModel):
+    built: list[int] = []
+    failed: list[int] = []
+
+
+@task(name="build-audit-pack", cache_policy=NO_CACHE)
+def build_one(config: PackConfig) -> tuple[int, str] | None:
+    outcome = build_next(database(config.database_url), Path(config.packs_dir), config.deqar())
+    return None if outcome is None else (outcome.pack_id, outcome.status)
+
+
+@flow(name="qa-audit-packs", persist_result=False, log_prints=False)
+def packs_flow(config: PackConfig) -> PackSummary:
+    """Queue the scheduled pack when due, then build until nothing waits."""
+    if config.schedule == "monthly":
+        schedule_monthly(database(config.database_url), config.today)
+    summary = PackSummary()
+    while (done := build_one(config)) is not None:
+        (summary.built if done[1] == "ready" else summary.failed).append(done[0])
+    return summary
