@@ -7,6 +7,7 @@ and not the provider's self-assessed levels either, so that they do not anchor t
 
 from __future__ import annotations
 
+from collections.abc import Set
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -150,18 +151,13 @@ def review_page(db: Database, actor: Actor, assignment_id: int) -> ReviewPage:
     )
 
 
-def review_progress(db: Database, actor: Actor, assignment_id: int) -> Progress:
-    """How much of the reviewer's own sheet is scored (the page's progress after a save)."""
-    with db.session() as session:
-        assignment = _mine(session, actor, assignment_id)
-        submission = load_submission(session, assignment.submission_id)
-        _, rubric = pinned_rubric(session, submission)
-        sheet = _sheet(session, submission.id, assignment.round_number, PEER, assignment_id)
-        return progress_from(rubric, scores_of(session, sheet) if sheet else {})
-
-
 def progress_from(rubric: Rubric, scores: dict[str, Score]) -> Progress:
     done = {cid for cid, s in scores.items() if s.level is not None or s.cannot_judge}
+    return progress_of(rubric, done)
+
+
+def progress_of(rubric: Rubric, done: Set[str]) -> Progress:
+    """Progress from the set of answered criteria (an autosave returns it)."""
     missing = tuple(c for c in rubric.criteria if c.id not in done)
     return Progress(len(rubric.criteria) - len(missing), len(rubric.criteria), missing)
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 
 from qa.audit.log import record
 from qa.domain.actor import Actor
@@ -12,6 +13,7 @@ from qa.domain.enums import Role, Stage
 from qa.domain.errors import Conflict, IllegalTransition, InvalidInput, NotAllowed, NotFound
 from qa.domain.policy import require_assigned_reviewer, require_officer
 from qa.domain.review_settings import ReviewSettings
+from qa.domain.rubric import Rubric
 from qa.domain.score_input import ScoreInput
 from qa.domain.scoring import Decision
 from qa.persistence.db import Database
@@ -196,6 +198,21 @@ def declare_conflict(
 
 def save_review_score(db: Database, actor: Actor, assignment_id: int, entry: ScoreInput) -> Score:
     """Autosave one criterion of a review (last write wins; refused after submission)."""
+    return autosave_review_score(db, actor, assignment_id, entry).score
+
+
+@dataclass(frozen=True)
+class SavedScore:
+    """A saved criterion plus what the page needs to show progress, from one transaction."""
+
+    score: Score
+    rubric: Rubric
+    done: frozenset[str]  # criteria of this sheet with a level or "cannot judge"
+
+
+def autosave_review_score(
+    db: Database, actor: Actor, assignment_id: int, entry: ScoreInput
+) -> SavedScore:
     with db.write() as session:
         found = session.exec(
             select(Assignment, Submission)
@@ -210,8 +227,14 @@ def save_review_score(db: Database, actor: Actor, assignment_id: int, entry: Sco
         rubric = pinned_rubric_only(session, submission)
         sheet = ensure_sheet(session, submission, PEER, assignment.id)
         score = save_sheet_score(session, actor, sheet, rubric, entry)
+        done = session.exec(
+            select(Score.criterion_id).where(
+                Score.scoresheet_id == sheet.id,
+                or_(col(Score.level).is_not(None), col(Score.cannot_judge)),
+            )
+        ).all()
         session.commit()
-        return score
+        return SavedScore(score, rubric, frozenset(done))
 
 
 def submit_review(

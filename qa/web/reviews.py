@@ -10,8 +10,13 @@ from starlette.responses import RedirectResponse, Response
 from qa.domain.errors import InvalidInput, QAError
 from qa.domain.score_input import ScoreInput
 from qa.persistence.types import utcnow
-from qa.services.review_page import review_page, review_progress, saved_label
-from qa.services.reviews import declare_conflict, respond, save_review_score, submit_review
+from qa.services.review_page import progress_of, review_page, saved_label
+from qa.services.reviews import (
+    autosave_review_score,
+    declare_conflict,
+    respond,
+    submit_review,
+)
 from qa.web.auth import current_actor, login_required
 from qa.web.errors import qa_error
 from qa.web.templating import render, templates
@@ -90,7 +95,7 @@ async def autosave(request: Request) -> Response:
     )
     actor = current_actor(request)
     try:
-        save_review_score(db, actor, assignment_id, entry)
+        saved = autosave_review_score(db, actor, assignment_id, entry)
     except QAError as exc:
         return await _not_saved(request, exc, criterion)
     now = utcnow()
@@ -98,7 +103,7 @@ async def autosave(request: Request) -> Response:
         "criterion": criterion,
         "saved": saved_label(now, now),
         "saved_at": now.isoformat(timespec="seconds"),
-        "progress": review_progress(db, actor, assignment_id),
+        "progress": progress_of(saved.rubric, saved.done),
     }
     return render(request, "_saved.html", context)
 
