@@ -39,6 +39,8 @@ test: lint typecheck imports unit
 bench: $(STAMP)
 	$(BIN)/python bench/import_catalogue.py
 	$(BIN)/python bench/routing.py
+	$(BIN)/python bench/autosave.py
+	$(BIN)/python bench/export_pack.py
 
 clean:
 	rm -rf $(VENV) var test-output .mypy_cache .ruff_cache .pytest_cache
