@@ -6,6 +6,8 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 
+from sqlalchemy import bindparam
+from sqlalchemy import select as core_select
 from sqlmodel import col, or_, select
 
 from qa.audit.log import record
@@ -66,31 +68,51 @@ def authenticate(db: Database, login: str, password: str) -> User | None:
     return user
 
 
-def session_user(db: Database, user_id: object, session_version: object) -> User | None:
-    """The user of a session, if it is still valid (active, not signed out everywhere)."""
-    found = session_principal(db, user_id, session_version)
-    return found[0] if found else None
+@dataclass(frozen=True)
+class SessionUser:
+    """Who a request belongs to: what every page needs, read in one light query."""
+
+    id: int
+    username: str
+    display_name: str
 
 
 def session_principal(
     db: Database, user_id: object, session_version: object
-) -> tuple[User, Actor] | None:
-    """The session's user and their actor (with roles) in one query, if still valid."""
+) -> tuple[SessionUser, Actor] | None:
+    """The session's user and their actor (with roles), if the session is still valid.
+
+    One Core query of plain columns (no ORM objects): it runs on every request.
+    """
     if not isinstance(user_id, int) or not isinstance(session_version, int):
         return None
-    with db.session() as session:
-        rows = session.exec(
-            select(User, UserRole.role)
-            .outerjoin(UserRole, col(UserRole.user_id) == col(User.id))
-            .where(User.id == user_id)
-        ).all()
+    with db.engine.connect() as connection:
+        rows = connection.execute(_PRINCIPAL, {"user_id": user_id}).all()
     if not rows:
         return None
-    user = rows[0][0]
-    if not user.is_active or user.session_version != session_version:
+    username, display_name, institution_id, is_active, version, _ = rows[0]
+    if not is_active or version != session_version:
         return None
-    roles = frozenset(Role(role) for _, role in rows if role is not None)
-    return user, Actor(user.display_name, user.id, roles, user.institution_id)
+    roles = frozenset(Role(row[5]) for row in rows if row[5] is not None)
+    return (
+        SessionUser(user_id, username, display_name),
+        Actor(display_name, user_id, roles, institution_id),
+    )
+
+
+#: Built once: it runs on every request.
+_PRINCIPAL = (
+    core_select(
+        col(User.username),
+        col(User.display_name),
+        col(User.institution_id),
+        col(User.is_active),
+        col(User.session_version),
+        col(UserRole.role),
+    )
+    .outerjoin(UserRole, col(UserRole.user_id) == col(User.id))
+    .where(col(User.id) == bindparam("user_id"))
+)
 
 
 def actor_of(db: Database, user: User) -> Actor:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, or_, select
 
 from qa.audit.log import record
@@ -214,11 +215,7 @@ def autosave_review_score(
     db: Database, actor: Actor, assignment_id: int, entry: ScoreInput
 ) -> SavedScore:
     with db.write() as session:
-        found = session.exec(
-            select(Assignment, Submission)
-            .join(Submission, col(Submission.id) == col(Assignment.submission_id))
-            .where(Assignment.id == assignment_id)
-        ).first()
+        found = session.exec(_ASSIGNMENT_WITH_SUBMISSION, params={"id": assignment_id}).first()
         if found is None:
             raise NotFound(f"assignment {assignment_id} does not exist")
         assignment, submission = found
@@ -227,14 +224,21 @@ def autosave_review_score(
         rubric = pinned_rubric_only(session, submission)
         sheet = ensure_sheet(session, submission, PEER, assignment.id)
         score = save_sheet_score(session, actor, sheet, rubric, entry)
-        done = session.exec(
-            select(Score.criterion_id).where(
-                Score.scoresheet_id == sheet.id,
-                or_(col(Score.level).is_not(None), col(Score.cannot_judge)),
-            )
-        ).all()
+        done = session.exec(_ANSWERED, params={"sheet_id": sheet.id}).all()
         session.commit()
         return SavedScore(score, rubric, frozenset(done))
+
+
+#: Built once (autosave's hot path): building a statement costs more than running it.
+_ASSIGNMENT_WITH_SUBMISSION = (
+    select(Assignment, Submission)
+    .join(Submission, col(Submission.id) == col(Assignment.submission_id))
+    .where(col(Assignment.id) == bindparam("id"))
+)
+_ANSWERED = select(Score.criterion_id).where(
+    col(Score.scoresheet_id) == bindparam("sheet_id"),
+    or_(col(Score.level).is_not(None), col(Score.cannot_judge)),
+)
 
 
 def submit_review(

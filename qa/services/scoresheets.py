@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from weakref import WeakKeyDictionary
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from qa.audit.log import record
@@ -28,17 +30,28 @@ def pinned_rubric(session: Session, submission: Submission) -> tuple[RubricVersi
 
 
 def pinned_rubric_only(session: Session, submission: Submission) -> Rubric:
-    """The pinned rubric without loading the stored content when it is already parsed.
+    """The pinned rubric, usually without touching the database.
 
-    Versions are immutable and identified by their content hash, so reading the hash (a
-    short column) is enough to find the parsed rubric; autosave takes this path.
+    Versions are immutable (a database guard) and identified by their content hash, so the
+    hash of a version id is remembered per engine and the parsed rubric per hash; autosave
+    takes this path.
     """
     if submission.rubric_version_id is None:
         raise NotFound(f"submission {submission.id} has no rubric yet (it is still a draft)")
-    content_hash = session.exec(
-        select(RubricVersion.content_hash).where(RubricVersion.id == submission.rubric_version_id)
-    ).one()
+    known = _VERSION_HASHES.setdefault(session.get_bind(), {})
+    content_hash = known.get(submission.rubric_version_id)
+    if content_hash is None:
+        content_hash = session.exec(
+            select(RubricVersion.content_hash).where(
+                RubricVersion.id == submission.rubric_version_id
+            )
+        ).one()
+        known[submission.rubric_version_id] = content_hash
     return cached_rubric(content_hash) or pinned_rubric(session, submission)[1]
+
+
+#: engine -> rubric version id -> content hash (a version never changes once stored).
+_VERSION_HASHES: WeakKeyDictionary[object, dict[int, str]] = WeakKeyDictionary()
 
 
 def rater_key(kind: str, assignment_id: int | None = None) -> str:
@@ -50,14 +63,30 @@ def current_sheet(
 ) -> Scoresheet | None:
     """The newest revision of this rater's sheet for the submission's current round."""
     return session.exec(
-        select(Scoresheet)
-        .where(
-            Scoresheet.submission_id == submission.id,
-            Scoresheet.round_number == submission.current_round,
-            Scoresheet.rater_key == rater_key(kind, assignment_id),
-        )
-        .order_by(col(Scoresheet.revision).desc())
+        _CURRENT_SHEET,
+        params={
+            "submission_id": submission.id,
+            "round_number": submission.current_round,
+            "rater_key": rater_key(kind, assignment_id),
+        },
     ).first()
+
+
+#: Built once: autosave runs these on every request, and building a statement costs more
+#: than running it on SQLite.
+_CURRENT_SHEET = (
+    select(Scoresheet)
+    .where(
+        col(Scoresheet.submission_id) == bindparam("submission_id"),
+        col(Scoresheet.round_number) == bindparam("round_number"),
+        col(Scoresheet.rater_key) == bindparam("rater_key"),
+    )
+    .order_by(col(Scoresheet.revision).desc())
+)
+_SCORE = select(Score).where(
+    col(Score.scoresheet_id) == bindparam("sheet_id"),
+    col(Score.criterion_id) == bindparam("criterion_id"),
+)
 
 
 def ensure_sheet(
@@ -107,9 +136,7 @@ def save_score(
         )
     assert sheet.id is not None
     score = session.exec(
-        select(Score).where(
-            Score.scoresheet_id == sheet.id, Score.criterion_id == entry.criterion_id
-        )
+        _SCORE, params={"sheet_id": sheet.id, "criterion_id": entry.criterion_id}
     ).first()
     before = _score_state(score) if score else None
     if score is None:
