@@ -31,8 +31,8 @@ from qa.services.scoresheets import (
     pinned_rubric,
     pinned_rubric_only,
     require_complete,
+    save_score_tracked,
 )
-from qa.services.scoresheets import save_score as save_sheet_score
 
 COI_STATES = ("not_asked", "none", "declared")
 #: A reviewer may still score (and submit) after the due date has passed.
@@ -208,7 +208,9 @@ class SavedScore:
 
     score: Score
     rubric: Rubric
-    done: frozenset[str]  # criteria of this sheet with a level or "cannot judge"
+    #: Criteria of this sheet with a level or "cannot judge"; None when this save did not
+    #: change which criteria are answered (the page's progress stays as it is).
+    done: frozenset[str] | None
 
 
 def autosave_review_score(
@@ -223,10 +225,14 @@ def autosave_review_score(
         _check_scorable(assignment, submission)
         rubric = pinned_rubric_only(session, submission)
         sheet = ensure_sheet(session, submission, PEER, assignment.id)
-        score = save_sheet_score(session, actor, sheet, rubric, entry)
-        done = session.exec(_ANSWERED, params={"sheet_id": sheet.id}).all()
+        score, progress_changed = save_score_tracked(session, actor, sheet, rubric, entry)
+        done = (
+            frozenset(session.exec(_ANSWERED, params={"sheet_id": sheet.id}).all())
+            if progress_changed
+            else None
+        )
         session.commit()
-        return SavedScore(score, rubric, frozenset(done))
+        return SavedScore(score, rubric, done)
 
 
 #: Built once (autosave's hot path): building a statement costs more than running it.

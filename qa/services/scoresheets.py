@@ -8,7 +8,7 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
-from qa.audit.log import record
+from qa.audit.log import entry_values, record, record_many
 from qa.domain.actor import Actor
 from qa.domain.errors import Conflict, InvalidInput, NotFound
 from qa.domain.rubric import Rubric
@@ -128,6 +128,14 @@ def save_score(
     session: Session, actor: Actor, sheet: Scoresheet, rubric: Rubric, entry: ScoreInput
 ) -> Score:
     """Autosave one criterion (last write wins); refused once the sheet is submitted."""
+    return save_score_tracked(session, actor, sheet, rubric, entry)[0]
+
+
+def save_score_tracked(
+    session: Session, actor: Actor, sheet: Scoresheet, rubric: Rubric, entry: ScoreInput
+) -> tuple[Score, bool]:
+    """`save_score`, also saying whether the criterion went from unanswered to answered
+    (or back), i.e. whether the sheet's progress changed."""
     entry.check(rubric)
     if sheet.status != "open":
         raise Conflict(
@@ -139,6 +147,7 @@ def save_score(
         _SCORE, params={"sheet_id": sheet.id, "criterion_id": entry.criterion_id}
     ).first()
     before = _score_state(score) if score else None
+    was_answered = score is not None and (score.level is not None or score.cannot_judge)
     if score is None:
         score = Score(scoresheet_id=sheet.id, criterion_id=entry.criterion_id)
     score.level = None if entry.cannot_judge else entry.level
@@ -148,20 +157,24 @@ def save_score(
     score.no_evidence_reason = entry.no_evidence_reason
     score.updated_at, score.updated_by = utcnow(), actor.user_id
     session.add(score)
-    session.flush()
     after = _score_state(score)
     if before != after:
-        record(
+        record_many(  # one Core INSERT: this runs on every autosave
             session,
-            actor,
-            "score.saved",
-            entity_type="scoresheet",
-            entity_id=sheet.id,
-            submission_id=sheet.submission_id,
-            before=before,
-            after=after | {"criterion": entry.criterion_id},
+            [
+                entry_values(
+                    actor,
+                    "score.saved",
+                    entity_type="scoresheet",
+                    entity_id=sheet.id,
+                    submission_id=sheet.submission_id,
+                    before=before,
+                    after=after | {"criterion": entry.criterion_id},
+                )
+            ],
         )
-    return score
+    is_answered = score.level is not None or score.cannot_judge
+    return score, was_answered != is_answered
 
 
 def require_complete(

@@ -103,7 +103,7 @@ async def autosave(request: Request) -> Response:
         "criterion": criterion,
         "saved": saved_label(now, now),
         "saved_at": now.isoformat(timespec="seconds"),
-        "progress": progress_of(saved.rubric, saved.done),
+        "progress": None if saved.done is None else progress_of(saved.rubric, saved.done),
     }
     return render(request, "_saved.html", context)
 

@@ -382,7 +382,8 @@ def second_review(page: Any, journey: Journey, assignment_id: int) -> None:
     with page.expect_response(lambda r: r.url.endswith("/scores/TRAN-1")):
         page.click("input[name='level-TRAN-1'][value='2']")
     page.click("#comment-TRAN-1")
-    with page.expect_response(lambda r: r.url.endswith("/scores/TRAN-1"), timeout=5000):
+    # the save fires after a 2 s pause in typing; generous for a loaded CI machine
+    with page.expect_response(lambda r: r.url.endswith("/scores/TRAN-1"), timeout=15000):
         page.keyboard.type("The learner information lacks the assessment dates.")
     page.wait_for_selector("#status-TRAN-1 .saved")
     page.reload()

@@ -111,8 +111,10 @@ def test_a_reviewer_scores_with_autosave_and_the_scores_survive_a_reload(review:
 def test_cannot_judge_counts_as_an_answer_and_a_comment_alone_does_not(review: Review) -> None:
     review.ready()
     assert "1 of 43" in review.save("QUAL-1", "cj", "No approval record in the file").text
-    assert "1 of 43" in review.save("QUAL-2", "", "Still reading the handbook").text
+    comment_only = review.save("QUAL-2", "", "Still reading the handbook").text
+    assert "Saved" in comment_only and 'id="progress"' not in comment_only  # progress unchanged
     page = review.page()
+    assert "1 of 43" in page
     assert re.search(r'name="level-QUAL-1" value="cj" checked', page)
     assert "Still reading the handbook" in page
 
@@ -152,9 +154,13 @@ def test_an_incomplete_review_is_refused_naming_what_is_missing(review: Review) 
 
 def test_a_complete_review_is_submitted_and_the_page_becomes_read_only(review: Review) -> None:
     review.ready()
+    last = None
     for criterion in review.world.rubric.criteria:
-        assert review.save(criterion.id, "3", f"seen {criterion.id}").status_code == 200
-    assert "All 43 criteria are scored" in review.save("QUAL-1", "2", "seen").text
+        last = review.save(criterion.id, "3", f"seen {criterion.id}")
+        assert last.status_code == 200
+    assert last is not None and "All 43 criteria are scored" in last.text
+    changed_level = review.save("QUAL-1", "2", "seen").text  # still answered: no progress swap
+    assert "Saved" in changed_level and "All 43" not in changed_level
     submitted = review.submit()
     assert submitted.status_code == 204 and submitted.headers["HX-Redirect"] == review.path
     page = review.page()
