@@ -26,7 +26,11 @@ templates = Jinja2Templates(directory=str(templates_dir()))
 def render(
     request: Request, name: str, context: dict[str, Any], status_code: int = 200
 ) -> Response:
-    """A full page, or only its `content` block for an htmx request (`Vary: HX-Request`)."""
+    """Render a template with the common context (CSRF token, user, roles, path).
+
+    Views choose the template: list pages pass a fragment template for htmx requests. Every
+    response varies on `HX-Request`, so caches keep the page and the fragment apart.
+    """
     actor = getattr(request.state, "actor", None)
     roles = {role.value for role in actor.roles} if actor else set()
     context = {
