@@ -18,18 +18,18 @@ from sqlmodel import Session, col, select
 
 from qa.audit.log import record
 from qa.domain.actor import Actor
-from qa.domain.enums import Role, Stage
+from qa.domain.enums import Stage
 from qa.domain.errors import Conflict, IllegalTransition, InvalidInput, NotAllowed, NotFound
 from qa.domain.policy import require_officer
 from qa.domain.review_settings import ReviewSettings
 from qa.persistence.db import Database
 from qa.persistence.locking import update_versioned
-from qa.persistence.models import Assignment, Submission, User, UserRole
+from qa.persistence.models import Assignment, Submission, User
 from qa.persistence.outbox import enqueue
 from qa.persistence.types import utcnow
 from qa.services.lifecycle import load_submission
 from qa.services.notifications import notify
-from qa.services.reviews import invite_in
+from qa.services.reviews import eligible_reviewer, invite_in
 
 #: Assignments that count towards a reviewer's load (the same rule routing uses).
 OPEN_STATES = ("invited", "accepted", "overdue")
@@ -232,20 +232,7 @@ def _check_reviewer(
     loads: dict[int, int],
     settings: ReviewSettings,
 ) -> User:
-    if submission.stage != Stage.PEER_REVIEW:
-        raise IllegalTransition(
-            f"reviewers are invited during peer review; submission {submission.id} is "
-            f"{submission.stage.replace('_', ' ')}"
-        )
-    reviewer = session.exec(
-        select(User)
-        .join(UserRole, col(UserRole.user_id) == col(User.id))
-        .where(User.id == reviewer_id, UserRole.role == Role.REVIEWER.value, col(User.is_active))
-    ).first()
-    if reviewer is None:
-        raise InvalidInput(f"user {reviewer_id} is not an active reviewer")
-    if reviewer.institution_id == submission.institution_id:
-        raise NotAllowed(f"{reviewer.display_name} belongs to the provider: a conflict of interest")
+    reviewer = eligible_reviewer(session, submission, reviewer_id)
     load = loads.get(reviewer_id, 0)
     if load >= settings.max_load:
         raise NotAllowed(

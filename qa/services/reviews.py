@@ -66,18 +66,9 @@ def invite_reviewer(
         return assignment
 
 
-def invite_in(
-    session: Session,
-    actor: Actor,
-    submission: Submission,
-    reviewer_id: int,
-    *,
-    today: date,
-    settings: ReviewSettings,
-    panel_role: str | None = None,
-) -> Assignment:
-    """Invite inside the caller's transaction (routing invites several at once)."""
-    assert submission.id is not None
+def eligible_reviewer(session: Session, submission: Submission, reviewer_id: int) -> User:
+    """The active reviewer, if they may be invited to this file now (peer review, not from
+    the provider's institution); otherwise the reason, in words."""
     if submission.stage != Stage.PEER_REVIEW:
         raise IllegalTransition(
             f"reviewers are invited during peer review; submission {submission.id} is "
@@ -92,6 +83,22 @@ def invite_in(
         raise InvalidInput(f"user {reviewer_id} is not an active reviewer")
     if reviewer.institution_id == submission.institution_id:
         raise NotAllowed(f"{reviewer.display_name} belongs to the provider: a conflict of interest")
+    return reviewer
+
+
+def invite_in(
+    session: Session,
+    actor: Actor,
+    submission: Submission,
+    reviewer_id: int,
+    *,
+    today: date,
+    settings: ReviewSettings,
+    panel_role: str | None = None,
+) -> Assignment:
+    """Invite inside the caller's transaction (routing invites several at once)."""
+    assert submission.id is not None
+    reviewer = eligible_reviewer(session, submission, reviewer_id)
     existing = session.exec(
         select(Assignment).where(
             Assignment.submission_id == submission.id,
