@@ -30,8 +30,8 @@ from qa.persistence.models import (
     Submission,
 )
 from qa.persistence.types import utcnow
+from qa.services.autosave import SCORING_STATES
 from qa.services.lifecycle import load_submission
-from qa.services.reviews import SCORING_STATES
 from qa.services.scoresheets import PEER, SELF, pinned_rubric, rater_key, scores_of
 
 RECOMMENDATIONS: tuple[tuple[str, str], ...] = (

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import bindparam
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session, col, select
 
 from qa.audit.log import record
 from qa.domain.actor import Actor
@@ -14,7 +12,6 @@ from qa.domain.enums import Role, Stage
 from qa.domain.errors import Conflict, IllegalTransition, InvalidInput, NotAllowed, NotFound
 from qa.domain.policy import require_assigned_reviewer, require_officer
 from qa.domain.review_settings import ReviewSettings
-from qa.domain.rubric import Rubric
 from qa.domain.score_input import ScoreInput
 from qa.domain.scoring import Decision
 from qa.persistence.db import Database
@@ -22,6 +19,7 @@ from qa.persistence.locking import update_versioned
 from qa.persistence.models import Assignment, Score, Submission, User, UserRole
 from qa.persistence.outbox import enqueue
 from qa.persistence.types import utcnow
+from qa.services.autosave import autosave_review_score, check_scorable
 from qa.services.lifecycle import INACTIVE_ASSIGNMENT_STATES, load_submission
 from qa.services.notifications import notify
 from qa.services.scoresheets import (
@@ -29,14 +27,11 @@ from qa.services.scoresheets import (
     ensure_sheet,
     lock,
     pinned_rubric,
-    pinned_rubric_only,
     require_complete,
-    save_score_tracked,
 )
 
 COI_STATES = ("not_asked", "none", "declared")
 #: A reviewer may still score (and submit) after the due date has passed.
-SCORING_STATES = ("accepted", "overdue")
 
 
 def invite_reviewer(
@@ -206,52 +201,11 @@ def declare_conflict(
 
 def save_review_score(db: Database, actor: Actor, assignment_id: int, entry: ScoreInput) -> Score:
     """Autosave one criterion of a review (last write wins; refused after submission)."""
-    return autosave_review_score(db, actor, assignment_id, entry).score
-
-
-@dataclass(frozen=True)
-class SavedScore:
-    """A saved criterion plus what the page needs to show progress, from one transaction."""
-
-    score: Score
-    rubric: Rubric
-    #: Criteria of this sheet with a level or "cannot judge"; None when this save did not
-    #: change which criteria are answered (the page's progress stays as it is).
-    done: frozenset[str] | None
-
-
-def autosave_review_score(
-    db: Database, actor: Actor, assignment_id: int, entry: ScoreInput
-) -> SavedScore:
-    with db.write() as session:
-        found = session.exec(_ASSIGNMENT_WITH_SUBMISSION, params={"id": assignment_id}).first()
-        if found is None:
-            raise NotFound(f"assignment {assignment_id} does not exist")
-        assignment, submission = found
-        require_assigned_reviewer(actor, assignment.reviewer_id)
-        _check_scorable(assignment, submission)
-        rubric = pinned_rubric_only(session, submission)
-        sheet = ensure_sheet(session, submission, PEER, assignment.id)
-        score, progress_changed = save_score_tracked(session, actor, sheet, rubric, entry)
-        done = (
-            frozenset(session.exec(_ANSWERED, params={"sheet_id": sheet.id}).all())
-            if progress_changed
-            else None
-        )
-        session.commit()
-        return SavedScore(score, rubric, done)
-
-
-#: Built once (autosave's hot path): building a statement costs more than running it.
-_ASSIGNMENT_WITH_SUBMISSION = (
-    select(Assignment, Submission)
-    .join(Submission, col(Submission.id) == col(Assignment.submission_id))
-    .where(col(Assignment.id) == bindparam("id"))
-)
-_ANSWERED = select(Score.criterion_id).where(
-    col(Score.scoresheet_id) == bindparam("sheet_id"),
-    or_(col(Score.level).is_not(None), col(Score.cannot_judge)),
-)
+    saved = autosave_review_score(db, actor, assignment_id, entry)
+    with db.session() as session:
+        score = session.get(Score, saved.score_id)
+        assert score is not None
+        return score
 
 
 def submit_review(
@@ -355,21 +309,14 @@ def _mine(session: Session, actor: Actor, assignment_id: int) -> Assignment:
 
 def _scorable(session: Session, assignment: Assignment) -> Submission:
     submission = load_submission(session, assignment.submission_id)
-    _check_scorable(assignment, submission)
+    check_scorable(
+        assignment.state,
+        assignment.coi_status,
+        assignment.round_number,
+        submission.stage,
+        submission.current_round,
+    )
     return submission
-
-
-def _check_scorable(assignment: Assignment, submission: Submission) -> None:
-    if assignment.state not in SCORING_STATES:
-        raise IllegalTransition(
-            "accept the invitation before scoring"
-            if assignment.state == "invited"
-            else f"this review is {assignment.state}; scores can no longer change"
-        )
-    if assignment.coi_status == "not_asked":
-        raise IllegalTransition("answer the conflict-of-interest question before scoring")
-    if submission.stage != Stage.PEER_REVIEW or submission.current_round != assignment.round_number:
-        raise IllegalTransition("peer review of this submission is closed")
 
 
 def _update(

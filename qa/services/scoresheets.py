@@ -29,25 +29,28 @@ def pinned_rubric(session: Session, submission: Submission) -> tuple[RubricVersi
     return row, rubric_of(row)
 
 
-def pinned_rubric_only(session: Session, submission: Submission) -> Rubric:
-    """The pinned rubric, usually without touching the database.
+def rubric_version(session: Session, submission_id: int, rubric_version_id: int | None) -> Rubric:
+    """The rubric a submission is pinned to, usually without touching the database.
 
     Versions are immutable (a database guard) and identified by their content hash, so the
     hash of a version id is remembered per engine and the parsed rubric per hash; autosave
     takes this path.
     """
-    if submission.rubric_version_id is None:
-        raise NotFound(f"submission {submission.id} has no rubric yet (it is still a draft)")
+    if rubric_version_id is None:
+        raise NotFound(f"submission {submission_id} has no rubric yet (it is still a draft)")
     known = _VERSION_HASHES.setdefault(session.get_bind(), {})
-    content_hash = known.get(submission.rubric_version_id)
+    content_hash = known.get(rubric_version_id)
     if content_hash is None:
         content_hash = session.exec(
-            select(RubricVersion.content_hash).where(
-                RubricVersion.id == submission.rubric_version_id
-            )
+            select(RubricVersion.content_hash).where(RubricVersion.id == rubric_version_id)
         ).one()
-        known[submission.rubric_version_id] = content_hash
-    return cached_rubric(content_hash) or pinned_rubric(session, submission)[1]
+        known[rubric_version_id] = content_hash
+    cached = cached_rubric(content_hash)
+    if cached is not None:
+        return cached
+    row = session.get(RubricVersion, rubric_version_id)
+    assert row is not None
+    return rubric_of(row)
 
 
 #: engine -> rubric version id -> content hash (a version never changes once stored).
@@ -97,17 +100,44 @@ def ensure_sheet(
         return existing
     assert submission.id is not None
     assert submission.rubric_version_id is not None
+    return new_sheet(
+        session,
+        submission.id,
+        submission.current_round,
+        kind,
+        assignment_id,
+        submission.rubric_version_id,
+    )
+
+
+def new_sheet(  # noqa: PLR0917 - the columns that identify a sheet
+    session: Session,
+    submission_id: int,
+    round_number: int,
+    kind: str,
+    assignment_id: int | None,
+    rubric_version_id: int,
+) -> Scoresheet:
+    """A rater's first sheet of a round (revision 1, open), flushed so it has an id."""
     sheet = Scoresheet(
-        submission_id=submission.id,
-        round_number=submission.current_round,
+        submission_id=submission_id,
+        round_number=round_number,
         kind=kind,
         rater_key=rater_key(kind, assignment_id),
         assignment_id=assignment_id,
-        rubric_version_id=submission.rubric_version_id,
+        rubric_version_id=rubric_version_id,
     )
     session.add(sheet)
     session.flush()
     return sheet
+
+
+def refuse_if_locked(kind: str, status: str) -> None:
+    if status != "open":
+        raise Conflict(
+            f"this {kind} score sheet was submitted and is locked; a correction is a new "
+            "version with a reason"
+        )
 
 
 def scores_of(session: Session, sheet: Scoresheet) -> dict[str, Score]:
@@ -137,11 +167,7 @@ def save_score_tracked(
     """`save_score`, also saying whether the criterion went from unanswered to answered
     (or back), i.e. whether the sheet's progress changed."""
     entry.check(rubric)
-    if sheet.status != "open":
-        raise Conflict(
-            f"this {sheet.kind} score sheet was submitted and is locked; a correction is a new "
-            "version with a reason"
-        )
+    refuse_if_locked(sheet.kind, sheet.status)
     assert sheet.id is not None
     score = session.exec(
         _SCORE, params={"sheet_id": sheet.id, "criterion_id": entry.criterion_id}

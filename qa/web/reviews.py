@@ -10,13 +10,9 @@ from starlette.responses import RedirectResponse, Response
 from qa.domain.errors import InvalidInput, QAError
 from qa.domain.score_input import ScoreInput
 from qa.persistence.types import utcnow
+from qa.services.autosave import autosave_review_score
 from qa.services.review_page import progress_of, review_page, saved_label
-from qa.services.reviews import (
-    autosave_review_score,
-    declare_conflict,
-    respond,
-    submit_review,
-)
+from qa.services.reviews import declare_conflict, respond, submit_review
 from qa.web.auth import current_actor, login_required
 from qa.web.errors import qa_error
 from qa.web.templating import render, templates
