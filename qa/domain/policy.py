@@ -29,13 +29,28 @@ def require_provider_of(actor: Actor, facts: SubmissionFacts) -> None:
 
 
 def require_officer(actor: Actor) -> None:
+    """The QA office's pages and panel management: officers, and admins who stand in."""
     if Role.OFFICER not in actor.roles and Role.ADMIN not in actor.roles:
         raise NotAllowed("only a QA officer can do this")
 
 
+def is_qa_judge(actor: Actor) -> bool:
+    """Judgments (screening, consensus, decisions, conditions met) are the officer's alone.
+
+    An admin opens the office's pages and can manage a panel, but without the officer role
+    does not judge a file; the lifecycle's transition table says the same for stage changes.
+    """
+    return Role.OFFICER in actor.roles
+
+
+def require_qa_judge(actor: Actor, what: str) -> None:
+    if not is_qa_judge(actor):
+        raise NotAllowed(f"only a QA officer can {what}")
+
+
 def require_independent_signer(actor: Actor, facts: SubmissionFacts) -> None:
     """The signer must be an officer who neither reviewed nor provided the submission."""
-    require_officer(actor)
+    require_qa_judge(actor, "sign off a decision")
     if actor.user_id is not None and actor.user_id in facts.reviewer_ids:
         raise NotAllowed(
             f"you reviewed submission {facts.submission_id}, so someone else must sign it off"

@@ -14,7 +14,11 @@ from qa.domain.actor import Actor
 from qa.domain.calendar import years_after
 from qa.domain.enums import Stage
 from qa.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from qa.domain.policy import require_independent_signer, require_officer, require_provider_of
+from qa.domain.policy import (
+    require_independent_signer,
+    require_provider_of,
+    require_qa_judge,
+)
 from qa.domain.score_input import ScoreInput
 from qa.domain.scoring import Decision as Outcome
 from qa.domain.stages import Action
@@ -60,7 +64,7 @@ class ConditionInput:
 
 def save_consensus(db: Database, actor: Actor, submission_id: int, entry: ScoreInput) -> Score:
     """The moderator's consensus for one criterion; the rationale goes in the comment."""
-    require_officer(actor)
+    require_qa_judge(actor, "record a consensus score")
     if not (entry.comment or "").strip():
         raise InvalidInput(f"{entry.criterion_id}: give the rationale for the consensus score")
     with db.write() as session:
@@ -76,7 +80,7 @@ def complete_moderation(
     db: Database, actor: Actor, submission_id: int, *, expected_version: int
 ) -> Submission:
     """Every disputed criterion has a consensus score with a rationale: on to sign-off."""
-    require_officer(actor)
+    require_qa_judge(actor, "complete moderation")
     with db.write() as session:
         submission = _in_stage(session, submission_id, Stage.MODERATION)
         sheet = ensure_sheet(session, submission, CONSENSUS)
@@ -183,7 +187,7 @@ def mark_condition_met(
     evidence: str,
 ) -> Condition:
     """Record a condition as met; when all are met the decision upgrades to approved."""
-    require_officer(actor)
+    require_qa_judge(actor, "mark a condition as met")
     if not evidence.strip():
         raise InvalidInput("say how the condition was met (evidence)")
     with db.write() as session:

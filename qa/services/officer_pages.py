@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from qa.domain.actor import Actor
 from qa.domain.enums import Stage
 from qa.domain.errors import NotFound
-from qa.domain.policy import require_officer, sees_reviewer_names, stage_day_limit
+from qa.domain.policy import is_qa_judge, require_officer, sees_reviewer_names, stage_day_limit
 from qa.domain.review_settings import ReviewSettings
 from qa.domain.rubric import Rubric
 from qa.domain.scoring import Assessment, RaterScores, assess
@@ -156,6 +156,9 @@ class Workspace:
     moderation: ModerationView | None
     sign_off: SignOffView | None
     decisions: list[DecisionView]
+    #: The viewer may screen, moderate, decide and mark conditions met (an officer); an
+    #: admin without the officer role sees the same file without those forms.
+    judges: bool
 
 
 def workspace(
@@ -209,6 +212,7 @@ def workspace(
             moderation=moderation,
             sign_off=signing,
             decisions=_decisions(session, submission_id, today),
+            judges=is_qa_judge(actor),
         )
 
 

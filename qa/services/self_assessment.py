@@ -7,7 +7,7 @@ from sqlmodel import Session
 from qa.domain.actor import Actor
 from qa.domain.enums import Stage
 from qa.domain.errors import IllegalTransition, InvalidInput
-from qa.domain.policy import require_officer, require_provider_of
+from qa.domain.policy import require_provider_of, require_qa_judge
 from qa.domain.score_input import ScoreInput
 from qa.domain.stages import Action
 from qa.persistence.db import Database
@@ -77,7 +77,7 @@ def screen(
     reasons: str | None = None,
 ) -> Submission:
     """The officer's formal check: on to peer review, or back to the provider with reasons."""
-    require_officer(actor)
+    require_qa_judge(actor, "screen a file")
     if not accept and not (reasons or "").strip():
         raise InvalidInput("say what the provider must fix when returning the file")
     with db.write() as session:

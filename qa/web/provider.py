@@ -10,10 +10,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from qa.domain.actor import Actor
+from qa.domain.enums import Stage
 from qa.domain.errors import IllegalTransition, NotAllowed
+from qa.domain.stages import OPEN_STAGES, Action, plan_transition
 from qa.persistence.types import utcnow
 from qa.services.decisions import withdraw
-from qa.services.provider_pages import status_page
+from qa.services.provider_pages import StatusPage, status_page
 from qa.services.submissions import submit_descriptor
 from qa.web import descriptor_form, self_assessment
 from qa.web.auth import current_actor, login_required
@@ -63,11 +66,9 @@ async def withdraw_form(request: Request) -> Response:
     """Confirm before withdrawing: it closes the file for good."""
     if (redirect := login_required(request)) is not None:
         return redirect
-    view = status_page(request.app.state.db, current_actor(request), _id(request))
-    if not view.acts_for_provider:
-        raise NotAllowed("only the provider or a QA officer can withdraw a micro-credential")
-    if not view.can_withdraw:
-        raise IllegalTransition(f"it is {view.stage_name.lower()}, so it cannot be withdrawn")
+    actor = current_actor(request)
+    view = status_page(request.app.state.db, actor, _id(request))
+    _may_withdraw(view, actor)
     return render(request, "provider/withdraw.html", {"view": view, "reason": "", "error": None})
 
 
@@ -76,8 +77,7 @@ async def withdraw_save(request: Request) -> Response:
         return redirect
     db, actor, submission_id = request.app.state.db, current_actor(request), _id(request)
     view = status_page(db, actor, submission_id)
-    if not view.acts_for_provider:  # the same refusal as the form, before reading the form
-        raise NotAllowed("only the provider or a QA officer can withdraw a micro-credential")
+    _may_withdraw(view, actor)  # the same refusal as the form, before reading the form
     form = await request.form()
     reason = str(form.get("reason", "")).strip()
     if not reason or form.get("confirm") != "yes":
@@ -91,6 +91,17 @@ async def withdraw_save(request: Request) -> Response:
     withdraw(db, actor, submission_id, expected_version=version_of(form), reason=reason)
     kick(request)
     return go_to(request, f"/submissions/{submission_id}?done=withdrawn")
+
+
+def _may_withdraw(view: StatusPage, actor: Actor) -> None:
+    """Refuse precisely: someone else's file or a role that may not withdraw (403, e.g. an
+    admin, who may open the page), or a stage that cannot be left (409)."""
+    if not view.acts_for_provider:
+        raise NotAllowed("only the provider or a QA officer can withdraw a micro-credential")
+    if not view.can_withdraw:
+        if Stage(view.stage) in OPEN_STAGES:
+            plan_transition(Stage(view.stage), Action.WITHDRAW, actor.role_names)
+        raise IllegalTransition(f"it is {view.stage_name.lower()}, so it cannot be withdrawn")
 
 
 ROUTES: list[BaseRoute] = [

@@ -16,9 +16,10 @@ use it on a given object.
   `/logout`, `/health`, `/invite/{token}` and `/static`.
 
 Admins pass `require_officer` and `require_provider_of` ("officers may help"), so they open
-every officer and provider page, but the lifecycle's transition table names only providers
-and officers: an admin who would fire a transition (submit, withdraw, screen, sign off) gets
-403 from it. The table records that as it is.
+every officer and provider page and can manage a review panel, but judgments are the
+officer's alone (`policy.is_qa_judge`) and the lifecycle's transition table names only
+providers and officers: an admin who would screen, record a consensus, moderate, sign off,
+mark a condition met or withdraw a file gets 403, before any stage or version check.
 
 Building the world is the slow part, so there is one per database for the whole module. The
 tests leave it as they found it, apart from harmless traces (a self-assessment score, queued
@@ -90,6 +91,7 @@ EVERYONE = frozenset(PRINCIPALS)
 SIGNED_IN = EVERYONE - {ANONYMOUS}
 STAFF = frozenset({OFFICER, ADMIN})
 FOR_PROVIDER = STAFF | {OWN}  # require_provider_of: the own provider, and officers helping
+JUDGES_FOR_PROVIDER = frozenset({OWN, OFFICER})  # what the transition table lets fire
 AUTHORS = frozenset({OWN, OTHER})  # providers belonging to an institution start new files
 CHECKERS = AUTHORS | STAFF  # the descriptor form's inline check
 AGENCY_OR_STAFF = STAFF | {AGENCY}
@@ -230,16 +232,16 @@ EXPECTATIONS: dict[tuple[str, str], tuple[Case, ...]] = {
         case("/submissions/{revise}/resubmit", FOR_PROVIDER, {"version": STALE}),
     ),
     ("GET", "/submissions/{id:int}/withdraw"): (
-        case("/submissions/{peer_review}/withdraw", FOR_PROVIDER),  # an admin: 409
+        case("/submissions/{peer_review}/withdraw", JUDGES_FOR_PROVIDER),
     ),
     ("POST", "/submissions/{id:int}/withdraw"): (
         case(
             "/submissions/{peer_review}/withdraw",
-            {OWN, OFFICER},  # an admin: 403 from the transition table
+            JUDGES_FOR_PROVIDER,
             {"version": STALE, "reason": "We no longer offer it.", "confirm": "yes"},
         ),
         # an incomplete form is refused as the GET form is, not shown again to a mere viewer
-        case("/submissions/{peer_review}/withdraw", FOR_PROVIDER, {"version": STALE}),
+        case("/submissions/{peer_review}/withdraw", JUDGES_FOR_PROVIDER, {"version": STALE}),
         case("/submissions/{decided}/withdraw", FOR_PROVIDER, {"version": STALE}),
     ),
     # the QA office: officers and admins; admins cannot fire an officer's transition
@@ -251,7 +253,7 @@ EXPECTATIONS: dict[tuple[str, str], tuple[Case, ...]] = {
     ("POST", "/officer/submissions/{id:int}/screen"): (
         case(
             "/officer/submissions/{screening}/screen",
-            {OFFICER},  # an admin: 403 from the transition table
+            {OFFICER},
             {"version": STALE, "outcome": "accept"},
         ),
     ),
@@ -261,17 +263,17 @@ EXPECTATIONS: dict[tuple[str, str], tuple[Case, ...]] = {
     ("POST", "/officer/submissions/{id:int}/consensus/{criterion}"): (
         case(
             "/officer/submissions/{peer_review}/consensus/QUAL-1",
-            STAFF,
+            {OFFICER},
             {"level-QUAL-1": "2", "rationale-QUAL-1": "Agreed in the panel call."},
         ),
     ),
     ("POST", "/officer/submissions/{id:int}/moderation"): (
-        case("/officer/submissions/{peer_review}/moderation", STAFF, {"version": STALE}),
+        case("/officer/submissions/{peer_review}/moderation", {OFFICER}, {"version": STALE}),
     ),
     ("POST", "/officer/submissions/{id:int}/sign-off"): (
         case(
             "/officer/submissions/{sign_off}/sign-off",
-            {OFFICER},  # an admin: 403 from the transition table
+            {OFFICER},
             {"version": STALE, "decision": "approved"},
         ),
     ),
@@ -286,7 +288,7 @@ EXPECTATIONS: dict[tuple[str, str], tuple[Case, ...]] = {
     ("POST", "/officer/conditions/{id:int}/met"): (
         case(
             "/officer/conditions/{condition}/met",
-            STAFF,
+            {OFFICER},
             {"version": STALE, "evidence": "The exam regulations were published."},
         ),
     ),

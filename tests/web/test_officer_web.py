@@ -436,6 +436,67 @@ def test_marking_the_last_condition_met_upgrades_to_approved(
     assert "Criteria published" in page and "Mark met" not in page
 
 
+def test_an_admin_sees_the_workspace_without_the_officer_s_judgment_forms(
+    web: Web, world: World, good_descriptor: dict[str, Any]
+) -> None:
+    """An admin may open the file and manage its panel; screening, consensus, decisions and
+    conditions are an officer's, so the page does not offer forms that would be refused."""
+    add_user(
+        world.db,
+        Actor.cli("tests"),
+        username="ada",
+        email="ada@example.org",
+        display_name="Ada Admin",
+        roles=["admin"],
+    )
+    admin = web("ada")
+    screening = _screening(world, _descriptor(good_descriptor, 1, "Screening file"))
+    moderation = _moderation(world, _descriptor(good_descriptor, 2, "Moderation file"))
+    signing, version = _signing(world, _descriptor(good_descriptor, 3, "Signing file"))
+
+    page = admin.get(f"/officer/submissions/{screening}").text
+    assert 'id="screening"' in page and 'id="not-a-judge"' in page
+    assert f'action="/officer/submissions/{screening}/screen"' not in page
+    page = admin.get(f"/officer/submissions/{moderation}").text
+    assert 'id="moderation"' in page and "hx-post" not in page
+    assert "Complete moderation" not in page and "<fieldset disabled>" in page
+    page = admin.get(f"/officer/submissions/{signing}").text
+    assert "Only a QA officer can sign off a decision" in page and "<fieldset disabled>" in page
+    assert 'id="panel"' in page  # the panel is still shown (and managed) by admins
+
+    for path, data, message in (
+        (
+            f"/officer/submissions/{screening}/screen",
+            {"version": "1", "outcome": "accept"},
+            "Only a QA officer can screen a file",
+        ),
+        (
+            f"/officer/submissions/{moderation}/consensus/QUAL-1",
+            {"level-QUAL-1": "2", "rationale-QUAL-1": "Agreed in the panel call."},
+            "Only a QA officer can record a consensus score",
+        ),
+        (
+            f"/officer/submissions/{signing}/sign-off",
+            {"version": version, "decision": "approved"},
+            "Only a QA officer can sign off a decision",
+        ),
+        (
+            f"/submissions/{signing}/withdraw",
+            {"version": version, "reason": "No longer offered.", "confirm": "yes"},
+            "Only a provider or an officer can withdraw here",
+        ),
+    ):
+        refused = admin.post(path, data)
+        assert refused.status_code == 403, (path, refused.status_code)
+        assert message in refused.text, path
+    assert admin.get(f"/submissions/{signing}/withdraw").status_code == 403
+    assert [world.stage(s) for s in (screening, moderation, signing)] == [
+        "screening",
+        "moderation",
+        "sign_off",
+    ]
+
+
 # -- who may see it ------------------------------------------------------------------------------
 
 
