@@ -18,8 +18,10 @@ Feature: Reviewer deadlines
     When the deadlines run 1 day before the review is due
     Then the first reviewer gets a reminder saying "is due in 1 day"
     When the deadlines run 1 day after the review is due
-    Then the first reviewer gets a reminder saying "is 1 day overdue"
+    Then the first reviewer gets one message, saying "is 1 day overdue"
     And the first reviewer's review is marked overdue
+    When the deadlines run 2 days after the review is due
+    Then nothing more is sent
 
   Scenario: An invitation nobody answers expires and the officer is told
     Given the first reviewer has accepted the invitation

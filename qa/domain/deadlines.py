@@ -12,6 +12,11 @@ sends one reminder on its return, worded for today, not a burst of stale ones. T
 after slots form one timeline: once the due date has passed, a "due in 1 day" reminder is
 stale and is superseded by the after-reminders, so a deadline has at most one reminder per run.
 
+One message a day. The run that marks a review overdue does not also remind: the overdue
+notice takes the place of the reminder due that day and is stored under that reminder's key
+(`notice_key`), so the reminder is not sent later either. The reviewer hears once that the
+review is late, not twice on the same morning.
+
 Keys name the assignment, the deadline and its due date (and the slot for a reminder). The due
 date is in the key so that an extended deadline starts a fresh series of reminders instead of
 colliding with the keys already stored for the old one.
@@ -104,6 +109,9 @@ class DeadlineAction:
     days_from_due: int  # as of `today`; negative = before the due date
     key: str  # unique and stable: the same logical action always gets the same key
     message: str
+    #: Where the reviewer's message is stored when it is not under `key`: an overdue mark's
+    #: notice uses the key of the reminder it replaces (see "One message a day").
+    notice_key: str | None = None
 
 
 def due_actions(
@@ -160,8 +168,17 @@ def _review_actions(
             f"The review of submission {a.submission_id} by reviewer {a.reviewer_id} "
             f"{_when(due, days)} The assignment is now marked overdue."
         )
+        replaced = actions.pop().key if actions else None  # one message a day
         actions.append(
-            _action(ActionKind.MARK_OVERDUE, a, DeadlineKind.REVIEW, due, days=days, message=text)
+            _action(
+                ActionKind.MARK_OVERDUE,
+                a,
+                DeadlineKind.REVIEW,
+                due,
+                days=days,
+                message=text,
+                notice_key=replaced,
+            )
         )
     if days >= policy.escalate_after_days:
         text = (
@@ -196,6 +213,7 @@ def _action(
     days: int,
     message: str,
     slot: int | None = None,
+    notice_key: str | None = None,
 ) -> DeadlineAction:
     key = f"{kind}:{a.assignment_id}:{deadline}:{due.isoformat()}"
     if slot is not None:
@@ -210,6 +228,7 @@ def _action(
         days_from_due=days,
         key=key,
         message=message,
+        notice_key=notice_key,
     )
 
 

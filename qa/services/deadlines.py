@@ -152,12 +152,15 @@ def _mark_overdue(
         session, actor, item, values, from_state="accepted", action="assignment.overdue"
     ):
         return False
+    days = action.days_from_due
     subject = f"Overdue: your review of '{item.title}'"
     body = (
-        f"Your review of '{item.title}' was due on {action.due.isoformat()}. You can still "
-        "score and submit it; please do so as soon as you can."
+        f"Your review of '{item.title}' is {days} day{'' if days == 1 else 's'} overdue (it "
+        f"was due on {action.due.isoformat()}). You can still score and submit it; please do "
+        "so as soon as you can."
     )
-    notify(session, action.key, reviewer, subject, body, submission_id=action.submission_id)
+    key = action.notice_key or action.key  # in place of the reminder due today
+    notify(session, key, reviewer, subject, body, submission_id=action.submission_id)
     return True
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from pytest_bdd import given, parsers, scenarios, then, when
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 
 from qa.domain.deadlines import DeadlinePolicy
 from qa.domain.score_input import ScoreInput
@@ -33,23 +33,30 @@ class Deadlines:
     policy: DeadlinePolicy = field(default_factory=DeadlinePolicy)
     day: date | None = None
     run: DeadlineRun | None = None
+    queued_before_run: int = 0  # the highest notification id before the latest run
 
     def assignment(self, ordinal: str) -> Assignment:
         return self.world.assignments(self.submission_id)[ORDINALS[ordinal]]
 
     def apply(self, day: date) -> None:
         self.day = day
+        with self.world.db.session() as session:
+            self.queued_before_run = session.exec(select(func.max(Notification.id))).one() or 0
         self.run = apply_deadlines(self.world.db, today=day, policy=self.policy)
 
     def sent_in_last_run(self, recipient_id: int | None) -> list[Notification]:
         assert self.run is not None
         with self.world.db.session() as session:
-            notes = session.exec(
-                select(Notification)
-                .where(Notification.recipient_id == recipient_id)
-                .order_by(col(Notification.id))
-            ).all()
-        return [note for note in notes if note.key.split(":officer:")[0] in self.run.keys]
+            return list(
+                session.exec(
+                    select(Notification)
+                    .where(
+                        Notification.recipient_id == recipient_id,
+                        col(Notification.id) > self.queued_before_run,
+                    )
+                    .order_by(col(Notification.id))
+                )
+            )
 
 
 @given("a micro-credential in peer review with three invited reviewers", target_fixture="scene")
@@ -138,6 +145,12 @@ def _each_reminded(scene: Deadlines, text: str) -> None:
 def _reminded(scene: Deadlines, ordinal: str, text: str) -> None:
     notes = scene.sent_in_last_run(scene.assignment(ordinal).reviewer_id)
     assert any(n.key.startswith("remind:") and text in n.body for n in notes), notes
+
+
+@then(parsers.parse('the {ordinal} reviewer gets one message, saying "{text}"'))
+def _one_message(scene: Deadlines, ordinal: str, text: str) -> None:
+    notes = scene.sent_in_last_run(scene.assignment(ordinal).reviewer_id)
+    assert len(notes) == 1 and text in notes[0].body, notes
 
 
 @then("nothing more is sent")

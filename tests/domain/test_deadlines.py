@@ -62,12 +62,12 @@ REVIEW_TABLE: Final = [
     ("accepted", -2, ["remind:-3"]),  # same key as yesterday: harmless
     ("accepted", -1, ["remind:-1"]),
     ("accepted", 0, ["remind:-1"]),  # the due day itself is not overdue yet
-    ("accepted", 1, ["remind:1", "mark_overdue"]),  # 1 day after
-    ("accepted", 2, ["remind:1", "mark_overdue"]),
-    ("accepted", 3, ["remind:3", "mark_overdue"]),
-    ("accepted", 4, ["remind:3", "mark_overdue"]),
-    ("accepted", 5, ["remind:3", "mark_overdue", "escalate"]),
-    ("accepted", 40, ["remind:3", "mark_overdue", "escalate"]),
+    ("accepted", 1, ["mark_overdue"]),  # 1 day after: its notice replaces remind:1
+    ("accepted", 2, ["mark_overdue"]),
+    ("accepted", 3, ["mark_overdue"]),
+    ("accepted", 4, ["mark_overdue"]),
+    ("accepted", 5, ["mark_overdue", "escalate"]),
+    ("accepted", 40, ["mark_overdue", "escalate"]),
     ("overdue", 1, ["remind:1"]),  # already marked: no second mark
     ("overdue", 4, ["remind:3"]),
     ("overdue", 5, ["remind:3", "escalate"]),
@@ -113,7 +113,7 @@ def test_actions_carry_the_deadline_and_the_days_as_of_today(
         ("accepted", -1, "remind", "Your review of submission 7 is due in 1 day (2027-03-10)."),
         ("accepted", 0, "remind", "Your review of submission 7 is due today (2027-03-10)."),
         (
-            "accepted", 1, "remind",
+            "overdue", 1, "remind",
             "Your review of submission 7 is 1 day overdue (it was due 2027-03-10).",
         ),
         (
@@ -165,7 +165,7 @@ def test_a_missing_date_gives_nothing_for_that_deadline(
     ("state", "offset", "expected"),
     [
         # last run 10 days earlier: the newest reminder only, worded for today, plus the rest
-        ("accepted", 5, ["remind:3", "mark_overdue", "escalate"]),
+        ("accepted", 5, ["mark_overdue", "escalate"]),
         ("accepted", 0, ["remind:-1"]),
         ("invited", 1, ["remind:1"]),
         ("invited", 4, ["expire"]),
@@ -175,6 +175,23 @@ def test_catch_up_gives_the_newest_reminder_not_a_burst(
     state: str, offset: int, expected: list[str]
 ) -> None:
     assert briefs(state, offset) == expected
+
+
+@pytest.mark.parametrize(("offset", "slot"), [(1, 1), (2, 1), (3, 3), (9, 3)])
+def test_the_overdue_notice_takes_the_place_of_the_day_s_reminder(offset: int, slot: int) -> None:
+    today = DUE + timedelta(days=offset)
+    mark = due_actions([assignment("accepted")], today=today)[0]
+    assert mark.kind is ActionKind.MARK_OVERDUE
+    assert mark.notice_key == f"remind:42:review:{DUE.isoformat()}:{slot}"
+    # the next day the assignment is overdue: that reminder's key is already taken
+    later = due_actions([assignment("overdue")], today=today)
+    assert [a.key for a in later if a.kind is ActionKind.REMIND] == [mark.notice_key]
+
+
+def test_without_after_reminders_the_overdue_notice_has_its_own_key() -> None:
+    policy = DeadlinePolicy(remind_before_days=(), remind_after_days=())
+    [mark] = due_actions([assignment("accepted")], today=DUE + timedelta(days=1), policy=policy)
+    assert (mark.kind, mark.notice_key) == (ActionKind.MARK_OVERDUE, None)
 
 
 class Flow:
@@ -192,6 +209,14 @@ class Flow:
                 assert self.store[action.key] == identity, "one key, two different actions"
                 continue
             self.store[action.key] = identity
+            if action.notice_key is not None:  # the overdue notice, in place of a reminder
+                assert action.notice_key not in self.store, "a reminder went out as well"
+                self.store[action.notice_key] = (
+                    ActionKind.REMIND,
+                    action.assignment_id,
+                    action.deadline,
+                    action.due,
+                )
             self.done.append((today, action))
             if action.kind is ActionKind.MARK_OVERDUE:
                 self.current = replace(self.current, state="overdue")
@@ -221,7 +246,6 @@ def test_ten_days_down_gives_one_reminder_per_series_and_no_stale_ones() -> None
     # down for 10 days, from 5 days before the due date: all four reminder slots are missed
     done = flow.simulate(start, 20, {}, down=range(7, 17))
     assert done == [
-        (17, "review", "remind:3"),
         (17, "review", "mark_overdue"),
         (17, "review", "escalate"),
     ]
@@ -229,8 +253,7 @@ def test_ten_days_down_gives_one_reminder_per_series_and_no_stale_ones() -> None
     # down for the whole before-series, back on the due day, then running daily again
     assert flow.simulate(start, 20, {}, down=range(2, 12)) == [
         (12, "review", "remind:-1"),
-        (13, "review", "remind:1"),
-        (13, "review", "mark_overdue"),
+        (13, "review", "mark_overdue"),  # the notice in place of remind:1
         (15, "review", "remind:3"),
         (17, "review", "escalate"),
     ]
@@ -250,8 +273,7 @@ def test_twenty_days_of_one_assignment_give_what_a_reviewer_expects() -> None:
         (4, "respond", "remind:1"),  # answered a day late, before the invitation expired
         (10, "review", "remind:-3"),
         (12, "review", "remind:-1"),
-        (14, "review", "remind:1"),
-        (14, "review", "mark_overdue"),
+        (14, "review", "mark_overdue"),  # one message that day: the overdue notice
         (16, "review", "remind:3"),
         (18, "review", "escalate"),  # submitted on day 19: nothing after that
     ]
@@ -309,10 +331,8 @@ def test_output_is_ordered_by_assignment_deadline_and_kind() -> None:
     actions = due_actions(batch, today=today)
     assert [(a.assignment_id, brief(a)) for a in actions] == [
         (3, "expire"),
-        (5, "remind:3"),
         (5, "mark_overdue"),
         (5, "escalate"),
-        (9, "remind:3"),
         (9, "mark_overdue"),
         (9, "escalate"),
     ]
@@ -335,9 +355,9 @@ def test_a_custom_policy() -> None:
         ["remind:-7"],
         ["remind:-7"],
         ["remind:0"],
-        ["remind:2", "mark_overdue"],
-        ["remind:2", "mark_overdue"],
-        ["remind:2", "mark_overdue", "escalate"],
+        ["mark_overdue"],
+        ["mark_overdue"],
+        ["mark_overdue", "escalate"],
     ]
     assert briefs("invited", 1, policy) == ["expire"]
     quiet = DeadlinePolicy(remind_before_days=(), remind_after_days=())

@@ -98,9 +98,13 @@ def test_an_overdue_review_is_marked_and_can_still_be_submitted(
     assert entry.entity_id == str(accepted.id)
     assert entry.actor_label == "system: deadlines"
     assert (entry.before, entry.after) == ({"state": "accepted"}, {"state": "overdue"})
-    (told,) = notifications(world, "mark_overdue:")
+    # the overdue notice goes out in place of the day's reminder (slot +1), not beside it
+    (told,) = notifications(world, f"remind:{accepted.id}:review:{due}:1")
     assert told.recipient_id == accepted.reviewer_id
     assert "Overdue" in told.subject and good_descriptor["title"] in told.subject
+    assert "is 1 day overdue" in told.body
+    assert notifications(world, "mark_overdue:") == []
+    assert run.reminded == 0
     assert apply_deadlines(world.db, today=due + timedelta(days=1)) == NOTHING
 
     reviewer = world.reviewer_for(accepted)
@@ -212,16 +216,16 @@ def test_a_run_at_a_frozen_clock_applies_the_expected_keys(
     run = apply_deadlines(world.db, today=review_by + timedelta(days=5))
 
     assert run.keys == [
-        f"remind:{first.id}:review:{review_by}:3",
         f"mark_overdue:{first.id}:review:{review_by}",
         f"escalate:{first.id}:review:{review_by}",
         f"expire:{third.id}:respond:{respond_by}",
     ]
-    assert (run.reminded, run.marked_overdue, run.escalated, run.expired) == (1, 1, 1, 1)
+    assert (run.reminded, run.marked_overdue, run.escalated, run.expired) == (0, 1, 1, 1)
     with world.db.session() as session:
         sent = set(session.exec(select(Notification.key)).all()) - before
-    escalated = {f"{run.keys[2]}:officer:{officer}" for officer in officer_ids(world)}
-    assert sent == {run.keys[0], run.keys[1], run.keys[3]} | escalated
+    escalated = {f"{run.keys[1]}:officer:{officer}" for officer in officer_ids(world)}
+    overdue_notice = f"remind:{first.id}:review:{review_by}:3"  # in place of that reminder
+    assert sent == {overdue_notice, run.keys[2]} | escalated
 
 
 def test_nobody_is_chased_once_peer_review_has_closed(
