@@ -81,4 +81,4 @@ Feature: Moderation when reviewers disagree
       | QUAL-3    | 0              | 3                    |
     And routing runs
     When the learner member tries to set the consensus for "QUAL-3" to 3 because "I liked it"
-    Then it is refused with "only a QA officer can do this"
+    Then it is refused with "only a QA officer can record a consensus score"
