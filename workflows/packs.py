@@ -10,7 +10,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel
 
-from qa.config import Settings
+from qa.config import DeqarSettings, Settings
 from qa.export.pack import DeqarConfig
 from qa.export.pack_jobs import build_next, schedule_monthly
 from workflows.resources import database
@@ -21,35 +21,20 @@ class PackConfig(BaseModel):
     packs_dir: str
     today: date
     schedule: str = "monthly"
-    deqar_agency_id: str = ""
-    deqar_activity_id: str = ""
-    deqar_status: int = 2
-    deqar_report_language: str = "eng"
-    deqar_report_url: str = ""
+    deqar_settings: DeqarSettings = DeqarSettings()
 
     @classmethod
     def from_settings(cls, settings: Settings, today: date) -> PackConfig:
-        deqar = settings.deqar
         return cls(
             database_url=settings.database_url,
             packs_dir=str(settings.packs_dir),
             today=today,
             schedule=settings.pack_schedule,
-            deqar_agency_id=deqar.agency_id,
-            deqar_activity_id=deqar.activity_id,
-            deqar_status=deqar.status,
-            deqar_report_language=deqar.report_language,
-            deqar_report_url=deqar.report_url,
+            deqar_settings=settings.deqar,
         )
 
     def deqar(self) -> DeqarConfig:
-        return DeqarConfig(
-            agency_id=self.deqar_agency_id,
-            activity_id=self.deqar_activity_id,
-            status=self.deqar_status,
-            report_language=self.deqar_report_language,
-            report_url=self.deqar_report_url,
-        )
+        return DeqarConfig.from_settings(self.deqar_settings)
 
 
 class PackSummary(BaseModel):

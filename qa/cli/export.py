@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 
@@ -56,7 +55,7 @@ def export_pack(
             db,
             wanted,
             out,
-            deqar=DeqarConfig(**asdict(settings().deqar)),
+            deqar=DeqarConfig.from_settings(settings().deqar),
             reveal_reviewers=reveal_reviewers,
             chain_head=head,
             progress=progress,

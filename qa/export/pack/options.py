@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from qa.config import DeqarSettings
 from qa.domain.errors import InvalidInput
 
 DECISIONS = ("approved", "approved_with_conditions", "revise_and_resubmit", "rejected")
@@ -54,6 +55,17 @@ class DeqarConfig:
     #: URL of the published report; {local_identifier} and {submission_id} are filled in.
     report_url: str = ""
     local_prefix: str = "MC-"
+
+    @classmethod
+    def from_settings(cls, settings: DeqarSettings) -> DeqarConfig:
+        """From the `QA_DEQAR_*` settings (the one way the CLI and the flow build it)."""
+        return cls(
+            agency_id=settings.agency_id,
+            activity_id=settings.activity_id,
+            status=settings.status,
+            report_language=settings.report_language,
+            report_url=settings.report_url,
+        )
 
     def __post_init__(self) -> None:
         if self.status not in (1, 2):
