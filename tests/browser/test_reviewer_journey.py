@@ -174,3 +174,31 @@ def test_refusals_are_shown_in_the_page(
     page.check("input[name='level-QUAL-2'][value='2']")
     page.wait_for_selector("#status-QUAL-2 .field-error")
     assert "Not saved" in page.inner_text("#status-QUAL-2")
+
+
+def test_an_answer_given_offline_says_not_saved_and_is_sent_when_back_online(
+    browser_page: Any, page_errors: list[str], scene: Scene
+) -> None:
+    """A reviewer on a train: the page never claims "Saved" for an answer the server does
+    not have, keeps it, and sends it by itself when the connection returns (app.js)."""
+    page = browser_page
+    sign_in_and_get_ready(page, scene)
+    page.check("input[name='level-QUAL-1'][value='2']")
+    page.wait_for_selector(SAVED.format("QUAL-1"))
+
+    page.context.set_offline(True)
+    page.check("input[name='level-QUAL-1'][value='3']")
+    page.wait_for_selector("#status-QUAL-1 .field-error")
+    assert "Not saved: you are offline" in page.inner_text("#status-QUAL-1")
+    assert page.query_selector(SAVED.format("QUAL-1")) is None
+    screenshot(page, "review-offline", full_page=False)
+    assert_accessible(page, "the review page (offline)")
+
+    with page.expect_response(lambda r: r.url.endswith("/scores/QUAL-1")) as sent:
+        page.context.set_offline(False)  # the browser's "online" event: sent again
+    assert sent.value.status == 200
+    page.wait_for_selector(SAVED.format("QUAL-1"))
+    page.reload()
+    assert page.is_checked("input[name='level-QUAL-1'][value='3']")
+    expected = ("ERR_INTERNET_DISCONNECTED", "htmx:sendError", "htmx:afterRequest")
+    assert [e for e in page_errors if not any(x in e for x in expected)] == []  # htmx logs
