@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Row, Select, bindparam, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
 from qa.audit.log import entry_values
@@ -69,6 +70,16 @@ class SavedScore:
 def autosave_review_score(
     db: Database, actor: Actor, assignment_id: int, entry: ScoreInput
 ) -> SavedScore:
+    try:
+        return _autosave(db, actor, assignment_id, entry)
+    except IntegrityError:
+        # Two first saves at the same instant (PostgreSQL, the reviewer in two tabs): the
+        # other one opened the sheet or the score row first. This attempt was rolled back
+        # whole; the second one finds those rows and updates them. (SQLite serializes writers.)
+        return _autosave(db, actor, assignment_id, entry)
+
+
+def _autosave(db: Database, actor: Actor, assignment_id: int, entry: ScoreInput) -> SavedScore:
     with db.write() as session:
         connection = session.connection()
         found = connection.execute(

@@ -11,6 +11,7 @@ from qa.domain.actor import Actor
 from qa.domain.errors import Conflict, IllegalTransition, InvalidInput, NotAllowed, NotFound
 from qa.domain.score_input import ScoreInput
 from qa.persistence.models import Assignment, AuditEntry, Score, Scoresheet
+from qa.services import autosave, scoresheets
 from qa.services.autosave import autosave_review_score
 from qa.services.corrections import reopen_review
 from qa.services.reviews import declare_conflict, respond
@@ -197,3 +198,32 @@ def test_a_locked_sheet_of_an_open_assignment_is_refused(
     with pytest.raises(Conflict, match="submitted and is locked"):
         autosave_review_score(world.db, reviewer, assignment_id, ScoreInput("QUAL-1", level=0))
     assert _scores(world, sheet.id)["QUAL-1"].level == 2
+
+
+def test_two_first_saves_at_the_same_instant_both_land(
+    world: World, scoring: tuple[Actor, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reviewer in two tabs on PostgreSQL: the other tab opens the sheet between this
+    save's read and its insert. The unique constraint refuses the duplicate sheet, and the
+    save is tried again, finding the sheet: no error, one sheet, both answers kept."""
+    if world.db.is_sqlite:
+        pytest.skip("SQLite serializes write transactions: the second save waits its turn")
+    reviewer, assignment_id = scoring
+    real_new_sheet = scoresheets.new_sheet
+    raced: list[int] = []
+
+    def other_tab_first(session: Any, *args: Any) -> Scoresheet:
+        if not raced:
+            raced.append(1)
+            autosave_review_score(
+                world.db, reviewer, assignment_id, ScoreInput("QUAL-2", level=1)
+            )  # its own transaction, committed before ours inserts
+        return real_new_sheet(session, *args)
+
+    monkeypatch.setattr(autosave, "new_sheet", other_tab_first)
+    saved = autosave_review_score(world.db, reviewer, assignment_id, ScoreInput("QUAL-1", level=3))
+    assert raced == [1]
+    [sheet] = _sheets(world, assignment_id)
+    scores = _scores(world, sheet.id)
+    assert (scores["QUAL-1"].level, scores["QUAL-2"].level) == (3, 1)
+    assert saved.done == frozenset({"QUAL-1", "QUAL-2"})
