@@ -176,7 +176,7 @@ def test_refusals_are_shown_in_the_page(
     assert "Not saved" in page.inner_text("#status-QUAL-2")
 
 
-def test_an_answer_given_offline_says_not_saved_and_is_sent_when_back_online(
+def test_an_answer_not_saved_offline_or_on_a_server_error_says_so_and_is_sent_again(
     browser_page: Any, page_errors: list[str], scene: Scene
 ) -> None:
     """A reviewer on a train: the page never claims "Saved" for an answer the server does
@@ -200,5 +200,17 @@ def test_an_answer_given_offline_says_not_saved_and_is_sent_when_back_online(
     page.wait_for_selector(SAVED.format("QUAL-1"))
     page.reload()
     assert page.is_checked("input[name='level-QUAL-1'][value='3']")
-    expected = ("ERR_INTERNET_DISCONNECTED", "htmx:sendError", "htmx:afterRequest")
+
+    # a server error is no "Saved" either (the answer is sent again after a while)
+    page.route("**/scores/QUAL-2", lambda route: route.fulfill(status=502, body="Bad gateway"))
+    page.check("input[name='level-QUAL-2'][value='1']")
+    page.wait_for_selector("#status-QUAL-2 .field-error")
+    assert "Not saved: the server did not answer" in page.inner_text("#status-QUAL-2")
+    expected = (
+        "ERR_INTERNET_DISCONNECTED",
+        "502",
+        "htmx:sendError",
+        "htmx:afterRequest",
+        "htmx:responseError",
+    )
     assert [e for e in page_errors if not any(x in e for x in expected)] == []  # htmx logs
