@@ -99,7 +99,7 @@ def reinvite(
     """Invite a reviewer again whose invitation was declined, expired or cancelled."""
     require_officer(actor)
     with db.write() as session:
-        assignment = _load(session, assignment_id)
+        assignment = load_assignment(session, assignment_id)
         submission = load_submission(session, assignment.submission_id)
         _require_renewable(submission, assignment)
         loads = open_loads(session, [assignment.reviewer_id])
@@ -137,15 +137,15 @@ def cancel_assignment(
     if len(text) < MIN_REASON:
         raise InvalidInput("say why the assignment is cancelled (the reviewer is told)")
     with db.write() as session:
-        assignment = _load(session, assignment_id)
+        assignment = load_assignment(session, assignment_id)
         submission = load_submission(session, assignment.submission_id)
-        _require_current(submission, assignment)
+        require_current_round(submission, assignment)
         if assignment.state == "submitted":
             raise Conflict("a submitted review cannot be cancelled; it is part of the record")
         if assignment.state in RENEWABLE_STATES:
             raise Conflict(f"this assignment is already {assignment.state}")
         assert assignment.id is not None
-        _change(
+        change_assignment(
             session,
             actor,
             assignment,
@@ -254,7 +254,7 @@ def _renew(
 ) -> Assignment:
     _require_renewable(submission, assignment)
     assert assignment.id is not None
-    version = _change(
+    version = change_assignment(
         session,
         actor,
         assignment,
@@ -286,7 +286,7 @@ def _renew(
     return renewed
 
 
-def _load(session: Session, assignment_id: int) -> Assignment:
+def load_assignment(session: Session, assignment_id: int) -> Assignment:
     assignment = session.get(Assignment, assignment_id)
     if assignment is None:
         raise NotFound(f"assignment {assignment_id} does not exist")
@@ -294,7 +294,7 @@ def _load(session: Session, assignment_id: int) -> Assignment:
 
 
 def _require_renewable(submission: Submission, assignment: Assignment) -> None:
-    _require_current(submission, assignment)
+    require_current_round(submission, assignment)
     if assignment.state not in RENEWABLE_STATES:
         raise Conflict(
             f"this reviewer's assignment is {assignment.state}; only a declined, expired or "
@@ -307,14 +307,14 @@ def _require_renewable(submission: Submission, assignment: Assignment) -> None:
         )
 
 
-def _require_current(submission: Submission, assignment: Assignment) -> None:
+def require_current_round(submission: Submission, assignment: Assignment) -> None:
     if submission.stage != Stage.PEER_REVIEW or assignment.round_number != submission.current_round:
         raise IllegalTransition(
             "peer review of this round is closed; its assignments can no longer change"
         )
 
 
-def _change(
+def change_assignment(
     session: Session,
     actor: Actor,
     assignment: Assignment,

@@ -285,6 +285,17 @@ EXPECTATIONS: dict[tuple[str, str], tuple[Case, ...]] = {
     ("POST", "/officer/assignments/{id:int}/reinvite"): (
         case("/officer/assignments/{assignment}/reinvite", STAFF, {"version": STALE}),
     ),
+    # panel follow-up: officers and admins (a reminder is a harmless trace; 409 the second time)
+    ("POST", "/officer/assignments/{id:int}/remind"): (
+        case("/officer/assignments/{assignment}/remind", STAFF, {}),
+    ),
+    ("POST", "/officer/assignments/{id:int}/due-date"): (
+        case(
+            "/officer/assignments/{assignment}/due-date",
+            STAFF,
+            {"version": STALE, "due": "2099-01-01", "reason": REASON},
+        ),
+    ),
     ("POST", "/officer/conditions/{id:int}/met"): (
         case(
             "/officer/conditions/{condition}/met",

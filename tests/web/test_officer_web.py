@@ -198,6 +198,34 @@ def test_invite_cancel_and_invite_again_from_the_workspace(
     assert len(_audit(world, "assignment.reinvited")) == 1
 
 
+def test_remind_now_and_a_new_date_from_the_panel(
+    web: Web, world: World, good_descriptor: dict[str, Any]
+) -> None:
+    submission_id = world.to_peer_review(good_descriptor)
+    first = world.assignments(submission_id)[0]  # an open invitation
+    officer = web("aoife")
+    page = officer.get(f"/officer/submissions/{submission_id}").text
+    assert f'action="/officer/assignments/{first.id}/remind"' in page
+    assert "Change the answer date" in page
+
+    done = officer.post(f"/officer/assignments/{first.id}/remind", {})
+    assert done.status_code == 303
+    assert done.headers["location"].endswith(f"#assignment-{first.id}")
+    again = officer.post(f"/officer/assignments/{first.id}/remind", {})
+    assert again.status_code == 409 and "already reminded today" in again.text
+
+    path = f"/officer/assignments/{first.id}/due-date"
+    refused = officer.post(path, {"version": first.version, "due": "next week", "reason": "Away"})
+    assert refused.status_code == 422
+    assert "enter the date as yyyy-mm-dd" in refused.text.lower()
+    new_date = TODAY + timedelta(days=10)
+    form = {"version": first.version, "due": new_date.isoformat(), "reason": "Travelling this week"}
+    assert officer.post(path, form).status_code == 303
+    assert world.assignment(first.id or 0).respond_by == new_date
+    assert len(_audit(world, "assignment.due_date")) == 1
+    assert len(_audit(world, "assignment.reminded")) == 1
+
+
 def test_the_panel_refuses_a_colleague_of_the_provider_and_an_overloaded_reviewer(
     web: Web, world: World, good_descriptor: dict[str, Any]
 ) -> None:

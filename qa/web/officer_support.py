@@ -1,0 +1,119 @@
+"""What the QA office's handlers share: the acting officer, form values, and answering an
+action with a redirect back to the workspace or the workspace with the reason."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from qa.domain.actor import Actor
+from qa.domain.errors import Conflict, IllegalTransition, InvalidInput, NotAllowed, QAError
+from qa.domain.policy import require_officer
+from qa.domain.review_settings import ReviewSettings
+from qa.persistence.types import utcnow
+from qa.services.officer_pages import workspace
+from qa.services.officer_review import SignOffForm
+from qa.web.auth import current_actor
+from qa.web.errors import STATUS
+from qa.web.templating import render
+
+CANNOT_JUDGE = "cj"
+REFUSALS = (InvalidInput, Conflict, IllegalTransition, NotAllowed)
+
+
+def kick(request: Request) -> None:
+    """Wake the routing worker (when the app runs one) after a change it should act on."""
+    wake = getattr(request.app.state, "kick", None)
+    if wake is not None:
+        wake()
+
+
+def officer_actor(request: Request) -> Actor:
+    actor = current_actor(request)
+    require_officer(actor)
+    return actor
+
+
+def review_settings(request: Request) -> ReviewSettings:
+    settings = request.app.state.settings.review
+    assert isinstance(settings, ReviewSettings)
+    return settings
+
+
+def is_htmx(request: Request) -> bool:
+    """An htmx swap (a history restore asks for the whole page)."""
+    headers = request.headers
+    return bool(headers.get("hx-request")) and not headers.get("hx-history-restore-request")
+
+
+def form_int(value: object) -> int:
+    try:
+        return int(str(value))
+    except ValueError:
+        raise InvalidInput("the page is out of date; reload it") from None
+
+
+def form_date(form: FormData, name: str) -> date:
+    """A date field (YYYY-MM-DD, as a date input sends it)."""
+    value = form_text(form, name)
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(
+            f"enter the date as YYYY-MM-DD, not {value!r}" if value else "choose a date"
+        ) from None
+
+
+def form_text(form: FormData, name: str) -> str:
+    value = form.get(name, "")
+    return value.strip() if isinstance(value, str) else ""
+
+
+def workspace_response(
+    request: Request,
+    submission_id: int,
+    *,
+    status: int = 200,
+    refusal: QAError | None = None,
+    sign_form: SignOffForm | None = None,
+) -> Response:
+    view = workspace(
+        request.app.state.db,
+        current_actor(request),
+        submission_id,
+        now=utcnow(),
+        settings=review_settings(request),
+    )
+    if sign_form is None and view.sign_off is not None:
+        sign_form = SignOffForm.blank(view.sign_off)
+    context: dict[str, Any] = {
+        "view": view,
+        "sign_form": sign_form,
+        "cannot_judge": CANNOT_JUDGE,
+        "message": str(refusal) if refusal else None,
+        "problems": refusal.problems if isinstance(refusal, InvalidInput) else (),
+    }
+    return render(request, "officer/workspace.html", context, status)
+
+
+def attempt(
+    request: Request, submission_id: int, action: Callable[[], object], anchor: str
+) -> Response:
+    """Run one action: redirect back on success, or show the workspace with the reason."""
+    try:
+        action()
+    except REFUSALS as refusal:
+        if is_htmx(request):
+            raise
+        code = next(c for kind, c in STATUS.items() if isinstance(refusal, kind))
+        return workspace_response(request, submission_id, status=code, refusal=refusal)
+    kick(request)
+    target = f"/officer/submissions/{submission_id}#{anchor}"
+    if is_htmx(request):
+        return Response(status_code=204, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
