@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from sqlmodel import Session
+
 from qa.audit.log import record
 from qa.domain.actor import Actor
 from qa.domain.errors import Conflict, IllegalTransition, InvalidInput
@@ -99,6 +101,34 @@ def change_due_date(
 ) -> Assignment:
     """Move the date the assignment waits for (an extension, or an earlier date)."""
     require_officer(actor)
+    with db.write() as session:
+        assignment = load_assignment(session, assignment_id)
+        move_due_date(
+            session,
+            actor,
+            assignment,
+            expected_version=expected_version,
+            new_date=new_date,
+            reason=reason,
+            today=today,
+        )
+        session.commit()
+        changed = session.get(Assignment, assignment_id)
+        assert changed is not None
+        return changed
+
+
+def move_due_date(
+    session: Session,
+    actor: Actor,
+    assignment: Assignment,
+    *,
+    expected_version: int,
+    new_date: date,
+    reason: str,
+    today: date,
+) -> None:
+    """`change_due_date` inside the caller's transaction (an approved extension uses it)."""
     text = reason.strip()
     if len(text) < MIN_REASON:
         raise InvalidInput("say why the date changes (the reviewer is told)")
@@ -106,37 +136,32 @@ def change_due_date(
         raise InvalidInput(f"choose today ({today.isoformat()}) or a later date")
     if new_date > today + timedelta(days=MAX_DAYS_AHEAD):
         raise InvalidInput(f"choose a date at most {MAX_DAYS_AHEAD} days ahead")
-    with db.write() as session:
-        assignment = load_assignment(session, assignment_id)
-        submission = load_submission(session, assignment.submission_id)
-        _require_open(assignment)
-        require_current_round(submission, assignment)
-        deadline = deadline_of(assignment)
-        if deadline.due == new_date:
-            raise InvalidInput(f"the date is already {new_date.isoformat()}")
-        values: dict[str, object] = {deadline.field: new_date}
-        if deadline.field == "respond_by" and deadline.due and assignment.review_by:
-            values["review_by"] = assignment.review_by + (new_date - deadline.due)
-        if assignment.state == "overdue":
-            values["state"] = "accepted"
-        version = change_assignment(
-            session, actor, assignment, expected_version, values, action="assignment.due_date"
-        )
-        reviewer = session.get(User, assignment.reviewer_id)
-        assert reviewer is not None
-        notify(
-            session,
-            f"due-date:{assignment_id}:v{version}",
-            reviewer,
-            f"New date: {submission.title}",
-            f"The QA office changed the date to {deadline.what} for '{submission.title}' "
-            f"to {new_date.isoformat()}: {text}.",
-            submission_id=submission.id,
-        )
-        session.commit()
-        changed = session.get(Assignment, assignment_id)
-        assert changed is not None
-        return changed
+    assert assignment.id is not None
+    submission = load_submission(session, assignment.submission_id)
+    _require_open(assignment)
+    require_current_round(submission, assignment)
+    deadline = deadline_of(assignment)
+    if deadline.due == new_date:
+        raise InvalidInput(f"the date is already {new_date.isoformat()}")
+    values: dict[str, object] = {deadline.field: new_date}
+    if deadline.field == "respond_by" and deadline.due and assignment.review_by:
+        values["review_by"] = assignment.review_by + (new_date - deadline.due)
+    if assignment.state == "overdue":
+        values["state"] = "accepted"
+    version = change_assignment(
+        session, actor, assignment, expected_version, values, action="assignment.due_date"
+    )
+    reviewer = session.get(User, assignment.reviewer_id)
+    assert reviewer is not None
+    notify(
+        session,
+        f"due-date:{assignment.id}:v{version}",
+        reviewer,
+        f"New date: {submission.title}",
+        f"The QA office changed the date to {deadline.what} for '{submission.title}' "
+        f"to {new_date.isoformat()}: {text}.",
+        submission_id=submission.id,
+    )
 
 
 def _require_open(assignment: Assignment) -> None:

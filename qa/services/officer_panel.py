@@ -11,8 +11,9 @@ from sqlmodel import Session, col, select
 from qa.domain.enums import Role, Stage
 from qa.domain.review_settings import ReviewSettings
 from qa.domain.reviewer_choice import PANEL_ROLES, Candidate, choose_reviewers, expertise_match
-from qa.persistence.models import Assignment, Submission, User, UserRole
+from qa.persistence.models import Assignment, ExtensionRequest, Submission, User, UserRole
 from qa.services.assignments import OPEN_STATES, RENEWABLE_STATES, open_loads
+from qa.services.extensions import pending_requests
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class AssignmentView:
     late: str | None  # "answer 3 days late", "review 1 day late"
     can_cancel: bool
     can_reinvite: bool
+    extension: ExtensionRequest | None = None  # the reviewer's pending request for more time
 
 
 def panel_assignments(
@@ -48,6 +50,7 @@ def panel_assignments(
         .order_by(col(Assignment.id))
     ).all()
     open_review = submission.stage == Stage.PEER_REVIEW
+    asked = pending_requests(session, [a.id for a, _ in rows if a.id is not None])
     return [
         AssignmentView(
             id=a.id or 0,
@@ -65,6 +68,7 @@ def panel_assignments(
             late=_late(a, today) if open_review else None,
             can_cancel=open_review and a.state in OPEN_STATES,
             can_reinvite=open_review and a.state in RENEWABLE_STATES and a.coi_status != "declared",
+            extension=asked.get(a.id or 0) if open_review else None,
         )
         for n, (a, name) in enumerate(rows, start=1)
     ]

@@ -25,12 +25,14 @@ from qa.persistence.db import Database
 from qa.persistence.models import (
     Assignment,
     DescriptorVersion,
+    ExtensionRequest,
     Score,
     Scoresheet,
     Submission,
 )
 from qa.persistence.types import utcnow
 from qa.services.autosave import SCORING_STATES
+from qa.services.extensions import latest_request
 from qa.services.lifecycle import load_submission
 from qa.services.scoresheets import PEER, SELF, pinned_rubric, rater_key, scores_of
 
@@ -98,6 +100,7 @@ class ReviewPage:
     recommendation: str | None
     summary: str | None
     saved: dict[str, str]  # criterion id -> when it was last saved, for its status line
+    extension: ExtensionRequest | None = None  # the latest request for more time
     recommendations: tuple[tuple[str, str], ...] = RECOMMENDATIONS
 
     @property
@@ -125,6 +128,7 @@ def review_page(db: Database, actor: Actor, assignment_id: int) -> ReviewPage:
                 DescriptorVersion.round_number == number,
             )
         ).first()
+        extension = latest_request(session, assignment_id)
     data = descriptor.data if descriptor else {}
     open_review = _open(assignment, submission)
     now = utcnow()
@@ -148,6 +152,7 @@ def review_page(db: Database, actor: Actor, assignment_id: int) -> ReviewPage:
         recommendation=sheet.recommendation if sheet and locked else None,
         summary=sheet.summary if sheet and locked else None,
         saved={cid: saved_label(s.updated_at, now) for cid, s in scores.items()},
+        extension=extension,
     )
 
 

@@ -49,6 +49,7 @@ def create_app(
             Route("/reviews/{id:int}/answer", reviews.answer, methods=["POST"]),
             Route("/reviews/{id:int}/scores/{criterion}", reviews.autosave, methods=["POST"]),
             Route("/reviews/{id:int}/submit", reviews.submit, methods=["POST"]),
+            Route("/reviews/{id:int}/extension", reviews.ask_for_time, methods=["POST"]),
             *provider.ROUTES,
             *officer.ROUTES,
             *account.ROUTES,

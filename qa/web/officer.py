@@ -17,6 +17,7 @@ from qa.persistence.types import utcnow
 from qa.services.assignments import cancel_assignment, invite_reviewers, reinvite
 from qa.services.dashboard import SORTS, PipelineFilter, pipeline
 from qa.services.decisions import complete_moderation, mark_condition_met, save_consensus, sign_off
+from qa.services.extensions import decide_extension, submission_of_request
 from qa.services.follow_up import change_due_date, remind_now
 from qa.services.officer_pages import (
     submission_of_assignment,
@@ -313,6 +314,32 @@ async def due_date(request: Request) -> Response:
     )
 
 
+async def extension(request: Request) -> Response:
+    if (redirect := login_required(request)) is not None:
+        return redirect
+    actor = officer_actor(request)
+    db = request.app.state.db
+    request_id = int(request.path_params["id"])
+    submission_id = submission_of_request(db, request_id)
+    form = await request.form()
+    decision = form_text(form, "decision")
+    if decision not in ("approve", "decline"):
+        raise InvalidInput("grant or decline the request")
+    return attempt(
+        request,
+        submission_id,
+        lambda: decide_extension(
+            db,
+            actor,
+            request_id,
+            approve=decision == "approve",
+            note=form_text(form, "note"),
+            today=utcnow().date(),
+        ),
+        "panel",
+    )
+
+
 ROUTES: list[BaseRoute] = [
     Route("/officer", pipeline_page),
     Route("/officer/submissions/{id:int}", workspace_page),
@@ -325,5 +352,6 @@ ROUTES: list[BaseRoute] = [
     Route("/officer/assignments/{id:int}/reinvite", reinvite_reviewer, methods=["POST"]),
     Route("/officer/assignments/{id:int}/remind", remind, methods=["POST"]),
     Route("/officer/assignments/{id:int}/due-date", due_date, methods=["POST"]),
+    Route("/officer/extensions/{id:int}", extension, methods=["POST"]),
     Route("/officer/conditions/{id:int}/met", condition_met, methods=["POST"]),
 ]

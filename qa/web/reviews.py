@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -11,6 +12,7 @@ from qa.domain.errors import InvalidInput, QAError
 from qa.domain.score_input import ScoreInput
 from qa.persistence.types import utcnow
 from qa.services.autosave import autosave_review_score
+from qa.services.extensions import request_extension
 from qa.services.review_page import progress_of, review_page, saved_label
 from qa.services.reviews import declare_conflict, respond, submit_review
 from qa.web.auth import current_actor, login_required
@@ -133,6 +135,27 @@ async def submit(request: Request) -> Response:
     if request.headers.get("hx-request"):
         return Response(status_code=204, headers={"HX-Redirect": f"/reviews/{assignment_id}"})
     return RedirectResponse(f"/reviews/{assignment_id}", status_code=303)
+
+
+async def ask_for_time(request: Request) -> Response:
+    """The reviewer asks for a later review date; the QA office answers on the panel."""
+    if (redirect := login_required(request)) is not None:
+        return redirect
+    form = await request.form()
+    assignment_id = int(request.path_params["id"])
+    try:
+        proposed: date | None = date.fromisoformat(str(form.get("due", "")).strip())
+    except ValueError:
+        proposed = None  # the service says so, after checking whose review it is
+    request_extension(
+        request.app.state.db,
+        current_actor(request),
+        assignment_id,
+        proposed=proposed,
+        reason=str(form.get("reason", "")),
+        today=utcnow().date(),
+    )
+    return RedirectResponse(f"/reviews/{assignment_id}#more-time", status_code=303)
 
 
 def _int(value: object) -> int:

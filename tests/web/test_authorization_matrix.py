@@ -54,7 +54,7 @@ from qa.domain.validation import validate_descriptor
 from qa.export.pack import PackFilter
 from qa.export.pack_jobs import request_pack
 from qa.persistence.db import Database
-from qa.persistence.models import AuditPack, Condition, User
+from qa.persistence.models import AuditPack, Condition, ExtensionRequest, User
 from qa.services.decisions import ConditionInput, sign_off
 from qa.services.institutions import add_institution
 from qa.services.passwords import hash_password
@@ -139,7 +139,8 @@ def case(
 #: Objects: {draft}, {self_assessment}, {screening}, {peer_review}, {sign_off}, {decided}
 #: (approved with conditions), {revise} (revise and resubmit) are ines's files; {assignment}
 #: is agnieszka's invitation to {peer_review}; {condition} belongs to {decided}; {spare} is a
-#: user for the admin pages; {pack} is a queued audit pack.
+#: user for the admin pages; {pack} is a queued audit pack; {extension} a pending request for
+#: more time on {assignment}.
 EXPECTATIONS: dict[tuple[str, str], tuple[Case, ...]] = {
     # public
     ("GET", "/login"): (case("/login", EVERYONE),),
@@ -173,6 +174,10 @@ EXPECTATIONS: dict[tuple[str, str], tuple[Case, ...]] = {
         case("/reviews/{assignment}/scores/QUAL-1", {ASSIGNED}, {"level-QUAL-1": "2"}, htmx=True),
         # a plain form post is only sent back to the review page (which checks): no data read
         case("/reviews/{assignment}/scores/QUAL-1", SIGNED_IN, {"level-QUAL-1": "2"}),
+    ),
+    ("POST", "/reviews/{id:int}/extension"): (
+        # the assigned reviewer gets 409 (the invitation is not accepted yet); others 403
+        case("/reviews/{assignment}/extension", {ASSIGNED}, {"due": "", "reason": ""}),
     ),
     ("POST", "/reviews/{id:int}/submit"): (
         case(
@@ -295,6 +300,9 @@ EXPECTATIONS: dict[tuple[str, str], tuple[Case, ...]] = {
             STAFF,
             {"version": STALE, "due": "2099-01-01", "reason": REASON},
         ),
+    ),
+    ("POST", "/officer/extensions/{id:int}"): (
+        case("/officer/extensions/{extension}", STAFF, {"decision": "decline", "note": ""}),
     ),
     ("POST", "/officer/conditions/{id:int}/met"): (
         case(
@@ -523,6 +531,18 @@ def scene(module_db: Database, tmp_path_factory: pytest.TempPathFactory) -> Iter
         ).one()
     assert condition_id is not None
     ids["condition"] = condition_id
+    with world.db.write() as session:  # a pending request for more time (test data)
+        asked = ExtensionRequest(
+            assignment_id=mine.id,
+            requested_by=mine.reviewer_id,
+            current_due=mine.review_by,
+            proposed_due=TODAY + timedelta(days=60),
+            reason="Marking season at my university.",
+        )
+        session.add(asked)
+        session.commit()
+        assert asked.id is not None
+        ids["extension"] = asked.id
     pack = request_pack(world.db, world.officers[0], PACK_PERIOD)
     assert pack.id is not None
     ids["pack"] = pack.id

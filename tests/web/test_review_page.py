@@ -263,3 +263,32 @@ def test_an_earlier_round_s_review_still_shows_what_was_scored(review: Review) -
     page = review.page()
     assert "You submitted this review" in page and "43 of 43" in page
     assert "2 — Largely met" in page and "Revise and resubmit" in page
+
+
+def test_a_reviewer_asks_for_more_time_and_the_officer_grants_it_on_the_panel(
+    review: Review, web: Callable[[str], WebUser]
+) -> None:
+    review.ready()
+    assert "Ask the QA office for a later review date" in review.page()
+    due = review.row.review_by
+    assert due is not None
+    wanted = due + timedelta(days=14)
+    path = f"{review.path}/extension"
+    refused = review.user.post(path, {"due": "soon", "reason": "Marking season."})
+    assert refused.status_code == 422 and "choose the date you need" in refused.text.lower()
+    asked = review.user.post(path, {"due": wanted.isoformat(), "reason": "Marking season."})
+    assert asked.status_code == 303 and asked.headers["location"].endswith("#more-time")
+    page = review.page()
+    assert f"to submit by <strong>{wanted}</strong>" in page and "has not answered yet" in page
+
+    officer = web("aoife")
+    workspace = f"/officer/submissions/{review.row.submission_id}"
+    panel = officer.get(workspace).text
+    assert "asks for more time" in panel and "Marking season." in panel
+    request_id = re.search(r'action="/officer/extensions/(\d+)"', panel)
+    assert request_id is not None
+    granted = officer.post(f"/officer/extensions/{request_id.group(1)}", {"decision": "approve"})
+    assert granted.status_code == 303
+    assert review.row.review_by == wanted
+    assert "asks for more time" not in officer.get(workspace).text
+    assert f"Your review date moved to {wanted}" in review.page()

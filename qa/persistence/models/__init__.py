@@ -1,6 +1,7 @@
 """All tables; importing this package registers them on `SQLModel.metadata`."""
 
 from qa.persistence.models.access import AccessToken
+from qa.persistence.models.extensions import ExtensionRequest
 from qa.persistence.models.org import Institution, User, UserRole
 from qa.persistence.models.packs import AuditPack
 from qa.persistence.models.records import AuditEntry, ImportRun, Notification, OutboxMessage
@@ -27,6 +28,7 @@ __all__ = [
     "Condition",
     "Decision",
     "DescriptorVersion",
+    "ExtensionRequest",
     "ImportRun",
     "Institution",
     "Notification",
