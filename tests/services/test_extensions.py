@@ -9,24 +9,13 @@ import pytest
 from sqlmodel import col, select
 
 from qa.domain.errors import Conflict, IllegalTransition, InvalidInput, NotAllowed
-from qa.persistence.models import Assignment, AuditEntry, ExtensionRequest, Notification
+from qa.persistence.models import Assignment, AuditEntry, ExtensionRequest
 from qa.services.deadlines import apply_deadlines
 from qa.services.extensions import decide_extension, request_extension
-from tests.services.test_deadlines_service import accept
+from tests.services.test_deadlines_service import accept, notifications
 from tests.world import World
 
 REASON = "Marking season at my university."
-
-
-def _notes(world: World, prefix: str) -> list[Notification]:
-    with world.db.session() as session:
-        return list(
-            session.exec(
-                select(Notification)
-                .where(col(Notification.key).startswith(prefix))
-                .order_by(col(Notification.id))
-            )
-        )
 
 
 def _actions(world: World) -> list[str]:
@@ -62,7 +51,7 @@ def test_a_granted_request_moves_the_date_and_lifts_the_overdue_mark(
         reviewing.review_by,
         wanted,
     )
-    told = _notes(world, f"extension:{asked.id}:officer:")
+    told = notifications(world, f"extension:{asked.id}:officer:")
     assert {n.recipient_id for n in told} == {o.user_id for o in world.officers}
     assert REASON in told[0].body and str(wanted) in told[0].body
     with pytest.raises(Conflict, match="already asked"):
@@ -76,7 +65,7 @@ def test_a_granted_request_moves_the_date_and_lifts_the_overdue_mark(
     assert (granted.status, granted.decided_by) == ("approved", world.officers[0].user_id)
     moved = world.assignment(reviewing.id)
     assert (moved.state, moved.review_by) == ("accepted", wanted)
-    [date_note] = _notes(world, f"due-date:{reviewing.id}:")
+    [date_note] = notifications(world, f"due-date:{reviewing.id}:")
     assert date_note.recipient_id == reviewing.reviewer_id and str(wanted) in date_note.body
     assert _actions(world) == ["extension.requested", "extension.approved"]
     with pytest.raises(Conflict, match="already approved"):
@@ -109,7 +98,7 @@ def test_a_declined_request_keeps_the_date_tells_why_and_a_new_one_can_follow(
     )
     assert declined.status == "declined"
     assert world.assignment(reviewing.id).review_by == reviewing.review_by
-    [told] = _notes(world, f"extension:{asked.id}:declined")
+    [told] = notifications(world, f"extension:{asked.id}:declined")
     assert told.recipient_id == reviewing.reviewer_id and "The panel meets on the 20th" in told.body
     again = request_extension(
         world.db,

@@ -6,25 +6,14 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import pytest
-from sqlmodel import col, select
+from sqlmodel import select
 
 from qa.domain.errors import Conflict, IllegalTransition, InvalidInput, NotAllowed
-from qa.persistence.models import Assignment, AuditEntry, Notification
+from qa.persistence.models import Assignment, AuditEntry
 from qa.services.deadlines import apply_deadlines
 from qa.services.follow_up import MAX_DAYS_AHEAD, change_due_date, remind_now
-from tests.services.test_deadlines_service import accept
+from tests.services.test_deadlines_service import accept, notifications
 from tests.world import World
-
-
-def _notes(world: World, prefix: str) -> list[Notification]:
-    with world.db.session() as session:
-        return list(
-            session.exec(
-                select(Notification)
-                .where(col(Notification.key).startswith(prefix))
-                .order_by(col(Notification.id))
-            )
-        )
 
 
 def _audit(world: World, action: str) -> list[AuditEntry]:
@@ -48,8 +37,8 @@ def test_remind_now_tells_the_reviewer_once_a_day(world: World, panel: list[Assi
     remind_now(world.db, officer, accepted.id, now=morning)
     remind_now(world.db, officer, invited.id, now=morning)
     review, answer = (
-        _notes(world, f"remind-now:{accepted.id}:"),
-        _notes(world, f"remind-now:{invited.id}:"),
+        notifications(world, f"remind-now:{accepted.id}:"),
+        notifications(world, f"remind-now:{invited.id}:"),
     )
     assert [n.recipient_id for n in review + answer] == [accepted.reviewer_id, invited.reviewer_id]
     assert f"submit the review for '{world.submission(accepted.submission_id).title}'" in (
@@ -62,7 +51,7 @@ def test_remind_now_tells_the_reviewer_once_a_day(world: World, panel: list[Assi
     with pytest.raises(Conflict, match="already reminded today"):
         remind_now(world.db, officer, accepted.id, now=morning + timedelta(hours=3))
     remind_now(world.db, officer, accepted.id, now=morning + timedelta(days=1))
-    assert len(_notes(world, f"remind-now:{accepted.id}:")) == 2
+    assert len(notifications(world, f"remind-now:{accepted.id}:")) == 2
     entries = _audit(world, "assignment.reminded")
     assert len(entries) == 3 and entries[0].actor_id == officer.user_id
     assert entries[0].after == {"deadline": "review_by", "due": str(accepted.review_by)}
@@ -91,7 +80,7 @@ def test_a_new_review_date_is_audited_told_and_lifts_the_overdue_mark(
     [entry] = _audit(world, "assignment.due_date")
     assert entry.before == {"review_by": str(accepted.review_by), "state": "overdue"}
     assert entry.after == {"review_by": str(new_date), "state": "accepted"}
-    [told] = _notes(world, f"due-date:{accepted.id}:")
+    [told] = notifications(world, f"due-date:{accepted.id}:")
     assert told.recipient_id == accepted.reviewer_id
     assert str(new_date) in told.body and "a family emergency" in told.body
     # the deadlines follow the new date: nothing is overdue the next day, a reminder comes
