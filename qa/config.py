@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from qa.domain.clock import SystemClock, office_zone
 from qa.domain.deadlines import DeadlinePolicy
 from qa.domain.errors import InvalidInput
 from qa.domain.review_settings import ReviewSettings
@@ -57,6 +58,12 @@ class Settings:
     deqar: DeqarSettings = field(default_factory=DeqarSettings)
     #: "monthly": the worker builds last month's audit pack on the 1st; "off": on request only.
     pack_schedule: str = "monthly"
+    #: The office's time zone: which calendar day it is for due dates, reminders and packs.
+    timezone: str = "UTC"
+
+    def clock(self) -> SystemClock:
+        """The product's one clock (see `qa.domain.clock`), built by each composition root."""
+        return SystemClock(office_zone(self.timezone))
 
     @property
     def packs_dir(self) -> Path:
@@ -108,6 +115,7 @@ class Settings:
                 report_url=env.get("QA_DEQAR_REPORT_URL", ""),
             ),
             pack_schedule=reader.choice("QA_PACK_SCHEDULE", ("monthly", "off"), "monthly"),
+            timezone=reader.timezone("QA_TIMEZONE", "UTC"),
         )
         reader.raise_problems()
         return settings
@@ -144,6 +152,15 @@ class _Reader:
         value = self.env.get(name, default).strip().lower()
         if value not in allowed:
             self.problems.append(f"{name}: must be one of {', '.join(allowed)}, not {value!r}")
+            return default
+        return value
+
+    def timezone(self, name: str, default: str) -> str:
+        value = self.env.get(name, default).strip() or default
+        try:
+            office_zone(value)
+        except InvalidInput as exc:
+            self.problems.extend(exc.problems)
             return default
         return value
 

@@ -1,4 +1,4 @@
-"""Shared fixtures: a fixed clock, a good descriptor, and databases (SQLite and PostgreSQL)."""
+"""Shared fixtures: the travelled clock, a good descriptor, databases (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from typing import Any
 
 import psycopg
 import pytest
+import time_machine
 from sqlalchemy import text
 from sqlmodel import SQLModel, select
 
@@ -37,9 +38,9 @@ from qa.services.institutions import add_institution
 from qa.services.passwords import use_cheap_hashing_for_tests
 from qa.services.rubrics import load_rubrics_from
 from qa.services.submissions import create_draft
+from tests.clock import START, TODAY
 from tests.world import World, build_world
 
-TODAY = date(2026, 11, 29)
 use_cheap_hashing_for_tests()
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 REQUIRE_POSTGRES = os.environ.get("QA_REQUIRE_POSTGRES") == "1"
@@ -83,6 +84,18 @@ GOOD_DESCRIPTOR: dict[str, Any] = {
     "field_of_study": "0542",
     "language": ["en", "pt"],
 }
+
+
+_travel = time_machine.travel(START, tick=True)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Move the clock before any test module is imported, for the whole session."""
+    _travel.start()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    _travel.stop()
 
 
 @pytest.fixture

@@ -12,12 +12,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 
 from qa.audit.chain import has_unsealed, seal
 from qa.config import Settings
+from qa.domain.clock import Clock
 from qa.export.pack_jobs import build_next, has_queued, schedule_monthly
 from qa.services.deadlines import apply_deadlines
 from qa.services.delivery import deliver_pending
@@ -29,10 +29,6 @@ from workflows.resources import database
 from workflows.routing import DeliveryConfig, RoutingConfig, routing_flow
 
 log = logging.getLogger(__name__)
-
-
-def _today() -> date:
-    return datetime.now(UTC).date()
 
 
 @dataclass
@@ -53,12 +49,12 @@ class EmbeddedRunner:
         settings: Settings,
         *,
         api_url: str | None,
-        today: Callable[[], date] = _today,
+        clock: Clock | None = None,
         worker: str = "embedded",
     ) -> None:
         self.settings = settings
         self.api_url = api_url
-        self.today = today
+        self.clock = clock or settings.clock()
         self.worker = worker
         self.stats = RunnerStats()
         self._wake = threading.Event()
@@ -68,6 +64,9 @@ class EmbeddedRunner:
         self._packs_wake = threading.Event()
         self._next_deadlines = 0.0
         self._next_schedule = 0.0
+
+    def today(self) -> date:
+        return self.clock.today()
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._loop, name="qa-runner", daemon=True)

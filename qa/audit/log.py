@@ -10,8 +10,8 @@ from sqlalchemy import insert
 from sqlmodel import Session
 
 from qa.domain.actor import Actor
+from qa.persistence import clock
 from qa.persistence.models import AuditEntry
-from qa.persistence.types import utcnow
 
 
 def record(
@@ -35,6 +35,7 @@ def record(
             submission_id=submission_id,
             before=before,
             after=after,
+            at=clock.now(session),
         )
     )
     session.add(entry)
@@ -50,11 +51,11 @@ def entry_values(
     submission_id: int | None = None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
-    at: datetime | None = None,
+    at: datetime,
 ) -> dict[str, Any]:
-    """The column values of one audit entry, for `record_many`."""
+    """The column values of one audit entry, for `record_many`; `at` from the session clock."""
     return {
-        "at": at or utcnow(),
+        "at": at,
         "actor_id": actor.user_id,
         "actor_label": actor.label,
         "action": action,

@@ -1,9 +1,9 @@
-"""What every command needs: settings, the database, who is acting, today's date."""
+"""What every command needs: settings, the database, who is acting, the clock."""
 
 from __future__ import annotations
 
 import getpass
-from datetime import UTC, date, datetime
+from datetime import date
 
 from qa.config import Settings
 from qa.domain.actor import Actor
@@ -15,7 +15,8 @@ def settings() -> Settings:
 
 
 def database() -> Database:
-    return Database(settings().database_url)
+    current = settings()
+    return Database(current.database_url, clock=current.clock())
 
 
 def operator() -> Actor:
@@ -27,4 +28,5 @@ def operator() -> Actor:
 
 
 def today() -> date:
-    return datetime.now(UTC).date()
+    """Today in the office's calendar, by the product's clock."""
+    return settings().clock().today()

@@ -29,9 +29,9 @@ from qa.domain.errors import InvalidInput, NotFound
 from qa.domain.policy import is_staff, require_agency_or_staff
 from qa.export.pack import DeqarConfig, PackFilter, build_pack
 from qa.export.pack.contract import MANIFEST
+from qa.persistence import clock
 from qa.persistence.db import Database
 from qa.persistence.models import AuditPack
-from qa.persistence.types import utcnow
 
 QUEUED, BUILDING, READY, FAILED = "queued", "building", "ready", "failed"
 #: Progress is written at most this often (seconds), so a big build does not spam writes.
@@ -216,7 +216,7 @@ def _claim(db: Database) -> int | None:
         claimed = session.execute(
             update(AuditPack)
             .where(col(AuditPack.id) == pack_id, col(AuditPack.status) == QUEUED)
-            .values(status=BUILDING, started_at=utcnow())
+            .values(status=BUILDING, started_at=clock.now(session))
         )
         session.commit()
     return pack_id if claimed.rowcount == 1 else None  # type: ignore[attr-defined]
@@ -233,7 +233,7 @@ def _finish(db: Database, pack_id: int, status: str, values: dict[str, Any]) -> 
         session.execute(
             update(AuditPack)
             .where(col(AuditPack.id) == pack_id)
-            .values(status=status, finished_at=utcnow(), **values)
+            .values(status=status, finished_at=clock.now(session), **values)
         )
         record(
             session,

@@ -17,14 +17,22 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlmodel import Session, create_engine
 
+from qa.domain.clock import Clock, SystemClock
+from qa.persistence.clock import CLOCK_KEY
+
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
 class Database:
-    """The application database: one engine, sessions for reading and for writing."""
+    """The application database: one engine, sessions for reading and for writing.
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    It also carries the product's clock (`qa.domain.clock`): every session it opens knows
+    it, so a service, an audit entry and a row's timestamps read the same "now".
+    """
+
+    def __init__(self, url: str, *, echo: bool = False, clock: Clock | None = None) -> None:
         self.url: URL = make_url(url)
+        self.clock: Clock = clock or SystemClock()
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         if self.is_sqlite:
             _ensure_sqlite_folder(self.url)
@@ -38,7 +46,7 @@ class Database:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A session for reads, or for writes that the caller commits itself."""
-        with Session(self.engine, expire_on_commit=False) as session:
+        with Session(self.engine, expire_on_commit=False, info={CLOCK_KEY: self.clock}) as session:
             yield session
 
     @contextmanager
@@ -47,7 +55,7 @@ class Database:
 
         The caller commits; leaving the block without commit rolls everything back.
         """
-        with Session(self.engine, expire_on_commit=False) as session:
+        with Session(self.engine, expire_on_commit=False, info={CLOCK_KEY: self.clock}) as session:
             if self.is_sqlite:
                 session.connection(execution_options={"qa_write": True})
             yield session

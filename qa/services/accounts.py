@@ -13,9 +13,9 @@ from sqlmodel import col, or_, select
 from qa.audit.log import record
 from qa.domain.actor import Actor
 from qa.domain.enums import Role
+from qa.persistence import clock
 from qa.persistence.db import Database
 from qa.persistence.models import User, UserRole
-from qa.persistence.types import utcnow
 from qa.services.passwords import hash_password, verify_password
 
 #: A password hash to verify against when the user does not exist, so the answer takes as
@@ -61,7 +61,7 @@ def authenticate(db: Database, login: str, password: str) -> User | None:
     with db.write() as session:
         stored = session.get(User, user.id)
         assert stored is not None
-        stored.last_login_at = utcnow()
+        stored.last_login_at = clock.now(session)
         session.add(stored)
         record(session, actor_of(db, user), "user.signed_in", entity_type="user", entity_id=user.id)
         session.commit()

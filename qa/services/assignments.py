@@ -22,11 +22,11 @@ from qa.domain.enums import Stage
 from qa.domain.errors import Conflict, IllegalTransition, InvalidInput, NotAllowed, NotFound
 from qa.domain.policy import require_officer
 from qa.domain.review_settings import ReviewSettings
+from qa.persistence import clock
 from qa.persistence.db import Database
 from qa.persistence.locking import update_versioned
 from qa.persistence.models import Assignment, Submission, User
 from qa.persistence.outbox import enqueue
-from qa.persistence.types import utcnow
 from qa.services.lifecycle import load_submission
 from qa.services.notifications import notify
 from qa.services.reviews import eligible_reviewer, invite_in
@@ -262,7 +262,7 @@ def _renew(
         {
             "state": "invited",
             "invited_by": actor.user_id,
-            "invited_at": utcnow(),
+            "invited_at": clock.now(session),
             "respond_by": today + timedelta(days=settings.respond_days),
             "review_by": today + timedelta(days=settings.review_days),
             "responded_at": None,

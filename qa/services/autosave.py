@@ -12,6 +12,7 @@ more than the statements themselves (bench/autosave.py).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, Select, bindparam, insert, or_, select, update
@@ -25,6 +26,7 @@ from qa.domain.errors import IllegalTransition, NotFound
 from qa.domain.policy import require_assigned_reviewer
 from qa.domain.rubric import Rubric
 from qa.domain.score_input import ScoreInput
+from qa.persistence import clock
 from qa.persistence.db import Database
 from qa.persistence.models import (
     Assignment,
@@ -33,7 +35,6 @@ from qa.persistence.models import (
     Scoresheet,
     Submission,
 )
-from qa.persistence.types import utcnow
 from qa.services.scoresheets import PEER, new_sheet, rater_key, refuse_if_locked, rubric_version
 
 #: Assignment states in which the reviewer may change scores.
@@ -113,7 +114,7 @@ def _autosave(db: Database, actor: Actor, assignment_id: int, entry: ScoreInput)
             sheet_status = found.sheet_status
         assert sheet_id is not None
         refuse_if_locked(PEER, sheet_status)
-        score_id = _write_score(connection, actor, sheet_id, found, entry)
+        score_id = _write_score(connection, actor, sheet_id, found, entry, now=clock.now(session))
         was_answered = found.score_id is not None and (
             found.level is not None or found.cannot_judge
         )
@@ -127,7 +128,13 @@ def _autosave(db: Database, actor: Actor, assignment_id: int, entry: ScoreInput)
 
 
 def _write_score(
-    connection: Connection, actor: Actor, sheet_id: int, found: Row[Any], entry: ScoreInput
+    connection: Connection,
+    actor: Actor,
+    sheet_id: int,
+    found: Row[Any],
+    entry: ScoreInput,
+    *,
+    now: datetime,
 ) -> int:
     """UPDATE or INSERT the score (its id is returned); an audit entry when the answer changes."""
     values: dict[str, Any] = {
@@ -137,7 +144,7 @@ def _write_score(
         "evidence_refs": list(entry.evidence_refs),
         "no_evidence_reason": entry.no_evidence_reason,
     }
-    stamp: dict[str, Any] = {"updated_at": utcnow(), "updated_by": actor.user_id}
+    stamp: dict[str, Any] = {"updated_at": now, "updated_by": actor.user_id}
     if found.score_id is None:
         before = None
         score_id: int | None = connection.execute(
@@ -160,6 +167,7 @@ def _write_score(
                 submission_id=found.submission_id,
                 before=before,
                 after=values | {"criterion": entry.criterion_id},
+                at=now,
             ),
         )
     assert score_id is not None

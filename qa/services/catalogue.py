@@ -26,9 +26,9 @@ from qa.domain.catalogue import (
 from qa.domain.errors import IllegalTransition
 from qa.domain.report import Severity
 from qa.domain.validation import validate_descriptor
+from qa.persistence import clock
 from qa.persistence.db import Database
 from qa.persistence.models import DescriptorVersion, ImportRun, Institution, Submission
-from qa.persistence.types import utcnow
 from qa.services.submissions import (
     DraftOutcome,
     ExistingDraft,
@@ -231,7 +231,7 @@ def _record_run(db: Database, actor: Actor, catalogue: CatalogueFile, report: Im
             file_sha256=catalogue.sha256,
             mode="partial" if report.partial else "all_or_nothing",
             actor_label=actor.label,
-            finished_at=utcnow(),
+            finished_at=clock.now(session),
             rows=report.rows,
             created=report.created,
             updated=report.updated,

@@ -23,6 +23,7 @@ from qa.domain.score_input import ScoreInput
 from qa.domain.scoring import Decision as Outcome
 from qa.domain.stages import Action
 from qa.domain.validation import validate_descriptor
+from qa.persistence import clock
 from qa.persistence.db import Database
 from qa.persistence.locking import update_versioned
 from qa.persistence.models import (
@@ -33,7 +34,6 @@ from qa.persistence.models import (
     Submission,
     SubmissionRound,
 )
-from qa.persistence.types import utcnow
 from qa.services.assessment import round_assessment, store_aggregates
 from qa.services.lifecycle import (
     load_submission,
@@ -204,7 +204,7 @@ def mark_condition_met(
             expected_version,
             {
                 "status": "met",
-                "met_at": utcnow(),
+                "met_at": clock.now(session),
                 "met_by": actor.user_id,
                 "evidence": evidence.strip(),
             },
@@ -286,7 +286,7 @@ def resubmit(
                 "the revised descriptor is not complete", tuple(str(i) for i in report.errors)
             )
         new_round = submission.current_round + 1
-        now = utcnow()
+        now = clock.now(session)
         session.add(SubmissionRound(submission_id=submission_id, number=new_round, opened_at=now))
         session.add(
             DescriptorVersion(
@@ -373,5 +373,5 @@ def _close_round(session: Session, submission_id: int, number: int, outcome: str
             SubmissionRound.submission_id == submission_id, SubmissionRound.number == number
         )
     ).one()
-    row.closed_at, row.outcome = utcnow(), outcome
+    row.closed_at, row.outcome = clock.now(session), outcome
     session.add(row)

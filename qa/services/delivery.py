@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 from sqlmodel import col, select
 
+from qa.persistence import clock
 from qa.persistence.db import Database
 from qa.persistence.models import Notification
-from qa.persistence.types import utcnow
 
 Send = Callable[[Notification], None]
 
@@ -34,7 +34,7 @@ def deliver_pending(db: Database, send: Send, channel: str, *, limit: int = 500)
         with db.write() as session:
             row = session.get(Notification, note.id)
             assert row is not None
-            row.sent_at, row.channel = utcnow(), channel
+            row.sent_at, row.channel = clock.now(session), channel
             session.add(row)
             session.commit()
         sent += 1

@@ -21,9 +21,9 @@ from qa.domain.errors import Conflict, IllegalTransition, NotAllowed
 from qa.domain.policy import require_provider_of
 from qa.domain.report import Issue, Severity, ValidationReport
 from qa.domain.validation import validate_descriptor
+from qa.persistence import clock
 from qa.persistence.db import Database
 from qa.persistence.models import DescriptorVersion, Institution, Submission
-from qa.persistence.types import utcnow
 from qa.services.decisions import resubmit
 from qa.services.lifecycle import load_submission, submission_facts
 from qa.services.submissions import (
@@ -109,7 +109,7 @@ def editable(db: Database, actor: Actor, submission_id: int, stage: Stage) -> Ed
         submission.current_round,
         submission.version,
         data,
-        validate_descriptor(data, today=utcnow().date()),
+        validate_descriptor(data, today=clock.now(session).date()),
     )
 
 

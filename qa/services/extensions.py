@@ -17,10 +17,10 @@ from qa.domain.actor import Actor
 from qa.domain.enums import Role
 from qa.domain.errors import Conflict, IllegalTransition, InvalidInput, NotFound
 from qa.domain.policy import require_assigned_reviewer, require_officer
+from qa.persistence import clock
 from qa.persistence.db import Database
 from qa.persistence.locking import update_versioned
 from qa.persistence.models import Assignment, ExtensionRequest, User
-from qa.persistence.types import utcnow
 from qa.services.assignments import MIN_REASON, load_assignment, require_current_round
 from qa.services.follow_up import MAX_DAYS_AHEAD, move_due_date
 from qa.services.lifecycle import load_submission
@@ -181,7 +181,7 @@ def decide_extension(
             {
                 "status": status,
                 "decided_by": actor.user_id,
-                "decided_at": utcnow(),
+                "decided_at": clock.now(session),
                 "note": text or None,
             },
             what="this request",

@@ -21,9 +21,9 @@ from qa.domain.actor import Actor
 from qa.domain.enums import Role
 from qa.domain.errors import InvalidInput, NotFound, QAError
 from qa.domain.policy import require_admin
+from qa.persistence import clock
 from qa.persistence.db import Database
 from qa.persistence.models import AccessToken, User, UserRole
-from qa.persistence.types import utcnow
 from qa.services.account_settings import FieldErrors, password_problems, set_password
 
 LINK_DAYS = 7
@@ -101,7 +101,7 @@ def issue_link(
             user_id=user_id,
             purpose=kind.value,
             created_by=actor.user_id,
-            expires_at=utcnow() + timedelta(days=days),
+            expires_at=clock.now(session) + timedelta(days=days),
         )
         session.add(row)
         session.flush()
@@ -142,7 +142,7 @@ def revoke_links(session: Session, user_id: int) -> list[int]:
             col(AccessToken.revoked_at).is_(None),
         )
     ).all()
-    now = utcnow()
+    now = clock.now(session)
     for row in rows:
         row.revoked_at = now
         session.add(row)
@@ -163,7 +163,7 @@ def use_link(db: Database, token: str, *, password: str, confirm: str) -> User:
         problems = password_problems(user, password, confirm)
         if problems:
             raise FieldErrors("the password was not set", problems)
-        now = utcnow()
+        now = clock.now(session)
         claimed = session.execute(
             update(AccessToken)
             .where(
@@ -205,6 +205,6 @@ def _usable(session: Session, token: str) -> tuple[AccessToken, User]:
         raise LinkGone("this link has already been used")
     if row.revoked_at is not None or not user.is_active:
         raise LinkGone("this link has been replaced or withdrawn")
-    if row.expires_at <= utcnow():
+    if row.expires_at <= clock.now(session):
         raise LinkGone("this link has expired")
     return row, user

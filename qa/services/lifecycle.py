@@ -16,10 +16,10 @@ from qa.domain.enums import Stage
 from qa.domain.errors import NotFound
 from qa.domain.policy import SubmissionFacts
 from qa.domain.stages import Action, plan_transition
+from qa.persistence import clock
 from qa.persistence.locking import update_versioned
 from qa.persistence.models import Assignment, StageChange, Submission
 from qa.persistence.outbox import enqueue
-from qa.persistence.types import utcnow
 
 INACTIVE_ASSIGNMENT_STATES = ("declined", "cancelled")
 
@@ -64,7 +64,7 @@ def move(
     submission_id = submission.id
     source, old_round = submission.stage, submission.current_round  # before expire_all()
     round_number = new_round or old_round
-    now = utcnow()
+    now = clock.now(session)
     update_versioned(
         session,
         Submission,

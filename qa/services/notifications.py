@@ -11,8 +11,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from qa.domain.enums import Role
+from qa.persistence import clock
 from qa.persistence.models import Notification, User, UserRole
-from qa.persistence.types import utcnow
 
 
 def notify(
@@ -40,7 +40,7 @@ def notify(
             subject=subject[:255],
             body=body,
             submission_id=submission_id,
-            created_at=utcnow(),
+            created_at=clock.now(session),
             channel="log",
         )
         .on_conflict_do_nothing(index_elements=["key"])

@@ -16,9 +16,9 @@ from sqlalchemy import or_, update
 from sqlmodel import col, select
 
 from qa.domain.errors import QAError
+from qa.persistence import clock
 from qa.persistence.db import Database
 from qa.persistence.models import OutboxMessage, Submission
-from qa.persistence.types import utcnow
 from qa.services.routing import RoutingContext, route_in
 
 log = logging.getLogger(__name__)
@@ -39,8 +39,8 @@ class BatchResult:
 
 def claim_batch(db: Database, worker: str, *, limit: int = BATCH_SIZE) -> list[OutboxMessage]:
     """Take up to `limit` pending rows (or rows whose claim expired) for this worker."""
-    now = utcnow()
     with db.write() as session:
+        now = clock.now(session)
         query = (
             select(OutboxMessage)
             .where(
@@ -138,7 +138,7 @@ def _route_together(
         session.execute(
             update(OutboxMessage)
             .where(col(OutboxMessage.id).in_(done))
-            .values(status="done", processed_at=utcnow())
+            .values(status="done", processed_at=clock.now(session))
         )
         session.commit()
         del loaded
@@ -150,7 +150,7 @@ def _fail(db: Database, ids: list[int], error: str) -> None:
         session.execute(
             update(OutboxMessage)
             .where(col(OutboxMessage.id).in_(ids))
-            .values(status="failed", processed_at=utcnow(), last_error=error[:2000])
+            .values(status="failed", processed_at=clock.now(session), last_error=error[:2000])
         )
         session.commit()
 
@@ -192,6 +192,6 @@ def _release(db: Database, ids: list[int], error: str) -> None:
         session.execute(
             update(OutboxMessage)
             .where(col(OutboxMessage.id).in_(ids), col(OutboxMessage.attempts) >= MAX_ATTEMPTS)
-            .values(status="failed", processed_at=utcnow())
+            .values(status="failed", processed_at=clock.now(session))
         )
         session.commit()

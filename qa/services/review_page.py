@@ -21,6 +21,7 @@ from qa.domain.errors import NotFound
 from qa.domain.policy import require_assigned_reviewer
 from qa.domain.rubric import Criterion, Rubric
 from qa.domain.scoring import Decision
+from qa.persistence import clock
 from qa.persistence.db import Database
 from qa.persistence.models import (
     Assignment,
@@ -30,7 +31,6 @@ from qa.persistence.models import (
     Scoresheet,
     Submission,
 )
-from qa.persistence.types import utcnow
 from qa.services.autosave import SCORING_STATES
 from qa.services.extensions import latest_request
 from qa.services.lifecycle import load_submission
@@ -131,7 +131,7 @@ def review_page(db: Database, actor: Actor, assignment_id: int) -> ReviewPage:
         extension = latest_request(session, assignment_id)
     data = descriptor.data if descriptor else {}
     open_review = _open(assignment, submission)
-    now = utcnow()
+    now = clock.now(session)
     locked = sheet is not None and sheet.status != "open"
     return ReviewPage(
         assignment=assignment,

@@ -14,11 +14,11 @@ from qa.domain.policy import require_assigned_reviewer, require_officer
 from qa.domain.review_settings import ReviewSettings
 from qa.domain.score_input import ScoreInput
 from qa.domain.scoring import Decision
+from qa.persistence import clock
 from qa.persistence.db import Database
 from qa.persistence.locking import update_versioned
 from qa.persistence.models import Assignment, Score, Submission, User, UserRole
 from qa.persistence.outbox import enqueue
-from qa.persistence.types import utcnow
 from qa.services.autosave import autosave_review_score, check_scorable
 from qa.services.lifecycle import INACTIVE_ASSIGNMENT_STATES, load_submission
 from qa.services.notifications import notify
@@ -160,7 +160,7 @@ def respond(
             actor,
             assignment,
             expected_version,
-            {"state": state, "responded_at": utcnow(), "decline_reason": reason},
+            {"state": state, "responded_at": clock.now(session), "decline_reason": reason},
             action=f"assignment.{state}",
         )
         if not accept:
@@ -188,7 +188,7 @@ def declare_conflict(
         values: dict[str, object] = {
             "coi_status": "declared" if has_conflict else "none",
             "coi_text": (details or "").strip() or None,
-            "coi_answered_at": utcnow(),
+            "coi_answered_at": clock.now(session),
         }
         if has_conflict:
             values["state"] = "cancelled"
@@ -240,7 +240,7 @@ def submit_review(
             actor,
             assignment,
             expected_version,
-            {"state": "submitted", "submitted_at": utcnow()},
+            {"state": "submitted", "submitted_at": clock.now(session)},
             action="assignment.submitted",
         )
         enqueue(

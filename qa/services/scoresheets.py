@@ -14,8 +14,8 @@ from qa.domain.errors import Conflict, InvalidInput, NotFound
 from qa.domain.rubric import Rubric
 from qa.domain.score_input import ScoreInput
 from qa.domain.scoring import completeness
+from qa.persistence import clock
 from qa.persistence.models import RubricVersion, Score, Scoresheet, Submission
-from qa.persistence.types import utcnow
 from qa.services.rubrics import cached_rubric, rubric_of
 
 SELF, PEER, CONSENSUS = "self", "peer", "consensus"
@@ -181,7 +181,7 @@ def save_score_tracked(
     score.comment = entry.comment
     score.evidence_refs = list(entry.evidence_refs)
     score.no_evidence_reason = entry.no_evidence_reason
-    score.updated_at, score.updated_by = utcnow(), actor.user_id
+    score.updated_at, score.updated_by = clock.now(session), actor.user_id
     session.add(score)
     after = _score_state(score)
     if before != after:
@@ -196,6 +196,7 @@ def save_score_tracked(
                     submission_id=sheet.submission_id,
                     before=before,
                     after=after | {"criterion": entry.criterion_id},
+                    at=score.updated_at,
                 )
             ],
         )
@@ -224,7 +225,7 @@ def require_complete(
 def lock(session: Session, actor: Actor, sheet: Scoresheet, **values: object) -> None:
     """Submit a sheet: it becomes immutable."""
     sheet.status = "submitted"
-    sheet.submitted_at = utcnow()
+    sheet.submitted_at = clock.now(session)
     sheet.submitted_by = actor.user_id
     for name, value in values.items():
         setattr(sheet, name, value)

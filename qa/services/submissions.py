@@ -20,6 +20,7 @@ from qa.domain.policy import require_provider_of
 from qa.domain.report import Issue
 from qa.domain.stages import Action, plan_transition
 from qa.domain.validation import validate_descriptor
+from qa.persistence import clock
 from qa.persistence.db import Database
 from qa.persistence.locking import update_versioned
 from qa.persistence.models import (
@@ -28,7 +29,6 @@ from qa.persistence.models import (
     Submission,
     SubmissionRound,
 )
-from qa.persistence.types import utcnow
 from qa.services.lifecycle import load_submission, move, submission_facts
 from qa.services.rubrics import current_rubric
 
@@ -71,7 +71,7 @@ def create_drafts(session: Session, actor: Actor, drafts: Sequence[NewDraft]) ->
     """Add many drafts at once (one INSERT per table, not per row): the catalogue import path."""
     if not drafts:
         return []
-    now = utcnow()
+    now = clock.now(session)
     submissions = [
         Submission(
             institution_id=draft.institution_id,
@@ -149,7 +149,7 @@ def update_draft(
     changed = sorted(k for k in set(row.data) | set(new_data) if row.data.get(k) != new_data.get(k))
     before = {"content_hash": row.content_hash, **{k: row.data.get(k) for k in changed}}
     after = {"content_hash": digest, **{k: new_data.get(k) for k in changed}}
-    now = utcnow()
+    now = clock.now(session)
     row.data, row.content_hash = new_data, digest
     row.warnings, row.updated_at, row.updated_by = warnings_json(warnings), now, actor.user_id
     session.add(row)

@@ -23,9 +23,9 @@ from qa.domain.policy import require_admin
 from qa.domain.reviewer_choice import PANEL_ROLES
 from qa.domain.rules_issuer import field_of_study
 from qa.domain.value_checks import Checker
+from qa.persistence import clock
 from qa.persistence.db import Database
 from qa.persistence.models import AccessToken, Institution, User, UserRole
-from qa.persistence.types import utcnow
 from qa.services.account_settings import FieldErrors
 from qa.services.invitations import IssuedLink, issue_link, revoke_links
 from qa.services.users import add_user
@@ -122,7 +122,7 @@ def user_detail(db: Database, actor: Actor, user_id: int) -> UserDetail:
                 AccessToken.user_id == user_id,
                 col(AccessToken.used_at).is_(None),
                 col(AccessToken.revoked_at).is_(None),
-                col(AccessToken.expires_at) > utcnow(),
+                col(AccessToken.expires_at) > clock.now(session),
             )
             .order_by(col(AccessToken.id))
         ).all()

@@ -15,13 +15,13 @@ from qa.domain.policy import is_staff
 from qa.export.pack import PackFilter
 from qa.export.pack_jobs import list_packs, pack_download, request_pack
 from qa.persistence.db import Database
-from qa.persistence.types import utcnow
 from qa.services.agency_pages import (
     DECISIONS,
     decided_submissions,
     parse_filter,
     provider_choices,
 )
+from qa.web import clock
 from qa.web.auth import current_actor, login_required
 from qa.web.templating import render
 
@@ -42,14 +42,14 @@ async def page(request: Request) -> Response:
     context |= {
         "providers": provider_choices(db, actor),
         "decisions": [(value, label) for value, (label, _) in DECISIONS.items()],
-        "pack_defaults": _last_month(),
+        "pack_defaults": _last_month(request),
         "can_reveal": is_staff(actor),
     } | _packs_context(db, actor)
     return render(request, "agency/agency.html", context)
 
 
-def _last_month() -> dict[str, str]:
-    last_day = utcnow().date().replace(day=1) - timedelta(days=1)
+def _last_month(request: Request) -> dict[str, str]:
+    last_day = clock.today(request).replace(day=1) - timedelta(days=1)
     return {"date_from": last_day.replace(day=1).isoformat(), "date_to": last_day.isoformat()}
 
 

@@ -37,7 +37,7 @@ def secret_key(settings: Settings) -> str:
 def create_app(
     settings: Settings, *, db: Database | None = None, https_only: bool = False
 ) -> Starlette:
-    database = db or Database(settings.database_url)
+    database = db or Database(settings.database_url, clock=settings.clock())
     app = Starlette(
         routes=[
             Route("/", home),

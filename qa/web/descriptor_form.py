@@ -27,7 +27,6 @@ from qa.domain.descriptor_messages import error_summary, inline_messages, messag
 from qa.domain.enums import Stage
 from qa.domain.errors import Conflict, NotFound
 from qa.domain.report import ValidationReport
-from qa.persistence.types import utcnow
 from qa.services.descriptor_drafts import (
     Editable,
     check,
@@ -38,6 +37,7 @@ from qa.services.descriptor_drafts import (
     start,
 )
 from qa.services.provider_pages import DecisionView, status_page
+from qa.web import clock
 from qa.web.auth import current_actor, login_required
 from qa.web.provider_support import go_to, kick, posted, version_of
 from qa.web.templating import render
@@ -106,7 +106,11 @@ async def new_save(request: Request) -> Response:
         return _form_page(request, _new_page(), values.with_another_body(), None)
     submit = intent == "submit"
     saved = start(
-        request.app.state.db, actor, raw_descriptor(values), today=utcnow().date(), submit=submit
+        request.app.state.db,
+        actor,
+        raw_descriptor(values),
+        today=clock.today(request),
+        submit=submit,
     )
     if not saved.ok:
         return _form_page(request, _new_page(), values, saved.report, status=422, summary=True)
@@ -143,7 +147,7 @@ async def edit_save(request: Request) -> Response:
             submission_id,
             raw_descriptor(values),
             expected_version=version,
-            today=utcnow().date(),
+            today=clock.today(request),
             submit=submit,
         )
     except Conflict as exc:  # the form comes back with the current version: saving replaces it
@@ -192,7 +196,7 @@ async def resubmit_save(request: Request) -> Response:
             submission_id,
             raw_descriptor(values),
             expected_version=version,
-            today=utcnow().date(),
+            today=clock.today(request),
         )
     except Conflict as exc:
         page = replace(_resubmit_page(revision), conflict=str(exc))
@@ -213,7 +217,7 @@ async def check_field(request: Request) -> Response:
     if key not in FORM_FIELDS:
         raise NotFound(f"{key!r} is not an element of the descriptor form")
     values = values_from_form(posted(await request.form()))
-    report = check(current_actor(request), raw_descriptor(values), today=utcnow().date())
+    report = check(current_actor(request), raw_descriptor(values), today=clock.today(request))
     messages = inline_messages(report, key)
     context = {
         "form_field": FORM_FIELDS[key],

@@ -13,7 +13,6 @@ from starlette.routing import BaseRoute, Route
 
 from qa.domain.errors import Conflict, IllegalTransition, InvalidInput
 from qa.domain.score_input import ScoreInput
-from qa.persistence.types import utcnow
 from qa.services.assignments import cancel_assignment, invite_reviewers, reinvite
 from qa.services.dashboard import SORTS, PipelineFilter, pipeline
 from qa.services.decisions import complete_moderation, mark_condition_met, save_consensus, sign_off
@@ -25,6 +24,7 @@ from qa.services.officer_pages import (
 )
 from qa.services.officer_review import SignOffForm
 from qa.services.self_assessment import screen
+from qa.web import clock
 from qa.web.auth import login_required
 from qa.web.errors import STATUS
 from qa.web.officer_support import (
@@ -54,7 +54,11 @@ async def pipeline_page(request: Request) -> Response:
     actor = officer_actor(request)
     filters = PipelineFilter.from_query(request.query_params)
     view = pipeline(
-        request.app.state.db, actor, filters, now=utcnow(), settings=review_settings(request)
+        request.app.state.db,
+        actor,
+        filters,
+        now=clock.now(request),
+        settings=review_settings(request),
     )
     fragment = is_htmx(request)
     name = "officer/_pipeline.html" if fragment else "officer/pipeline.html"
@@ -111,7 +115,7 @@ async def invite(request: Request) -> Response:
             actor,
             submission_id,
             [form_int(value) for value in form.getlist("reviewer_id")],
-            today=utcnow().date(),
+            today=clock.today(request),
             settings=review_settings(request),
         ),
         "panel",
@@ -136,7 +140,7 @@ async def cancel(request: Request) -> Response:
             assignment_id,
             expected_version=form_int(form.get("version")),
             reason=form_text(form, "reason"),
-            today=utcnow().date(),
+            today=clock.today(request),
             settings=review_settings(request),
             replacement_id=form_int(replacement) if replacement else None,
         ),
@@ -160,7 +164,7 @@ async def reinvite_reviewer(request: Request) -> Response:
             actor,
             assignment_id,
             expected_version=form_int(form.get("version")),
-            today=utcnow().date(),
+            today=clock.today(request),
             settings=review_settings(request),
         ),
         "panel",
@@ -197,7 +201,7 @@ async def consensus(request: Request) -> Response:
     except (InvalidInput, Conflict, IllegalTransition) as refusal:
         context = {"error": str(refusal), "criterion": criterion}
         return render(request, "officer/_consensus_status.html", context)
-    context = {"saved": utcnow().strftime("%H:%M:%S"), "scored": entry.is_scored, "error": None}
+    context = {"saved": clock.wall_time(request), "scored": entry.is_scored, "error": None}
     return render(request, "officer/_consensus_status.html", context)
 
 
@@ -239,7 +243,7 @@ async def sign(request: Request) -> Response:
             expected_version=form_int(form.get("version")),
             decision=entered.decision,
             rationale=entered.rationale or None,
-            today=utcnow().date(),
+            today=clock.today(request),
             conditions=entered.conditions(),
             valid_to=entered.valid_to_date(),
         )
@@ -285,7 +289,7 @@ async def remind(request: Request) -> Response:
     return attempt(
         request,
         submission_id,
-        lambda: remind_now(db, actor, assignment_id, now=utcnow()),
+        lambda: remind_now(db, actor, assignment_id, now=clock.now(request)),
         f"assignment-{assignment_id}",
     )
 
@@ -308,7 +312,7 @@ async def due_date(request: Request) -> Response:
             expected_version=form_int(form.get("version")),
             new_date=form_date(form, "due"),
             reason=form_text(form, "reason"),
-            today=utcnow().date(),
+            today=clock.today(request),
         ),
         f"assignment-{assignment_id}",
     )
@@ -334,7 +338,7 @@ async def extension(request: Request) -> Response:
             request_id,
             approve=decision == "approve",
             note=form_text(form, "note"),
-            today=utcnow().date(),
+            today=clock.today(request),
         ),
         "panel",
     )

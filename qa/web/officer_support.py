@@ -15,9 +15,9 @@ from qa.domain.actor import Actor
 from qa.domain.errors import Conflict, IllegalTransition, InvalidInput, NotAllowed, QAError
 from qa.domain.policy import require_officer
 from qa.domain.review_settings import ReviewSettings
-from qa.persistence.types import utcnow
 from qa.services.officer_pages import workspace
 from qa.services.officer_review import SignOffForm
+from qa.web import clock
 from qa.web.auth import current_actor
 from qa.web.errors import STATUS
 from qa.web.templating import render
@@ -86,7 +86,7 @@ def workspace_response(
         request.app.state.db,
         current_actor(request),
         submission_id,
-        now=utcnow(),
+        now=clock.now(request),
         settings=review_settings(request),
     )
     if sign_form is None and view.sign_off is not None:

@@ -14,11 +14,10 @@ from qa.domain.actor import Actor
 from qa.domain.enums import Stage
 from qa.domain.errors import IllegalTransition, NotAllowed
 from qa.domain.stages import OPEN_STAGES, Action, plan_transition
-from qa.persistence.types import utcnow
 from qa.services.decisions import withdraw
 from qa.services.provider_pages import StatusPage, status_page
 from qa.services.submissions import submit_descriptor
-from qa.web import descriptor_form, self_assessment
+from qa.web import clock, descriptor_form, self_assessment
 from qa.web.auth import current_actor, login_required
 from qa.web.provider_support import go_to, kick, version_of
 from qa.web.templating import render
@@ -56,7 +55,7 @@ async def submit(request: Request) -> Response:
         current_actor(request),
         submission_id,
         expected_version=version_of(form),
-        today=utcnow().date(),
+        today=clock.today(request),
     )
     kick(request)
     return go_to(request, f"/submissions/{submission_id}?done=submitted")

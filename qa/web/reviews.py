@@ -10,11 +10,11 @@ from starlette.responses import RedirectResponse, Response
 
 from qa.domain.errors import InvalidInput, QAError
 from qa.domain.score_input import ScoreInput
-from qa.persistence.types import utcnow
 from qa.services.autosave import autosave_review_score
 from qa.services.extensions import request_extension
 from qa.services.review_page import progress_of, review_page, saved_label
 from qa.services.reviews import declare_conflict, respond, submit_review
+from qa.web import clock
 from qa.web.auth import current_actor, login_required
 from qa.web.errors import qa_error
 from qa.web.templating import render, templates
@@ -96,7 +96,7 @@ async def autosave(request: Request) -> Response:
         saved = autosave_review_score(db, actor, assignment_id, entry)
     except QAError as exc:
         return await _not_saved(request, exc, criterion)
-    now = utcnow()
+    now = clock.now(request)
     context = {
         "criterion": criterion,
         "saved": saved_label(now, now),
@@ -153,7 +153,7 @@ async def ask_for_time(request: Request) -> Response:
         assignment_id,
         proposed=proposed,
         reason=str(form.get("reason", "")),
-        today=utcnow().date(),
+        today=clock.today(request),
     )
     return RedirectResponse(f"/reviews/{assignment_id}#more-time", status_code=303)
 

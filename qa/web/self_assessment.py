@@ -7,9 +7,9 @@ from starlette.responses import Response
 
 from qa.domain.errors import InvalidInput
 from qa.domain.score_input import ScoreInput
-from qa.persistence.types import utcnow
 from qa.services.self_assessment import save_self_score, submit_self_assessment
 from qa.services.self_assessment_page import progress, self_assessment_page
+from qa.web import clock
 from qa.web.auth import current_actor, login_required
 from qa.web.provider_support import go_to, kick, version_of
 from qa.web.templating import render
@@ -53,7 +53,7 @@ async def autosave(request: Request) -> Response:
     done = progress(db, actor, submission_id, criterion)
     context = {
         "criterion": criterion,
-        "saved": utcnow().strftime("%H:%M:%S"),
+        "saved": clock.wall_time(request),
         "progress": done,
         "scored": entry.is_scored,
     }

@@ -32,7 +32,6 @@ from qa.config import Settings
 from qa.domain.actor import Actor
 from qa.persistence.db import Database
 from qa.persistence.models import User
-from qa.persistence.types import utcnow
 from qa.services.outbox import drain
 from qa.services.passwords import hash_password
 from qa.services.routing import RoutingContext
@@ -40,6 +39,7 @@ from qa.services.users import add_user
 from qa.web.app import create_app
 from tests.browser.axe import assert_accessible
 from tests.browser.conftest import screenshot
+from tests.clock import now
 from tests.world import World, build_world
 
 pytestmark = pytest.mark.browser
@@ -60,7 +60,7 @@ class Journey:
 
     def route(self) -> None:
         """What the routing worker of `qa serve` does after each step (the test has none)."""
-        drain(self.world.db, RoutingContext(today=utcnow().date(), settings=self.settings.review))
+        drain(self.world.db, RoutingContext(today=now().date(), settings=self.settings.review))
 
     def user_id(self, username: str) -> int:
         with self.world.db.session() as session:
@@ -75,7 +75,7 @@ def journey(sqlite_db: Database, tmp_path: Path) -> Iterator[Journey]:
 
     (tests/browser/conftest.py's `live_server` uses the default settings, which invite three.)
     """
-    world = build_world(sqlite_db, utcnow().date())
+    world = build_world(sqlite_db, now().date())
     add_user(
         sqlite_db,
         Actor.cli("tests"),

@@ -41,7 +41,8 @@ from qa.services.decisions import (
     save_consensus,
     sign_off,
 )
-from tests.conftest import GOOD_DESCRIPTOR, TODAY, _truncate_all
+from tests.clock import TODAY
+from tests.conftest import GOOD_DESCRIPTOR, _truncate_all
 from tests.world import World, build_world
 
 FORMULA_TITLE = '=HYPERLINK("http://x","y")'

@@ -21,10 +21,11 @@ from qa.services.dashboard import PAGE_SIZE, PipelineFilter, pipeline
 from qa.services.decisions import ConditionInput, sign_off
 from qa.services.institutions import add_institution
 from qa.services.submissions import NewDraft, create_drafts
+from tests.clock import START
 from tests.world import World
 
 SETTINGS = ReviewSettings()
-NOW = datetime.now(UTC)  # stage times are stored at the real time of the test
+NOW = START  # the session clock starts here and ticks on
 
 
 def _file(world: World, descriptor: dict[str, Any], n: int, title: str) -> int:

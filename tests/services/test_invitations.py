@@ -12,7 +12,6 @@ from qa.domain.actor import Actor
 from qa.domain.errors import InvalidInput, NotAllowed, NotFound
 from qa.persistence.db import Database
 from qa.persistence.models import AccessToken, AuditEntry, User
-from qa.persistence.types import utcnow
 from qa.services.account_settings import FieldErrors
 from qa.services.invitations import (
     LinkGone,
@@ -25,6 +24,7 @@ from qa.services.invitations import (
 from qa.services.passwords import verify_password
 from qa.services.user_admin import set_active
 from qa.services.users import add_user
+from tests.clock import now
 
 GOOD = "a long and private phrase"
 
@@ -60,7 +60,7 @@ def test_only_a_hash_of_the_token_is_stored(db: Database, actor: Actor, user_id:
         ).one()
     assert row.token_hash == hashlib.sha256(link.token.encode()).hexdigest()
     assert link.token not in str(row.model_dump()) and link.token not in str(audit.after)
-    assert timedelta(days=6, hours=23) < row.expires_at - utcnow() <= timedelta(days=7)
+    assert timedelta(days=6, hours=23) < row.expires_at - now() <= timedelta(days=7)
 
 
 def test_a_link_sets_the_password_once_and_ends_other_sessions(
@@ -89,7 +89,7 @@ def test_an_expired_or_unknown_link_does_nothing(db: Database, actor: Actor, use
     link = issue_link(db, actor, user_id, days=1)
     with db.write() as session:
         row = session.exec(select(AccessToken)).one()
-        row.expires_at = utcnow() - timedelta(seconds=1)
+        row.expires_at = now() - timedelta(seconds=1)
         session.add(row)
         session.commit()
     with pytest.raises(LinkGone, match="expired"):

@@ -15,10 +15,10 @@ from starlette.testclient import TestClient
 from qa.config import Settings
 from qa.domain.actor import Actor
 from qa.persistence.models import AccessToken, AuditEntry, User
-from qa.persistence.types import utcnow
 from qa.services.invitations import issue_link
 from qa.services.passwords import verify_password
 from qa.web.app import create_app
+from tests.clock import now
 from tests.web.conftest import WEB_PASSWORD, WebUser
 from tests.world import World
 
@@ -101,7 +101,7 @@ def test_expired_replaced_and_unknown_links_say_so(
     expired = _link(world, days=1)
     with world.db.write() as session:
         row = session.exec(select(AccessToken)).one()
-        row.expires_at = utcnow() - timedelta(minutes=1)
+        row.expires_at = now() - timedelta(minutes=1)
         session.add(row)
         session.commit()
     client = browser()

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from qa.domain.actor import Actor
-from qa.persistence.types import utcnow
 from qa.services.decisions import sign_off
 from qa.services.users import add_user
+from tests.clock import now
 from tests.web.conftest import WebUser
 from tests.world import World
 
@@ -88,7 +88,7 @@ def test_the_agency_sees_decided_files_only_without_reviewer_names(
 
 def test_filters_narrow_the_list_with_and_without_htmx(files: Files, web: Web) -> None:
     agency = web("agency1")
-    today = utcnow().date()
+    today = now().date()
     rejected = agency.get("/agency?decision=rejected", htmx=True)
     assert rejected.status_code == 200 and "<html" not in rejected.text
     assert "Cloud Security Basics" in rejected.text and "Applied Data" not in rejected.text

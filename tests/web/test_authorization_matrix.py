@@ -62,7 +62,8 @@ from qa.services.reviews import declare_conflict, respond, save_review_score, su
 from qa.services.submissions import create_draft
 from qa.services.users import add_user
 from qa.web.app import create_app
-from tests.conftest import GOOD_DESCRIPTOR, TODAY, _truncate_all
+from tests.clock import TODAY
+from tests.conftest import GOOD_DESCRIPTOR, _truncate_all
 from tests.web.conftest import WEB_PASSWORD, WebUser
 from tests.world import World, build_world
 

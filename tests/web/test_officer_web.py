@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -17,11 +17,12 @@ from qa.domain.review_settings import ReviewSettings
 from qa.persistence.models import Assignment, AuditEntry, Condition
 from qa.services.decisions import ConditionInput, sign_off
 from qa.services.users import add_user
+from tests.clock import START
 from tests.web.conftest import WebUser
 from tests.world import World
 
 Web = Callable[[str], WebUser]
-TODAY = datetime.now(UTC).date()  # the web app decides with the real date
+TODAY = START.date()  # the web app decides with the travelled clock
 
 
 def _descriptor(good: dict[str, Any], n: int, title: str, **more: Any) -> dict[str, Any]:

@@ -179,9 +179,7 @@ def test_the_runner_keeps_routing_when_prefect_is_unreachable(
     world = flow_world
     settings = settings_for(world.db)
     submission_id = world.submit(good_descriptor)
-    runner = EmbeddedRunner(
-        settings, api_url=f"http://127.0.0.1:{free_port()}/api", today=lambda: world.today
-    )
+    runner = EmbeddedRunner(settings, api_url=f"http://127.0.0.1:{free_port()}/api")
     with temporary_settings(updates={PREFECT_CLIENT_MAX_RETRIES: 0}):
         from prefect.settings import PREFECT_API_URL
 

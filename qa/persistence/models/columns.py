@@ -7,11 +7,18 @@ from typing import Any
 from sqlalchemy import Column
 from sqlmodel import Field
 
-from qa.persistence.types import JSONType, UTCDateTime, utcnow
+from qa.persistence.clock import STAMP_ON_INSERT
+from qa.persistence.types import JSONType, UTCDateTime
 
 
 def now_field() -> Any:
-    return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    """A required timestamp that, left empty, gets the session clock's "now" on insert."""
+    return Field(
+        default=None,
+        sa_type=UTCDateTime,
+        nullable=False,
+        sa_column_kwargs={"info": {STAMP_ON_INSERT: True}},
+    )
 
 
 def timestamp(*, nullable: bool = True, index: bool = False) -> Any:
