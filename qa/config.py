@@ -60,6 +60,12 @@ class Settings:
     pack_schedule: str = "monthly"
     #: The office's time zone: which calendar day it is for due dates, reminders and packs.
     timezone: str = "UTC"
+    #: The Ed25519 key that signs packs and checkpoints; None: `signing_key.pem` in data_dir.
+    signing_key_file: Path | None = None
+
+    @property
+    def signing_key_path(self) -> Path:
+        return self.signing_key_file or self.data_dir / "signing_key.pem"
 
     def clock(self) -> SystemClock:
         """The product's one clock (see `qa.domain.clock`), built by each composition root."""
@@ -116,6 +122,11 @@ class Settings:
             ),
             pack_schedule=reader.choice("QA_PACK_SCHEDULE", ("monthly", "off"), "monthly"),
             timezone=reader.timezone("QA_TIMEZONE", "UTC"),
+            signing_key_file=(
+                Path(env["QA_SIGNING_KEY_FILE"]).expanduser().resolve()
+                if env.get("QA_SIGNING_KEY_FILE")
+                else None
+            ),
         )
         reader.raise_problems()
         return settings
