@@ -16,7 +16,7 @@ Feature: Peer review by a balanced panel
       | subject_expert | Agnieszka |
       | labour_market  | Soren     |
       | learner        | Lucia     |
-    And every invitation asks for an answer by 2026-12-04 and the review by 2026-12-20
+    And every invitation asks for an answer in 5 days and the review in 21 days
     And every invited reviewer is sent an invitation to review
     And no reviewer has answered the conflict-of-interest question yet
 

@@ -29,7 +29,7 @@ Feature: Sign-off by an independent QA officer
     And routing runs
     Then the file is at stage "approved"
     And the decision, signed by Lukas, records "approved" as recommended
-    And the decision is valid from 2026-11-29 to 2032-11-29
+    And the decision is valid from today, for 6 years
     And the provider is told "decision: approved"
 
   Scenario: Someone who reviewed the file cannot sign it off
@@ -62,18 +62,18 @@ Feature: Sign-off by an independent QA officer
       | condition | owner | due date |
     Then it is refused with "approval with conditions needs at least one condition"
     When officer Lukas approves with conditions:
-      | condition                                       | owner           | due date   |
-      | Publish a procedure to recognise others' badges |                 | 2027-03-01 |
-      | Sign a recognition agreement with a partner     | Programme board | 2026-11-01 |
+      | condition                                       | owner           | due date    |
+      | Publish a procedure to recognise others' badges |                 | in 3 months |
+      | Sign a recognition agreement with a partner     | Programme board | a month ago |
     Then it is refused, naming:
       | problem                                          |
       | condition 1: give its text and who owns it       |
       | condition 2: the due date must be in the future |
     And the file is still at stage "sign off"
     When officer Lukas approves with conditions:
-      | condition                                       | owner           | due date   |
-      | Publish a procedure to recognise others' badges | Quality office  | 2027-03-01 |
-      | Sign a recognition agreement with a partner     | Programme board | 2027-06-30 |
+      | condition                                       | owner           | due date    |
+      | Publish a procedure to recognise others' badges | Quality office  | in 3 months |
+      | Sign a recognition agreement with a partner     | Programme board | in 7 months |
     Then the file is at stage "approved with conditions"
     And the decision has 2 open conditions
 
@@ -88,9 +88,9 @@ Feature: Sign-off by an independent QA officer
 
   Scenario: Meeting every condition upgrades the decision to approved
     Given the file was approved with conditions:
-      | condition                                       | owner           | due date   |
-      | Publish a procedure to recognise others' badges | Quality office  | 2027-03-01 |
-      | Sign a recognition agreement with a partner     | Programme board | 2027-06-30 |
+      | condition                                       | owner           | due date    |
+      | Publish a procedure to recognise others' badges | Quality office  | in 3 months |
+      | Sign a recognition agreement with a partner     | Programme board | in 7 months |
     When officer Aoife records the condition "Publish a procedure to recognise others' badges" as met with "Procedure QO-17 published 2027-02-10"
     Then the file is at stage "approved with conditions"
     When officer Aoife records the condition "Sign a recognition agreement with a partner" as met with "Agreement with Universidade do Minho signed 2027-05-02"
@@ -101,7 +101,7 @@ Feature: Sign-off by an independent QA officer
   # loaded row, so its "before" state reads the new status.
   Scenario: The audit trail shows each condition going from open to met
     Given the file was approved with conditions:
-      | condition                                       | owner          | due date   |
-      | Publish a procedure to recognise others' badges | Quality office | 2027-03-01 |
+      | condition                                       | owner          | due date    |
+      | Publish a procedure to recognise others' badges | Quality office | in 3 months |
     When officer Aoife records the condition "Publish a procedure to recognise others' badges" as met with "Procedure QO-17 published 2027-02-10"
     Then the audit trail shows the condition going from "open" to "met"

@@ -149,7 +149,7 @@ def pipeline(
     db: Database, actor: Actor, filters: PipelineFilter, *, now: datetime, settings: ReviewSettings
 ) -> Pipeline:
     require_officer(actor)
-    today = now.date()
+    today = db.clock.local(now).date()  # the office's day, as deadlines count it
     reviews, conditions = _review_stats(today), _condition_stats(today)
     with db.session() as session:
         by_stage = _filtered(

@@ -21,7 +21,6 @@ from qa.domain.errors import Conflict, IllegalTransition, NotAllowed
 from qa.domain.policy import require_provider_of
 from qa.domain.report import Issue, Severity, ValidationReport
 from qa.domain.validation import validate_descriptor
-from qa.persistence import clock
 from qa.persistence.db import Database
 from qa.persistence.models import DescriptorVersion, Institution, Submission
 from qa.services.decisions import resubmit
@@ -109,7 +108,7 @@ def editable(db: Database, actor: Actor, submission_id: int, stage: Stage) -> Ed
         submission.current_round,
         submission.version,
         data,
-        validate_descriptor(data, today=clock.now(session).date()),
+        validate_descriptor(data, today=db.clock.today()),
     )
 
 

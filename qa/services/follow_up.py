@@ -65,7 +65,7 @@ def remind_now(db: Database, actor: Actor, assignment_id: int, *, now: datetime)
         due = f" by {deadline.due.isoformat()}" if deadline.due else ""
         sent = notify(
             session,
-            f"remind-now:{assignment_id}:{now.date().isoformat()}",
+            f"remind-now:{assignment_id}:{db.clock.local(now).date().isoformat()}",
             reviewer,
             f"Reminder: {submission.title}",
             f"The QA office reminds you to {deadline.what} for '{submission.title}'{due}.",

@@ -165,7 +165,7 @@ def workspace(
     db: Database, actor: Actor, submission_id: int, *, now: datetime, settings: ReviewSettings
 ) -> Workspace:
     require_officer(actor)
-    today = now.date()
+    today = db.clock.local(now).date()  # the office's day, as deadlines count it
     with db.session() as session:
         submission = load_submission(session, submission_id)
         stage = Stage(submission.stage)

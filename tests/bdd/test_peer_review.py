@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from pytest_bdd import given, parsers, scenarios, then, when
 from sqlmodel import select
@@ -14,6 +12,7 @@ from qa.persistence.models import Notification, User
 from qa.services.reviews import declare_conflict, respond, save_review_score, submit_review
 from qa.services.scoresheets import PEER
 from tests.bdd.conftest import MEMBER, MEMBERS, ReviewFile
+from tests.bdd.dates import feature_day
 from tests.world import World
 
 scenarios("peer_review.feature")
@@ -174,15 +173,11 @@ def _invited(review_file: ReviewFile, datatable: list[list[str]]) -> None:
     assert sorted(invited) == sorted(datatable[1:])
 
 
-@then(
-    parsers.parse(
-        "every invitation asks for an answer by {respond_by} and the review by {review_by}"
-    )
-)
+@then(parsers.parse("every invitation asks for an answer {respond_by} and the review {review_by}"))
 def _due_dates(review_file: ReviewFile, respond_by: str, review_by: str) -> None:
     for assignment in review_file.world.round_assignments(review_file.submission_id):
-        assert assignment.respond_by == date.fromisoformat(respond_by)
-        assert assignment.review_by == date.fromisoformat(review_by)
+        assert assignment.respond_by == feature_day(respond_by, review_file.world.today)
+        assert assignment.review_by == feature_day(review_by, review_file.world.today)
 
 
 @then("every invited reviewer is sent an invitation to review")

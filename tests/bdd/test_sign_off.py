@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date
 
 import pytest
 from pytest_bdd import given, parsers, scenario, scenarios, then, when
@@ -16,6 +15,7 @@ from qa.domain.errors import Conflict, QAError
 from qa.persistence.models import AuditEntry, Condition, Decision, Notification
 from qa.services.decisions import ConditionInput, mark_condition_met, sign_off
 from tests.bdd.conftest import MEMBER, OFFICERS, ReviewFile, submit_review_with, words
+from tests.bdd.dates import feature_day
 
 
 @scenario("sign_off.feature", "The audit trail shows each condition going from open to met")
@@ -39,7 +39,7 @@ class Signature:
 def _conditions(datatable: list[list[str]]) -> list[ConditionInput]:
     header, *rows = datatable
     assert header == ["condition", "owner", "due date"], header
-    return [ConditionInput(text, owner, date.fromisoformat(due)) for text, owner, due in rows]
+    return [ConditionInput(text, owner, feature_day(due)) for text, owner, due in rows]
 
 
 def _approve_with(
@@ -194,11 +194,12 @@ def _decision_signed(review_file: ReviewFile, officer: str, recommended: str) ->
     assert decision.aggregates["recommended"] == words(recommended)
 
 
-@then(parsers.parse("the decision is valid from {valid_from} to {valid_to}"))
-def _validity(review_file: ReviewFile, valid_from: str, valid_to: str) -> None:
+@then(parsers.parse("the decision is valid from {valid_from}, for {years:d} years"))
+def _validity(review_file: ReviewFile, valid_from: str, years: int) -> None:
     decision = _decision(review_file)
-    assert decision.valid_from == date.fromisoformat(valid_from)
-    assert decision.valid_to == date.fromisoformat(valid_to)
+    start = feature_day(valid_from, review_file.world.today)
+    assert decision.valid_from == start
+    assert decision.valid_to == feature_day(f"in {years} years", start)
 
 
 @then(parsers.parse('the decision keeps the rationale "{rationale}"'))

@@ -19,7 +19,7 @@ import io
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zipfile import ZipFile
@@ -55,6 +55,8 @@ DECIDED_ON = {
     ("D", 1): date(2026, 6, 1),
     ("C", 2): date(2026, 7, 1),
 }
+#: Due dates of B's two conditions: still ahead whatever day the suite runs on.
+CONDITION_DUE = (TODAY + timedelta(days=92), TODAY + timedelta(days=213))
 WHOLE_YEAR = PackFilter(date(2026, 1, 1), date(2026, 12, 31))
 DEQAR = DeqarConfig(
     agency_id="AGENCY-42",
@@ -140,8 +142,8 @@ def _decide(world: World) -> dict[str, int]:
         {"RECG-2": 0},
     )
     conditions = [
-        ConditionInput("Publish a recognition procedure", "Quality office", date(2027, 3, 1)),
-        ConditionInput("Sign a recognition agreement", "Programme board", date(2027, 6, 30)),
+        ConditionInput("Publish a recognition procedure", "Quality office", CONDITION_DUE[0]),
+        ConditionInput("Sign a recognition agreement", "Programme board", CONDITION_DUE[1]),
     ]
     _sign(world, b, "approved_with_conditions", conditions=conditions)
     ids["B"] = b

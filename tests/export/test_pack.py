@@ -25,6 +25,7 @@ from qa.export.pack.contract import MANIFEST, WORKBOOK, files
 from qa.persistence.models import AuditEntry, Decision, Score, Scoresheet
 from tests.export.conftest import (
     CHAIN_HEAD,
+    CONDITION_DUE,
     DEQAR,
     FORMULA_TITLE,
     SCRUBBED_COMMENT,
@@ -188,8 +189,8 @@ def test_decisions_show_rationale_revisions_and_who_signed(
     assert c["signed_at"] == "2026-05-05T10:30:00.000000Z"
     conditions = reader.records("Conditions")
     assert [(r["text"], r["owner"], r["due_date"], r["status"]) for r in conditions] == [
-        ("Publish a recognition procedure", "Quality office", "2027-03-01", "open"),
-        ("Sign a recognition agreement", "Programme board", "2027-06-30", "open"),
+        ("Publish a recognition procedure", "Quality office", CONDITION_DUE[0].isoformat(), "open"),
+        ("Sign a recognition agreement", "Programme board", CONDITION_DUE[1].isoformat(), "open"),
     ]
 
 
@@ -300,7 +301,7 @@ def test_deqar_rows_follow_the_upload_columns(decided: Decided, reader: PackRead
         == f"https://agency.example/reports/MC-{decided.ids['B']}-1.pdf"
     )
     assert (
-        "Publish a recognition procedure (owner: Quality office, due 2027-03-01)"
+        f"Publish a recognition procedure (owner: Quality office, due {CONDITION_DUE[0]})"
         in b["other_comment"]
     )
     assert (b["programme[1].degree_outcome"], b["programme[1].assessment_certification"]) == (

@@ -26,10 +26,11 @@ from qa.export.pack_jobs import (
 )
 from qa.persistence.models import AuditEntry, AuditPack
 from qa.services.decisions import sign_off
+from tests.clock import TODAY
 from tests.world import World
 
 AGENCY = Actor("Agency auditor", None, frozenset({Role.AGENCY}), None)
-PERIOD = PackFilter(date(2026, 1, 1), date(2026, 12, 31))
+PERIOD = PackFilter(date(TODAY.year, 1, 1), date(TODAY.year, 12, 31))  # the files decided today
 
 
 def decide(world: World, descriptor: dict[str, Any]) -> int:
@@ -51,7 +52,7 @@ def test_a_requested_pack_is_built_in_the_background_and_recorded(
 ) -> None:
     decide(world, good_descriptor)
     pack = request_pack(world.db, AGENCY, PERIOD)
-    assert pack.status == "queued" and pack.filter["date_from"] == "2026-01-01"
+    assert pack.status == "queued" and pack.filter["date_from"] == f"{TODAY.year}-01-01"
     outcome = build_next(world.db, tmp_path, DeqarConfig())
     assert outcome is not None and outcome.status == "ready"
     assert build_next(world.db, tmp_path, DeqarConfig()) is None  # nothing else waits

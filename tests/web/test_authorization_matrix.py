@@ -100,7 +100,7 @@ AGENCY_OR_STAFF = STAFF | {AGENCY}
 CSRF_REFUSALS = ("did not come from this site", "Cross-site request refused")
 STALE = "0"  # every row starts at version 1: a version-0 form is always out of date
 REASON = "The reviewer is on parental leave until March."
-PACK_PERIOD = PackFilter(date(2026, 1, 1), date(2026, 12, 31))
+PACK_PERIOD = PackFilter(date(TODAY.year, 1, 1), date(TODAY.year, 12, 31))
 #: ines's files, one per stage (see `_files`)
 STAGE_KEYS = (
     "draft",

@@ -17,9 +17,12 @@ from qa.services.corrections import reopen_review
 from qa.services.deadlines import apply_deadlines
 from qa.services.decisions import resubmit, sign_off
 from qa.services.reviews import declare_conflict, respond, save_review_score
+from tests.clock import TODAY
 from tests.web.conftest import WebUser
 from tests.world import World
 
+#: Due dates of an invitation sent today (5 days to answer, 21 to review by default).
+RESPOND_BY, REVIEW_BY = TODAY + timedelta(days=5), TODAY + timedelta(days=21)
 SUMMARY = "Well designed; the assessment covers every learning outcome."
 
 
@@ -76,7 +79,7 @@ def review(world: World, web: Callable[[str], WebUser], good_descriptor: dict[st
 
 def test_the_invitation_shows_the_descriptor_and_the_rubric_read_only(review: Review) -> None:
     page = review.page()
-    assert "Will you review it?" in page and "accept or decline by 2026-12-04" in page
+    assert "Will you review it?" in page and f"accept or decline by {RESPOND_BY}" in page
     assert "You are invited to review this micro-credential" in page
     assert "The learner can clean, join and reshape tabular data with pandas" in page
     assert "5 ECTS (135 hours)" in page and "EQF 6; NQF 6 (PT); QF-EHEA first cycle" in page
@@ -193,8 +196,8 @@ def test_a_reviewer_cannot_open_or_score_another_reviewer_s_assignment(review: R
     [
         ("declined", "You declined this invitation (“On leave until March”)"),
         ("conflict", "You declared a conflict of interest, so this assignment ended"),
-        ("expired", "This invitation expired: it was not answered by 2026-12-04"),
-        ("overdue", "Your review was due on 2026-12-20. You can still score and submit it"),
+        ("expired", f"This invitation expired: it was not answered by {RESPOND_BY}"),
+        ("overdue", f"Your review was due on {REVIEW_BY}. You can still score and submit it"),
         ("no longer needed", "no longer needed: the required number of reviews is in"),
     ],
 )
