@@ -22,6 +22,7 @@ from qa.persistence.db import Database
 from qa.persistence.models import (
     Assignment,
     DescriptorVersion,
+    Institution,
     Score,
     Scoresheet,
     Submission,
@@ -146,6 +147,33 @@ class World:
         reviewer = Actor(f"user {added.user.id}", added.user.id, frozenset({Role.REVIEWER}))
         self.reviewers.append(reviewer)
         return reviewer
+
+    def add_agency_user(self, username: str, organisation_code: str) -> Actor:
+        """An agency auditor belonging to an agency (created on first use)."""
+        operator = Actor.cli("tests")
+        with self.db.session() as session:
+            known = session.exec(
+                select(Institution.id).where(Institution.code == organisation_code)
+            ).first()
+        if known is None:
+            add_institution(
+                self.db,
+                operator,
+                code=organisation_code,
+                name=f"Agency {organisation_code}",
+                country="PT",
+                kind="agency",
+            )
+        added = add_user(
+            self.db,
+            operator,
+            username=username,
+            email=f"{username}@agency.example",
+            display_name=username.title(),
+            roles=["agency"],
+            institution_code=organisation_code,
+        )
+        return Actor(username, added.user.id, frozenset({Role.AGENCY}), added.user.institution_id)
 
     def make_officer(self, reviewer: Actor) -> Actor:
         """Give a reviewer the QA-officer role as well; returns the actor holding both."""

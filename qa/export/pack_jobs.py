@@ -18,20 +18,29 @@ from pathlib import Path
 from typing import Any
 from zipfile import ZipFile
 
-from sqlalchemy import update
+from sqlalchemy import ColumnElement, and_, false, func, or_, true, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from qa.audit.chain import chain_head, seal
 from qa.audit.log import record
 from qa.domain.actor import Actor
+from qa.domain.enums import Role
 from qa.domain.errors import InvalidInput, NotFound
-from qa.domain.policy import is_staff, require_agency_or_staff
+from qa.domain.pack_access import (
+    MAX_PROVIDER_CODE,
+    PackFacts,
+    can_see_pack,
+    check_pack_period,
+    check_pack_quota,
+    require_pack_requester,
+)
+from qa.domain.policy import is_staff
 from qa.export.pack import DeqarConfig, PackFilter, build_pack
 from qa.export.pack.contract import MANIFEST
 from qa.persistence import clock
 from qa.persistence.db import Database
-from qa.persistence.models import AuditPack
+from qa.persistence.models import AuditPack, Institution
 
 QUEUED, BUILDING, READY, FAILED = "queued", "building", "ready", "failed"
 #: Progress is written at most this often (seconds), so a big build does not spam writes.
@@ -51,13 +60,21 @@ def filter_of(pack: AuditPack) -> PackFilter:
 def request_pack(
     db: Database, actor: Actor, wanted: PackFilter, *, reveal_reviewers: bool = False
 ) -> AuditPack:
-    """Queue a pack; only staff may ask for reviewers' names instead of pseudonyms."""
-    require_agency_or_staff(actor)
+    """Queue a pack for the actor and their organisation, within the request bounds.
+
+    Only staff may ask for reviewers' names instead of pseudonyms; the period, provider and
+    decision are checked, and a person has a quota of waiting packs and of requests a day.
+    """
+    require_pack_requester(actor)
     if reveal_reviewers and not is_staff(actor):
         raise InvalidInput("reviewers are pseudonymised in packs for agencies")
+    check_pack_period(wanted.date_from, wanted.date_to, db.clock.today())
     with db.write() as session:
+        _check_provider(session, wanted.provider_code)
+        _check_quota(session, actor)
         pack = AuditPack(
             requested_by=actor.user_id,
+            organisation_id=actor.institution_id,
             filter=wanted.as_dict(),
             reveal_reviewers=reveal_reviewers,
         )
@@ -73,6 +90,52 @@ def request_pack(
         )
         session.commit()
         return pack
+
+
+def _check_provider(session: Session, code: str | None) -> None:
+    if code is None:
+        return
+    if len(code) > MAX_PROVIDER_CODE or not session.exec(
+        select(Institution.id).where(Institution.code == code, Institution.kind == "provider")
+    ).first():
+        raise InvalidInput(f"no provider has the code {code[:MAX_PROVIDER_CODE]!r}")
+
+
+def _check_quota(session: Session, actor: Actor) -> None:
+    if actor.user_id is None:  # the command line and the schedule have no quota
+        return
+    mine = col(AuditPack.requested_by) == actor.user_id
+    waiting = session.exec(
+        select(func.count()).where(mine, col(AuditPack.status).in_((QUEUED, BUILDING)))
+    ).one()
+    since = clock.now(session) - timedelta(days=1)
+    asked_today = session.exec(
+        select(func.count()).where(mine, col(AuditPack.requested_at) >= since)
+    ).one()
+    check_pack_quota(waiting, asked_today)
+
+
+def facts_of(pack: AuditPack) -> PackFacts:
+    return PackFacts(
+        requested_by=pack.requested_by,
+        organisation_id=pack.organisation_id,
+        reveals_reviewers=pack.reveal_reviewers,
+        scheduled=pack.schedule_key is not None,
+    )
+
+
+def _visible_to(actor: Actor) -> ColumnElement[bool]:
+    """`can_see_pack` as a WHERE clause (tests hold the two to the same answers)."""
+    if is_staff(actor):
+        return true()
+    if Role.AGENCY not in actor.roles:
+        return false()
+    own: list[ColumnElement[bool]] = [col(AuditPack.schedule_key).is_not(None)]
+    if actor.user_id is not None:
+        own.append(col(AuditPack.requested_by) == actor.user_id)
+    if actor.institution_id is not None:
+        own.append(col(AuditPack.organisation_id) == actor.institution_id)
+    return and_(col(AuditPack.reveal_reviewers).is_(False), or_(*own))
 
 
 def schedule_monthly(db: Database, today: date) -> AuditPack | None:
@@ -170,16 +233,25 @@ def build_next(
 
 
 def list_packs(db: Database, actor: Actor, limit: int = 50) -> list[AuditPack]:
-    require_agency_or_staff(actor)
+    """The newest packs the actor may see (see `qa.domain.pack_access`)."""
+    require_pack_requester(actor)
     with db.session() as session:
-        return list(session.exec(select(AuditPack).order_by(col(AuditPack.id).desc()).limit(limit)))
+        return list(
+            session.exec(
+                select(AuditPack)
+                .where(_visible_to(actor))
+                .order_by(col(AuditPack.id).desc())
+                .limit(limit)
+            )
+        )
 
 
 def get_pack(db: Database, actor: Actor, pack_id: int) -> AuditPack:
-    require_agency_or_staff(actor)
+    """A pack the actor may see; any other is answered as if it did not exist."""
+    require_pack_requester(actor)
     with db.session() as session:
         pack = session.get(AuditPack, pack_id)
-    if pack is None:
+    if pack is None or not can_see_pack(actor, facts_of(pack)):
         raise NotFound(f"audit pack {pack_id} does not exist")
     return pack
 

@@ -11,6 +11,7 @@ from starlette.routing import BaseRoute, Route
 
 from qa.domain.actor import Actor
 from qa.domain.errors import InvalidInput
+from qa.domain.pack_access import require_pack_requester
 from qa.domain.policy import is_staff
 from qa.export.pack import PackFilter
 from qa.export.pack_jobs import list_packs, pack_download, request_pack
@@ -71,6 +72,7 @@ async def request_pack_view(request: Request) -> Response:
     if (redirect := login_required(request)) is not None:
         return redirect
     db, actor = request.app.state.db, current_actor(request)
+    require_pack_requester(actor)  # 403 before the form is read: no hints about valid input
     form = await request.form()
     wanted = PackFilter(
         _day(form.get("date_from"), "the first day"),

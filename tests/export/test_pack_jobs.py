@@ -13,8 +13,7 @@ from sqlmodel import col, select
 
 from qa.audit.chain import verify
 from qa.domain.actor import Actor
-from qa.domain.enums import Role
-from qa.domain.errors import InvalidInput, NotAllowed
+from qa.domain.errors import InvalidInput, NotAllowed, NotFound
 from qa.export import pack_jobs
 from qa.export.pack import DeqarConfig, PackFilter, verify_pack
 from qa.export.pack_jobs import (
@@ -29,7 +28,6 @@ from qa.services.decisions import sign_off
 from tests.clock import TODAY
 from tests.world import World
 
-AGENCY = Actor("Agency auditor", None, frozenset({Role.AGENCY}), None)
 PERIOD = PackFilter(date(TODAY.year, 1, 1), date(TODAY.year, 12, 31))  # the files decided today
 
 
@@ -47,11 +45,16 @@ def decide(world: World, descriptor: dict[str, Any]) -> int:
     return submission_id
 
 
+@pytest.fixture
+def agency(world: World) -> Actor:
+    return world.add_agency_user("astrid", "AG-A3ES")
+
+
 def test_a_requested_pack_is_built_in_the_background_and_recorded(
-    world: World, good_descriptor: dict[str, Any], tmp_path: Path
+    world: World, agency: Actor, good_descriptor: dict[str, Any], tmp_path: Path
 ) -> None:
     decide(world, good_descriptor)
-    pack = request_pack(world.db, AGENCY, PERIOD)
+    pack = request_pack(world.db, agency, PERIOD)
     assert pack.status == "queued" and pack.filter["date_from"] == f"{TODAY.year}-01-01"
     outcome = build_next(world.db, tmp_path, DeqarConfig())
     assert outcome is not None and outcome.status == "ready"
@@ -81,23 +84,23 @@ def test_a_requested_pack_is_built_in_the_background_and_recorded(
 
 
 def test_a_failing_build_is_marked_failed_with_its_reason(
-    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    world: World, agency: Actor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def broken(*_: Any, **__: Any) -> Any:
         raise OSError("disk full")
 
     monkeypatch.setattr(pack_jobs, "build_pack", broken)
-    pack = request_pack(world.db, AGENCY, PERIOD)
+    pack = request_pack(world.db, agency, PERIOD)
     outcome = build_next(world.db, tmp_path, DeqarConfig())
     assert outcome is not None and outcome.status == "failed"
-    [listed] = [p for p in list_packs(world.db, AGENCY) if p.id == pack.id]
+    [listed] = [p for p in list_packs(world.db, agency) if p.id == pack.id]
     assert listed.status == "failed" and listed.error == "OSError: disk full"
     with pytest.raises(InvalidInput, match="is failed, not ready"):
-        pack_download(world.db, AGENCY, listed.id or 0, tmp_path)
+        pack_download(world.db, agency, listed.id or 0, tmp_path)
 
 
 def test_only_agencies_and_staff_request_list_and_download_packs(
-    world: World, tmp_path: Path
+    world: World, agency: Actor, tmp_path: Path
 ) -> None:
     for outsider in (world.provider, world.reviewers[0]):
         with pytest.raises(NotAllowed):
@@ -105,14 +108,18 @@ def test_only_agencies_and_staff_request_list_and_download_packs(
         with pytest.raises(NotAllowed):
             list_packs(world.db, outsider)
     with pytest.raises(InvalidInput, match="pseudonymised"):
-        request_pack(world.db, AGENCY, PERIOD, reveal_reviewers=True)
+        request_pack(world.db, agency, PERIOD, reveal_reviewers=True)
     named = request_pack(world.db, world.officers[0], PERIOD, reveal_reviewers=True)
     assert named.reveal_reviewers
     build_next(world.db, tmp_path, DeqarConfig())
     with pytest.raises(NotAllowed):
         pack_download(world.db, world.provider, named.id or 0, tmp_path)
-    pack, path = pack_download(world.db, AGENCY, named.id or 0, tmp_path)
+    pack, path = pack_download(world.db, world.officers[1], named.id or 0, tmp_path)
     assert path.is_file() and pack.status == "ready"
+    # a pack that reveals reviewers is never listed or served to an agency
+    assert named.id not in {p.id for p in list_packs(world.db, agency)}
+    with pytest.raises(NotFound):
+        pack_download(world.db, agency, named.id or 0, tmp_path)
 
 
 def test_the_monthly_schedule_queues_last_month_once(world: World) -> None:

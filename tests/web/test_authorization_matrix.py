@@ -49,6 +49,7 @@ from starlette.testclient import TestClient
 
 from qa.config import Settings
 from qa.domain.actor import Actor
+from qa.domain.enums import Role
 from qa.domain.score_input import ScoreInput
 from qa.domain.validation import validate_descriptor
 from qa.export.pack import PackFilter
@@ -122,6 +123,8 @@ class Case:
     data: Mapping[str, str | list[str]] | None = None
     htmx: bool = False
     ends_session: bool = False  # run after every other case (it signs the principal out)
+    #: Principals for whom the object does not exist (404), e.g. another requester's pack.
+    hidden: frozenset[str] = frozenset()
 
 
 def case(
@@ -131,8 +134,9 @@ def case(
     *,
     htmx: bool = False,
     ends_session: bool = False,
+    hidden: Iterable[str] = (),
 ) -> Case:
-    return Case(path, frozenset(allowed), data, htmx, ends_session)
+    return Case(path, frozenset(allowed), data, htmx, ends_session, frozenset(hidden))
 
 
 # -- the expectations: every (method, route) the app registers -----------------------------------
@@ -339,8 +343,13 @@ EXPECTATIONS: dict[tuple[str, str], tuple[Case, ...]] = {
             "/agency/packs", AGENCY_OR_STAFF, {"date_from": "2026-01-01", "date_to": "2026-12-31"}
         ),
     ),
+    # queued packs: 422 for those allowed; another requester's pack does not exist for an
+    # agency (the office's own, another agency's, and one that names the reviewers)
     ("GET", "/agency/packs/{id:int}/download"): (
-        case("/agency/packs/{pack}/download", AGENCY_OR_STAFF),  # queued: 422 for those allowed
+        case("/agency/packs/{agency_pack}/download", AGENCY_OR_STAFF),
+        case("/agency/packs/{pack}/download", STAFF, hidden={AGENCY}),
+        case("/agency/packs/{foreign_pack}/download", STAFF, hidden={AGENCY}),
+        case("/agency/packs/{named_pack}/download", STAFF, hidden={AGENCY}),
     ),
 }
 
@@ -457,12 +466,16 @@ def _people(world: World) -> dict[str, int]:
     """The principals that `build_world` lacks (added after routing, so nobody invites them)."""
     operator = Actor.cli("tests")
     add_institution(world.db, operator, code="ES-UCM", name="Universidad de Castilla", country="ES")
+    for code, country in (("AG-A3ES", "PT"), ("AG-NOKUT", "NO")):
+        add_institution(
+            world.db, operator, code=code, name=f"Agency {code}", country=country, kind="agency"
+        )
     people = (
         ("otto", "Otto Okafor", ["provider"], "ES-UCM"),
         ("rita", "Rita Rautio", ["reviewer"], None),
-        ("astrid", "Astrid Agency", ["agency"], None),
+        ("astrid", "Astrid Agency", ["agency"], "AG-A3ES"),
         ("ada", "Ada Admin", ["admin"], None),
-        ("spare", "Spare Person", ["agency"], None),
+        ("spare", "Spare Person", ["agency"], "AG-NOKUT"),
     )
     for username, name, roles, institution in people:
         add_user(
@@ -483,6 +496,29 @@ def _people(world: World) -> dict[str, int]:
             session.add(user)
         session.commit()
     return {"spare": _user_id(world.db, "spare")}
+
+
+def _packs(world: World) -> dict[str, int]:
+    """Queued packs: the office's, astrid's, another agency's, and one naming reviewers."""
+    with world.db.session() as session:
+        users = {u.username: u for u in session.exec(select(User))}
+
+    def as_agency(username: str) -> Actor:
+        user = users[username]
+        return Actor(username, user.id, frozenset({Role.AGENCY}), user.institution_id)
+
+    requests = {
+        "pack": (world.officers[0], False),
+        "named_pack": (world.officers[0], True),
+        "agency_pack": (as_agency("astrid"), False),
+        "foreign_pack": (as_agency("spare"), False),
+    }
+    ids = {}
+    for key, (who, named) in requests.items():
+        pack = request_pack(world.db, who, PACK_PERIOD, reveal_reviewers=named)
+        assert pack.id is not None
+        ids[key] = pack.id
+    return ids
 
 
 def _login_page_token(user: WebUser) -> None:
@@ -544,9 +580,7 @@ def scene(module_db: Database, tmp_path_factory: pytest.TempPathFactory) -> Iter
         session.commit()
         assert asked.id is not None
         ids["extension"] = asked.id
-    pack = request_pack(world.db, world.officers[0], PACK_PERIOD)
-    assert pack.id is not None
-    ids["pack"] = pack.id
+    ids |= _packs(world)
     # agnieszka is on every routed file; rita is on none
     agnieszka, rita = _user_id(world.db, "agnieszka"), _user_id(world.db, "rita")
     for key in ("peer_review", "sign_off", "decided", "revise", "secret"):
@@ -590,6 +624,8 @@ def _problem(principal: str, case_: Case, path: str, response: httpx.Response) -
     target = _sign_in_target(response)
     if status >= 500:
         return f"server error {status}"
+    if principal in case_.hidden:
+        return None if status == 404 else f"expected 404 (not theirs to see), got {status}"
     if principal in case_.allowed:
         if status in (401, 403):
             return f"refused with {status}: {_main(body)[:160]!r}"

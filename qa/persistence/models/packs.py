@@ -18,6 +18,8 @@ class AuditPack(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     requested_by: int | None = Field(default=None, foreign_key="user_account.id", index=True)
     requested_at: datetime = now_field()
+    #: The requester's organisation when they asked (an agency's packs are shared within it).
+    organisation_id: int | None = Field(default=None, foreign_key="institution.id", index=True)
     #: The filter as plain data: date_from, date_to, provider, decision.
     filter: dict[str, Any] = json_field(dict)
     reveal_reviewers: bool = Field(default=False)
