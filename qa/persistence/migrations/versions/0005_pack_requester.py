@@ -1,6 +1,6 @@
 """audit packs belong to their requester's organisation
 
-Revision ID: 0005_pack_requester
+Revision ID: 0005
 Revises: 0004
 Create Date: 2026-12-05
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_pack_requester"
+revision = "0005"
 down_revision = "0004"
 branch_labels = None
 depends_on = None
