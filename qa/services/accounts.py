@@ -45,7 +45,8 @@ def begin_sign_in(db: Database, login: str, source: str, limits: ThrottleLimits)
 
     The user name and the e-mail address of an account count as one account.
     """
-    name = login.strip().lower()[:MAX_LOGIN]
+    # PostgreSQL refuses NUL in text: no account has one, so it cannot match anything
+    name = login.strip().lower()[:MAX_LOGIN].replace("\x00", "\ufffd")
     with db.session() as session:
         user = session.exec(
             select(User).where(or_(col(User.username) == name, col(User.email) == name))
