@@ -43,6 +43,38 @@ class DeqarSettings:
 
 
 @dataclass(frozen=True)
+class WebSecuritySettings:
+    """Sessions, cookies and sign-in throttling of the web app (README, configuration)."""
+
+    #: A session ends after this long without a request, and this long after sign-in at most.
+    session_idle_minutes: int = 120
+    session_max_hours: int = 12
+    #: "auto": the cookie is `Secure` (and `__Host-` prefixed) on HTTPS requests only;
+    #: "on": always (the app is only reached over HTTPS); "off": never (plain-HTTP testing).
+    secure_cookies: str = "auto"
+    #: Name the secure cookie `__Host-qa_session` (pinned to this host, path / and HTTPS).
+    cookie_host_prefix: bool = True
+    #: Failed sign-ins allowed per account (whichever identifier is typed) and per client
+    #: address (password spraying across accounts) within the window.
+    sign_in_account_attempts: int = 5
+    sign_in_address_attempts: int = 10
+    sign_in_window_minutes: int = 15
+
+    def __post_init__(self) -> None:
+        for name in (
+            "session_idle_minutes",
+            "session_max_hours",
+            "sign_in_account_attempts",
+            "sign_in_address_attempts",
+            "sign_in_window_minutes",
+        ):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1")
+        if self.secure_cookies not in ("auto", "on", "off"):
+            raise ValueError("secure_cookies must be auto, on or off")
+
+
+@dataclass(frozen=True)
 class Settings:
     data_dir: Path
     database_url: str
@@ -62,6 +94,7 @@ class Settings:
     timezone: str = "UTC"
     #: The Ed25519 key that signs packs and checkpoints; None: `signing_key.pem` in data_dir.
     signing_key_file: Path | None = None
+    web: WebSecuritySettings = field(default_factory=WebSecuritySettings)
 
     @property
     def signing_key_path(self) -> Path:
@@ -127,6 +160,16 @@ class Settings:
                 if env.get("QA_SIGNING_KEY_FILE")
                 else None
             ),
+            web=reader.build(
+                WebSecuritySettings,
+                session_idle_minutes=reader.integer("QA_SESSION_IDLE_MINUTES", 120),
+                session_max_hours=reader.integer("QA_SESSION_MAX_HOURS", 12),
+                secure_cookies=reader.choice("QA_SECURE_COOKIES", ("auto", "on", "off"), "auto"),
+                cookie_host_prefix=reader.flag("QA_COOKIE_HOST_PREFIX", True),
+                sign_in_account_attempts=reader.integer("QA_SIGN_IN_ACCOUNT_ATTEMPTS", 5),
+                sign_in_address_attempts=reader.integer("QA_SIGN_IN_ADDRESS_ATTEMPTS", 10),
+                sign_in_window_minutes=reader.integer("QA_SIGN_IN_WINDOW_MINUTES", 15),
+            ),
         )
         reader.raise_problems()
         return settings
@@ -165,6 +208,17 @@ class _Reader:
             self.problems.append(f"{name}: must be one of {', '.join(allowed)}, not {value!r}")
             return default
         return value
+
+    def flag(self, name: str, default: bool) -> bool:
+        raw = self.env.get(name, "").strip().lower()
+        if not raw:
+            return default
+        if raw in ("1", "true", "yes", "on"):
+            return True
+        if raw in ("0", "false", "no", "off"):
+            return False
+        self.problems.append(f"{name}={raw!r} must be on or off")
+        return default
 
     def timezone(self, name: str, default: str) -> str:
         value = self.env.get(name, default).strip() or default

@@ -79,3 +79,35 @@ def test_audit_pack_settings(tmp_path: Path) -> None:
     assert "QA_PACK_SCHEDULE: must be one of monthly, off, not 'weekly'" in str(
         refused.value
     ) + str(refused.value.problems)
+
+
+def test_session_cookie_and_throttling_settings(tmp_path: Path) -> None:
+    web = Settings.from_env({"QA_DATA_DIR": str(tmp_path)}).web
+    assert (web.session_idle_minutes, web.session_max_hours) == (120, 12)
+    assert (web.secure_cookies, web.cookie_host_prefix) == ("auto", True)
+    assert (web.sign_in_account_attempts, web.sign_in_address_attempts) == (5, 10)
+    changed = Settings.from_env(
+        {
+            "QA_DATA_DIR": str(tmp_path),
+            "QA_SESSION_IDLE_MINUTES": "30",
+            "QA_SESSION_MAX_HOURS": "8",
+            "QA_SECURE_COOKIES": "ON",
+            "QA_COOKIE_HOST_PREFIX": "off",
+            "QA_SIGN_IN_ADDRESS_ATTEMPTS": "50",
+        }
+    ).web
+    assert (changed.session_idle_minutes, changed.session_max_hours) == (30, 8)
+    assert (changed.secure_cookies, changed.cookie_host_prefix) == ("on", False)
+    assert changed.sign_in_address_attempts == 50
+    with pytest.raises(InvalidInput) as problem:
+        Settings.from_env(
+            {
+                "QA_DATA_DIR": str(tmp_path),
+                "QA_SECURE_COOKIES": "sometimes",
+                "QA_COOKIE_HOST_PREFIX": "maybe",
+                "QA_SESSION_MAX_HOURS": "0",
+            }
+        )
+    text = " ".join(problem.value.problems)
+    assert "QA_SECURE_COOKIES" in text and "QA_COOKIE_HOST_PREFIX" in text
+    assert "session_max_hours" in text

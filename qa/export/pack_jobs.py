@@ -95,9 +95,12 @@ def request_pack(
 def _check_provider(session: Session, code: str | None) -> None:
     if code is None:
         return
-    if len(code) > MAX_PROVIDER_CODE or not session.exec(
-        select(Institution.id).where(Institution.code == code, Institution.kind == "provider")
-    ).first():
+    if (
+        len(code) > MAX_PROVIDER_CODE
+        or not session.exec(
+            select(Institution.id).where(Institution.code == code, Institution.kind == "provider")
+        ).first()
+    ):
         raise InvalidInput(f"no provider has the code {code[:MAX_PROVIDER_CODE]!r}")
 
 

@@ -2,7 +2,7 @@
 
 Passwords are checked by one rule set (`password_problems`), shared with sign-in links.
 Every change bumps the user's `session_version`, which ends every session holding the old
-one; the caller keeps its own session by storing the returned version.
+one; a password change keeps the caller's own session (`keep_session`).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from qa.domain.errors import InvalidInput, NotFound
 from qa.persistence.db import Database
 from qa.persistence.models import Institution, User, UserRole
 from qa.services.passwords import hash_password, verify_password
+from qa.services.web_sessions import carry_over
 
 #: Longer than the command line's minimum: people choose these themselves.
 MIN_PASSWORD_LENGTH = 12
@@ -78,8 +79,19 @@ def account_view(db: Database, actor: Actor) -> AccountView:
     )
 
 
-def change_password(db: Database, actor: Actor, *, current: str, new: str, confirm: str) -> int:
-    """Change the actor's own password; returns the new session version."""
+def change_password(
+    db: Database,
+    actor: Actor,
+    *,
+    current: str,
+    new: str,
+    confirm: str,
+    keep_session: str | None = None,
+) -> int:
+    """Change the actor's own password; returns the new session version.
+
+    Every session of the actor ends except `keep_session` (the id of the one asking).
+    """
     with db.write() as session:
         user = _own_user(session, actor)
         problems = password_problems(user, new, confirm)
@@ -88,6 +100,7 @@ def change_password(db: Database, actor: Actor, *, current: str, new: str, confi
         if problems:
             raise FieldErrors("the password was not changed", problems)
         set_password(session, user, new)
+        carry_over(session, keep_session, user.session_version)
         record(session, actor, "user.password_changed", entity_type="user", entity_id=user.id)
         session.commit()
         return user.session_version

@@ -1,118 +1,94 @@
-"""Signing in: password check, sign-in throttling and the user a session belongs to."""
+"""Signing in: throttling, the password check and a new server-side session.
+
+Three steps, so that the web layer can run the argon2 check in a small pool of its own
+threads and the database steps in the ordinary one (never on the event loop):
+`begin_sign_in` (resolve the login to its account, record the attempt or refuse it),
+`password_matches` (CPU only), `finish_sign_in` (forget the account's failures, audit,
+start the session).
+"""
 
 from __future__ import annotations
 
-import time
-from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from sqlalchemy import bindparam
-from sqlalchemy import select as core_select
 from sqlmodel import col, or_, select
 
 from qa.audit.log import record
 from qa.domain.actor import Actor
 from qa.domain.enums import Role
+from qa.domain.errors import NotFound
 from qa.persistence import clock
 from qa.persistence.db import Database
 from qa.persistence.models import User, UserRole
 from qa.services.passwords import hash_password, verify_password
+from qa.services.sign_in_throttle import ThrottleLimits, attempt_succeeded, begin_attempt
+from qa.services.web_sessions import SessionPolicy, start_session
 
 #: A password hash to verify against when the user does not exist, so the answer takes as
 #: long for unknown names as for wrong passwords.
 _DUMMY_HASH = hash_password("not a real password")
+#: Longer logins are no account's (user names are at most 64 characters, e-mails 254).
+MAX_LOGIN = 254
 
 
-@dataclass
-class Throttle:
-    """At most `attempts` failed sign-ins per key within `window` seconds."""
+@dataclass(frozen=True)
+class Attempt:
+    """A sign-in attempt that passed the throttle and awaits its password check."""
 
-    attempts: int = 5
-    window: float = 900.0
-    failures: dict[str, deque[float]] = field(default_factory=dict)
-
-    def blocked(self, key: str, now: float | None = None) -> bool:
-        now = time.monotonic() if now is None else now
-        recent = self.failures.get(key, deque())
-        while recent and now - recent[0] > self.window:
-            recent.popleft()
-        return len(recent) >= self.attempts
-
-    def failed(self, key: str, now: float | None = None) -> None:
-        now = time.monotonic() if now is None else now
-        self.failures.setdefault(key, deque()).append(now)
-
-    def succeeded(self, key: str) -> None:
-        self.failures.pop(key, None)
+    account: str
+    user_id: int | None
+    password_hash: str | None
 
 
-def authenticate(db: Database, login: str, password: str) -> User | None:
-    """The active user with this username or e-mail and password, or None."""
-    name = login.strip().lower()
+def begin_sign_in(db: Database, login: str, source: str, limits: ThrottleLimits) -> Attempt | None:
+    """The attempt to check, or None when the account or the address has failed too often.
+
+    The user name and the e-mail address of an account count as one account.
+    """
+    # PostgreSQL refuses NUL in text: no account has one, so it cannot match anything
+    name = login.strip().lower()[:MAX_LOGIN].replace("\x00", "\ufffd")
     with db.session() as session:
         user = session.exec(
             select(User).where(or_(col(User.username) == name, col(User.email) == name))
         ).first()
-    if user is None or not user.is_active or not user.password_hash:
+    account = f"user:{user.id}" if user is not None else f"name:{name}"
+    if begin_attempt(db, account, source, limits) is None:
+        return None
+    usable = user is not None and user.is_active and user.password_hash
+    return Attempt(
+        account=account,
+        user_id=user.id if user is not None and usable else None,
+        password_hash=user.password_hash if user is not None and usable else None,
+    )
+
+
+def password_matches(attempt: Attempt, password: str) -> bool:
+    """The argon2 check (CPU and memory heavy); as slow for unknown accounts as for known."""
+    if attempt.password_hash is None:
         verify_password(_DUMMY_HASH, password)
-        return None
-    if not verify_password(user.password_hash, password):
-        return None
+        return False
+    return verify_password(attempt.password_hash, password)
+
+
+def finish_sign_in(db: Database, attempt: Attempt, policy: SessionPolicy) -> str:
+    """After a good password: forget the account's failures and open a session (its id)."""
+    assert attempt.user_id is not None
+    attempt_succeeded(db, attempt.account)
+    return open_session(db, attempt.user_id, policy)
+
+
+def open_session(db: Database, user_id: int, policy: SessionPolicy) -> str:
+    """Sign the user in (a new server-side session, audited); returns the cookie's id."""
     with db.write() as session:
-        stored = session.get(User, user.id)
-        assert stored is not None
-        stored.last_login_at = clock.now(session)
-        session.add(stored)
+        user = session.get(User, user_id)
+        if user is None or not user.is_active:
+            raise NotFound("this account cannot sign in")
+        user.last_login_at = clock.now(session)
+        session.add(user)
+        token = start_session(session, user, policy)
         record(session, actor_of(db, user), "user.signed_in", entity_type="user", entity_id=user.id)
         session.commit()
-    return user
-
-
-@dataclass(frozen=True)
-class SessionUser:
-    """Who a request belongs to: what every page needs, read in one light query."""
-
-    id: int
-    username: str
-    display_name: str
-
-
-def session_principal(
-    db: Database, user_id: object, session_version: object
-) -> tuple[SessionUser, Actor] | None:
-    """The session's user and their actor (with roles), if the session is still valid.
-
-    One Core query of plain columns (no ORM objects): it runs on every request.
-    """
-    if not isinstance(user_id, int) or not isinstance(session_version, int):
-        return None
-    with db.engine.connect() as connection:
-        rows = connection.execute(_PRINCIPAL, {"user_id": user_id}).all()
-    if not rows:
-        return None
-    username, display_name, institution_id, is_active, version, _ = rows[0]
-    if not is_active or version != session_version:
-        return None
-    roles = frozenset(Role(row[5]) for row in rows if row[5] is not None)
-    return (
-        SessionUser(user_id, username, display_name),
-        Actor(display_name, user_id, roles, institution_id),
-    )
-
-
-#: Built once: it runs on every request.
-_PRINCIPAL = (
-    core_select(
-        col(User.username),
-        col(User.display_name),
-        col(User.institution_id),
-        col(User.is_active),
-        col(User.session_version),
-        col(UserRole.role),
-    )
-    .outerjoin(UserRole, col(UserRole.user_id) == col(User.id))
-    .where(col(User.id) == bindparam("user_id"))
-)
+    return token
 
 
 def actor_of(db: Database, user: User) -> Actor:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from functools import partial
+
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -14,8 +17,15 @@ from qa.services.account_settings import (
     change_password,
     end_all_sessions,
 )
+from qa.services.accounts import open_session
 from qa.services.invitations import LinkGone, LinkView, open_link, use_link
-from qa.web.auth import current_actor, login_required
+from qa.web.auth import (
+    SignInRules,
+    current_actor,
+    login_required,
+    session_token,
+    start_session_cookie,
+)
 from qa.web.templating import render
 
 PASSWORD_HINT = (
@@ -29,7 +39,7 @@ async def page(request: Request) -> Response:
     if (redirect := login_required(request)) is not None:
         return redirect
     notice = NOTICES.get(request.query_params.get("done", ""))
-    return _account(request, {}, notice)
+    return await _account(request, {}, notice)
 
 
 async def password(request: Request) -> Response:
@@ -37,23 +47,26 @@ async def password(request: Request) -> Response:
         return redirect
     form = await request.form()
     try:
-        version = change_password(
-            request.app.state.db,
-            current_actor(request),
-            current=str(form.get("current", "")),
-            new=str(form.get("password", "")),
-            confirm=str(form.get("confirm", "")),
+        await run_in_threadpool(
+            partial(
+                change_password,
+                request.app.state.db,
+                current_actor(request),
+                current=str(form.get("current", "")),
+                new=str(form.get("password", "")),
+                confirm=str(form.get("confirm", "")),
+                keep_session=session_token(request),  # this one stays; the others end
+            )
         )
     except FieldErrors as problems:
-        return _account(request, problems.fields, None, 422)
-    request.session["sv"] = version  # this session stays signed in; the others end
+        return await _account(request, problems.fields, None, 422)
     return RedirectResponse("/account?done=password", status_code=303)
 
 
 async def end_sessions(request: Request) -> Response:
     if (redirect := login_required(request)) is not None:
         return redirect
-    end_all_sessions(request.app.state.db, current_actor(request))
+    await run_in_threadpool(end_all_sessions, request.app.state.db, current_actor(request))
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 
@@ -62,7 +75,7 @@ async def invite_page(request: Request) -> Response:
     """Public: the set-password form of a sign-in link."""
     token = request.path_params["token"]
     try:
-        link = open_link(request.app.state.db, token)
+        link = await run_in_threadpool(open_link, request.app.state.db, token)
     except (NotFound, LinkGone) as problem:
         return _gone(request, problem)
     return _invite(request, link, {})
@@ -73,26 +86,33 @@ async def invite_use(request: Request) -> Response:
     form = await request.form()
     db = request.app.state.db
     try:
-        user = use_link(
-            db,
-            token,
-            password=str(form.get("password", "")),
-            confirm=str(form.get("confirm", "")),
+        user = await run_in_threadpool(
+            partial(
+                use_link,
+                db,
+                token,
+                password=str(form.get("password", "")),
+                confirm=str(form.get("confirm", "")),
+            )
         )
     except (NotFound, LinkGone) as problem:
         return _gone(request, problem)
     except FieldErrors as problems:
-        return _invite(request, open_link(db, token), problems.fields, 422)
-    request.session.clear()  # a new session (no fixation), as on sign-in
-    request.session.update({"user_id": user.id, "sv": user.session_version})
+        link = await run_in_threadpool(open_link, db, token)
+        return _invite(request, link, problems.fields, 422)
+    assert user.id is not None
+    rules: SignInRules = request.app.state.sign_in_rules
+    session_id = await run_in_threadpool(open_session, db, user.id, rules.sessions)
+    start_session_cookie(request, session_id)  # a new session (no fixation), as on sign-in
     return RedirectResponse("/", status_code=303)
 
 
-def _account(
+async def _account(
     request: Request, errors: dict[str, str], notice: str | None, status: int = 200
 ) -> Response:
+    view = await run_in_threadpool(account_view, request.app.state.db, current_actor(request))
     context = {
-        "account": account_view(request.app.state.db, current_actor(request)),
+        "account": view,
         "errors": errors,
         "notice": notice,
         "password_hint": PASSWORD_HINT,

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from functools import partial
 
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -29,15 +32,26 @@ NOTICES = {
     "deactivated": "Deactivated: their sessions have ended and they cannot sign in.",
     "reactivated": "Reactivated: they can sign in again with their password or a new link.",
 }
-#: The one-time sign-in link waits in the session for the next page view, then is gone.
-ISSUED_KEY = "issued_link"
+
+
+@dataclass(frozen=True)
+class ShownLink:
+    """A new sign-in link, shown once in the response to the request that made it.
+
+    It is never stored (not in the cookie, not on the server): only its hash is kept.
+    """
+
+    url: str
+    expires_at: str
 
 
 async def users(request: Request) -> Response:
     if (redirect := login_required(request)) is not None:
         return redirect
     search = request.query_params.get("q", "").strip()
-    found = list_users(request.app.state.db, current_actor(request), search)
+    found = await run_in_threadpool(
+        list_users, request.app.state.db, current_actor(request), search
+    )
     context = {"users": found, "search": search, "truncated": len(found) >= LIST_LIMIT}
     name = "admin/_users.html" if request.headers.get("hx-request") else "admin/users.html"
     return render(request, name, context)
@@ -46,7 +60,7 @@ async def users(request: Request) -> Response:
 async def new_user(request: Request) -> Response:
     if (redirect := login_required(request)) is not None:
         return redirect
-    return _new_page(request, UserForm(email="", display_name="", roles=()), {})
+    return await _new_page(request, UserForm(email="", display_name="", roles=()), {})
 
 
 async def add(request: Request) -> Response:
@@ -54,27 +68,20 @@ async def add(request: Request) -> Response:
         return redirect
     form = _user_form(await request.form(), adding=True)
     try:
-        link = create_user(request.app.state.db, current_actor(request), form)
+        link = await run_in_threadpool(
+            create_user, request.app.state.db, current_actor(request), form
+        )
     except FieldErrors as problems:
-        return _new_page(request, form, problems.fields, 422)
-    _keep_link(request, link)
-    return RedirectResponse(f"/admin/users/{link.user_id}", status_code=303)
+        return await _new_page(request, form, problems.fields, 422)
+    return await _edit_page(request, link.user_id, None, {}, issued=_shown(request, link))
 
 
 async def user(request: Request) -> Response:
     if (redirect := login_required(request)) is not None:
         return redirect
     user_id = int(request.path_params["id"])
-    issued = request.session.get(ISSUED_KEY)
-    if isinstance(issued, dict) and issued.get("user_id") == user_id:
-        request.session.pop(ISSUED_KEY)
-    else:
-        issued = None
     notice = NOTICES.get(request.query_params.get("done", ""))
-    response = _edit_page(request, user_id, None, {}, notice=notice, issued=issued)
-    if issued:
-        response.headers["Cache-Control"] = "no-store"  # the link is shown once, never cached
-    return response
+    return await _edit_page(request, user_id, None, {}, notice=notice)
 
 
 async def edit(request: Request) -> Response:
@@ -83,9 +90,11 @@ async def edit(request: Request) -> Response:
     user_id = int(request.path_params["id"])
     form = _user_form(await request.form(), adding=False)
     try:
-        update_user(request.app.state.db, current_actor(request), user_id, form)
+        await run_in_threadpool(
+            update_user, request.app.state.db, current_actor(request), user_id, form
+        )
     except FieldErrors as problems:
-        return _edit_page(request, user_id, form, problems.fields, status=422)
+        return await _edit_page(request, user_id, form, problems.fields, status=422)
     return RedirectResponse(f"/admin/users/{user_id}?done=saved", status_code=303)
 
 
@@ -101,31 +110,35 @@ async def new_link(request: Request) -> Response:
     if (redirect := login_required(request)) is not None:
         return redirect
     user_id = int(request.path_params["id"])
-    _keep_link(request, issue_link(request.app.state.db, current_actor(request), user_id))
-    return RedirectResponse(f"/admin/users/{user_id}", status_code=303)
+    link = await run_in_threadpool(
+        issue_link, request.app.state.db, current_actor(request), user_id
+    )
+    return await _edit_page(request, user_id, None, {}, issued=_shown(request, link))
 
 
 async def _set_active(request: Request, *, active: bool) -> Response:
     if (redirect := login_required(request)) is not None:
         return redirect
     user_id = int(request.path_params["id"])
-    set_active(request.app.state.db, current_actor(request), user_id, active=active)
+    await run_in_threadpool(
+        partial(set_active, request.app.state.db, current_actor(request), user_id, active=active)
+    )
     done = "reactivated" if active else "deactivated"
     return RedirectResponse(f"/admin/users/{user_id}?done={done}", status_code=303)
 
 
-def _new_page(
+async def _new_page(
     request: Request, form: UserForm, errors: dict[str, str], status: int = 200
 ) -> Response:
     context = {
         "form": form,
         "errors": errors,
-        "choices": choices(request.app.state.db, current_actor(request)),
+        "choices": await run_in_threadpool(choices, request.app.state.db, current_actor(request)),
     }
     return render(request, "admin/user_new.html", context, status)
 
 
-def _edit_page(
+async def _edit_page(
     request: Request,
     user_id: int,
     form: UserForm | None,
@@ -133,15 +146,15 @@ def _edit_page(
     *,
     status: int = 200,
     notice: str | None = None,
-    issued: object = None,
+    issued: ShownLink | None = None,
 ) -> Response:
     db, actor = request.app.state.db, current_actor(request)
-    detail = user_detail(db, actor, user_id)
+    detail = await run_in_threadpool(user_detail, db, actor, user_id)
     context = {
         "detail": detail,
         "form": form or detail.form,
         "errors": errors,
-        "choices": choices(db, actor),
+        "choices": await run_in_threadpool(choices, db, actor),
         "notice": notice,
         "issued": issued,
         "next_link": "invitation" if detail.row.last_login_at is None else "password-reset",
@@ -150,12 +163,11 @@ def _edit_page(
     return render(request, "admin/user_edit.html", context, status)
 
 
-def _keep_link(request: Request, link: IssuedLink) -> None:
-    request.session[ISSUED_KEY] = {
-        "user_id": link.user_id,
-        "url": link.url(str(request.base_url)),
-        "expires_at": link.expires_at.strftime("%Y-%m-%d %H:%M UTC"),
-    }
+def _shown(request: Request, link: IssuedLink) -> ShownLink:
+    return ShownLink(
+        url=link.url(str(request.base_url)),
+        expires_at=link.expires_at.strftime("%Y-%m-%d %H:%M UTC"),
+    )
 
 
 def _user_form(form: FormData, *, adding: bool) -> UserForm:

@@ -7,16 +7,15 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from qa.config import Settings
 from qa.domain.errors import QAError
 from qa.persistence.db import Database
-from qa.services.accounts import Throttle
 from qa.web import account, admin, agency, officer, provider, reviews
-from qa.web.auth import LoadUser, login, login_page, logout
+from qa.web.auth import HashingSlots, LoadUser, SignInRules, login, login_page, logout
+from qa.web.cookies import SessionCookie
 from qa.web.errors import qa_error
 from qa.web.pages import health, home
 from qa.web.security import CSRFProtection, SecurityHeaders
@@ -34,10 +33,9 @@ def secret_key(settings: Settings) -> str:
     return path.read_text(encoding="utf-8").strip()
 
 
-def create_app(
-    settings: Settings, *, db: Database | None = None, https_only: bool = False
-) -> Starlette:
+def create_app(settings: Settings, *, db: Database | None = None) -> Starlette:
     database = db or Database(settings.database_url, clock=settings.clock())
+    rules = SignInRules.from_settings(settings.web)
     app = Starlette(
         routes=[
             Route("/", home),
@@ -60,20 +58,14 @@ def create_app(
         exception_handlers={QAError: qa_error},
         middleware=[
             Middleware(SecurityHeaders),
-            Middleware(
-                SessionMiddleware,
-                secret_key=secret_key(settings),
-                session_cookie="qa_session",
-                same_site="lax",
-                https_only=https_only,
-                max_age=12 * 3600,
-            ),
+            Middleware(SessionCookie, secret_key=secret_key(settings), web=settings.web),
             Middleware(CSRFProtection),
-            Middleware(LoadUser, db=database),
+            Middleware(LoadUser, db=database, sessions=rules.sessions),
         ],
     )
     app.state.db = database
     app.state.settings = settings
-    app.state.throttle = Throttle()
+    app.state.sign_in_rules = rules
+    app.state.hashing_slots = HashingSlots()
     app.state.kick = None  # `qa serve` sets the routing worker's kick here
     return app

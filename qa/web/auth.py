@@ -1,19 +1,79 @@
-"""Sign-in, sign-out and the signed-in user of each request."""
+"""Sign-in, sign-out and the signed-in user of each request.
+
+The session cookie holds a random session id (and the CSRF token); whose session it is, and
+whether it still holds, lives in the database (`qa.services.web_sessions`). Nothing here
+touches the database or hashes a password on the event loop: those run in threads, the
+argon2 checks in a small pool of their own (`HashingSlots`) so a flood of failing sign-ins
+can neither stall the server nor starve the other requests of threads.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import weakref
+from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import urlsplit
 
+from anyio import CapacityLimiter, to_thread
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from qa.config import WebSecuritySettings
 from qa.domain.actor import Actor
 from qa.persistence.db import Database
-from qa.services.accounts import Throttle, authenticate, session_principal
+from qa.services.accounts import begin_sign_in, finish_sign_in, password_matches
+from qa.services.sign_in_throttle import ThrottleLimits
+from qa.services.web_sessions import SessionPolicy, end_session, session_principal
 from qa.web.templating import render
 
 PUBLIC_PATHS = ("/login", "/invite/", "/static/", "/health")
+#: The session key of the cookie's session id.
+SESSION_ID = "sid"
+#: Password checks at once (argon2 takes ~150 ms of CPU and 64 MiB of memory each).
+HASHING_THREADS = 4
+WRONG = "The user name or password is not right."
+THROTTLED = "Too many failed attempts. Wait {minutes} minutes and try again."
+
+
+@dataclass(frozen=True)
+class SignInRules:
+    """The session and throttling rules of one app, built from its settings."""
+
+    sessions: SessionPolicy
+    limits: ThrottleLimits
+
+    @classmethod
+    def from_settings(cls, web: WebSecuritySettings) -> SignInRules:
+        return cls(
+            SessionPolicy(
+                idle=timedelta(minutes=web.session_idle_minutes),
+                lifetime=timedelta(hours=web.session_max_hours),
+            ),
+            ThrottleLimits(
+                per_account=web.sign_in_account_attempts,
+                per_source=web.sign_in_address_attempts,
+                window=timedelta(minutes=web.sign_in_window_minutes),
+            ),
+        )
+
+
+class HashingSlots:
+    """A capacity limiter per event loop (an app may be served by several, as in tests)."""
+
+    def __init__(self, slots: int = HASHING_THREADS) -> None:
+        self.slots = slots
+        self._limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, CapacityLimiter] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def limiter(self) -> CapacityLimiter:
+        loop = asyncio.get_running_loop()
+        if loop not in self._limiters:
+            self._limiters[loop] = CapacityLimiter(self.slots)
+        return self._limiters[loop]
 
 
 def safe_next(target: str | None) -> str:
@@ -27,18 +87,20 @@ def safe_next(target: str | None) -> str:
 
 
 class LoadUser:
-    """Puts the session's user and actor (or None) on `request.state`; drops stale sessions."""
+    """Puts the session's user and actor (or None) on `request.state`; drops ended sessions."""
 
-    def __init__(self, app: ASGIApp, db: Database) -> None:
-        self.app, self.db = app, db
+    def __init__(self, app: ASGIApp, db: Database, sessions: SessionPolicy) -> None:
+        self.app, self.db, self.sessions = app, db, sessions
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             session = scope.get("session", {})
-            found = session_principal(self.db, session.get("user_id"), session.get("sv"))
-            if found is None and "user_id" in session:
-                session.pop("user_id", None)
-                session.pop("sv", None)
+            token = session.get(SESSION_ID)
+            found = None
+            if token is not None:
+                found = await run_in_threadpool(session_principal, self.db, token, self.sessions)
+                if found is None:
+                    session.pop(SESSION_ID, None)
             state = scope.setdefault("state", {})
             state["user"], state["actor"] = found if found else (None, None)
         await self.app(scope, receive, send)
@@ -62,36 +124,44 @@ async def login_page(request: Request) -> Response:
 
 async def login(request: Request) -> Response:
     form = await request.form()
-    login_name = str(form.get("login", "")).strip()
+    login_name = str(form.get("login", ""))
     password = str(form.get("password", ""))
     target = safe_next(str(form.get("next", "/")))
-    throttle: Throttle = request.app.state.throttle
-    key = f"{login_name.lower()}|{request.client.host if request.client else ''}"
-    if throttle.blocked(key):
-        return render(
-            request,
-            "login.html",
-            {"next": target, "error": "Too many failed attempts. Wait 15 minutes and try again."},
-            429,
-        )
-    user = authenticate(request.app.state.db, login_name, password)
-    if user is None:
-        throttle.failed(key)
-        return render(
-            request,
-            "login.html",
-            {"next": target, "error": "The user name or password is not right."},
-            400,
-        )
-    throttle.succeeded(key)
-    request.session.clear()  # a new session on sign-in (no fixation)
-    request.session.update({"user_id": user.id, "sv": user.session_version})
+    db: Database = request.app.state.db
+    rules: SignInRules = request.app.state.sign_in_rules
+    source = request.client.host if request.client else ""
+    attempt = await run_in_threadpool(begin_sign_in, db, login_name, source, rules.limits)
+    if attempt is None:
+        minutes = int(rules.limits.window.total_seconds() // 60)
+        error = THROTTLED.format(minutes=minutes)
+        return render(request, "login.html", {"next": target, "error": error}, 429)
+    slots: HashingSlots = request.app.state.hashing_slots
+    matches = await to_thread.run_sync(password_matches, attempt, password, limiter=slots.limiter())
+    if not matches:
+        return render(request, "login.html", {"next": target, "error": WRONG}, 400)
+    token = await run_in_threadpool(finish_sign_in, db, attempt, rules.sessions)
+    start_session_cookie(request, token)
     return RedirectResponse(target, status_code=303)
 
 
+def start_session_cookie(request: Request, token: str) -> None:
+    """A new cookie session (no fixation: the old one, CSRF token included, is dropped)."""
+    request.session.clear()
+    request.session[SESSION_ID] = token
+
+
 async def logout(request: Request) -> Response:
+    token = request.session.get(SESSION_ID)
+    actor = request.state.actor
+    if isinstance(token, str) and isinstance(actor, Actor):
+        await run_in_threadpool(end_session, request.app.state.db, actor, token)
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
+
+
+def session_token(request: Request) -> str | None:
+    token = request.session.get(SESSION_ID)
+    return token if isinstance(token, str) else None
 
 
 def current_actor(request: Request) -> Actor:

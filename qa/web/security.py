@@ -42,7 +42,16 @@ def csrf_token(session: MutableMapping[str, Any]) -> str:
     return token
 
 
+#: Only the vendored scripts, styles and images may be cached.
+CACHEABLE_PREFIX = "/static/"
+
+
 class SecurityHeaders:
+    """The headers above on every response, and `Cache-Control: no-store` on every one but
+    static files: pages carry personal data, forms carry the session's CSRF token, and a
+    shared or back-button cache must not show them to the next person at the computer.
+    """
+
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
@@ -50,6 +59,7 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        cacheable = str(scope.get("path", "")).startswith(CACHEABLE_PREFIX)
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -58,6 +68,8 @@ class SecurityHeaders:
                 for name, value in HEADERS.items():
                     if name.encode() not in present:
                         headers.append((name.encode(), value.encode()))
+                if not cacheable and b"cache-control" not in present:
+                    headers.append((b"cache-control", b"no-store"))
                 vary = [v for n, v in headers if n.lower() == b"vary"]
                 if not any(b"hx-request" in v.lower() for v in vary):
                     headers.append((b"vary", b"HX-Request"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -20,6 +21,12 @@ from qa.web.app import create_app
 from tests.world import World
 
 WEB_PASSWORD = "correct horse battery"
+
+
+def session_cookie_contents(cookie: str) -> str:
+    """What anyone holding the session cookie can read: it is signed, not encrypted."""
+    payload = cookie.split(".", maxsplit=1)[0]
+    return base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)).decode("utf-8")
 
 
 class WebUser:

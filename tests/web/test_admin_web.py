@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 from qa.domain.actor import Actor
 from qa.persistence.models import AuditEntry, User, UserRole
 from qa.services.users import add_user
-from tests.web.conftest import WebUser
+from tests.web.conftest import WebUser, session_cookie_contents
 from tests.world import World
 
 Web = Callable[[str], WebUser]
@@ -81,19 +81,17 @@ def test_adding_a_user_gives_a_one_time_link_that_works(admin: WebUser, world: W
             "panel_role": "subject_expert",
         },
     )
-    assert done.status_code == 303
+    assert done.status_code == 200  # the link is in this response only (never stored)
     mariam = _user(world, "mariam")
-    assert done.headers["location"] == f"/admin/users/{mariam.id}"
     assert (mariam.email, mariam.expertise, mariam.panel_role) == (
         "mariam@example.org",
         ["0613", "0542"],
         "subject_expert",
     )
-    page = admin.get(done.headers["location"])
-    link = re.search(r'value="http://testserver(/invite/[^"]+)"', page.text)
-    assert link and "shown only once" in page.text
-    assert page.headers["cache-control"] == "no-store"
-    assert "/invite/" not in admin.get(done.headers["location"]).text  # gone on reload
+    link = re.search(r'value="http://testserver(/invite/[^"]+)"', done.text)
+    assert link and "shown only once" in done.text and "Mariam Haddad" in done.text
+    assert done.headers["cache-control"] == "no-store"
+    assert "/invite/" not in admin.get(f"/admin/users/{mariam.id}").text  # gone on reload
     with TestClient(admin.client.app, base_url="http://testserver") as mariams_browser:
         invite = mariams_browser.get(link.group(1))
         assert invite.status_code == 200 and "Welcome, Mariam Haddad" in invite.text
@@ -227,16 +225,36 @@ def test_an_admin_cannot_lock_themselves_out(admin: WebUser, world: World) -> No
 
 def test_a_new_link_replaces_the_old_one(admin: WebUser, world: World) -> None:
     user_id = _user(world, "lucia").id
-    first = admin.post(f"/admin/users/{user_id}/link")
-    first_page = admin.get(first.headers["location"]).text
-    second = admin.post(f"/admin/users/{user_id}/link")
-    second_page = admin.get(second.headers["location"]).text
+    first_page = admin.post(f"/admin/users/{user_id}/link").text
+    second_page = admin.post(f"/admin/users/{user_id}/link").text
     old = re.search(r'value="http://testserver(/invite/[^"]+)"', first_page)
     new = re.search(r'value="http://testserver(/invite/[^"]+)"', second_page)
     assert old and new and old.group(1) != new.group(1)
     assert "invitation link" in second_page and "An unused invite link" in second_page
     assert admin.client.get(old.group(1)).status_code == 410
     assert admin.client.get(new.group(1)).status_code == 200
+
+
+def test_a_new_link_is_shown_once_and_never_stored_in_the_cookie(
+    admin: WebUser, world: World
+) -> None:
+    """The link used to wait in the session cookie (signed, not encrypted: readable base64)
+    for the next page view; anyone who saw the cookie could take over the account."""
+    user_id = _user(world, "lucia").id
+    issued = admin.post(f"/admin/users/{user_id}/link")
+    cookies = [
+        header.split("=", 1)[1].split(";")[0] for header in issued.headers.get_list("set-cookie")
+    ]
+    for cookie in [*cookies, admin.client.cookies["qa_session"]]:
+        assert "/invite/" not in session_cookie_contents(cookie)
+    link = re.search(r'value="http://testserver/invite/([^"]+)"', issued.text)
+    assert issued.status_code == 200 and link and "shown only once" in issued.text
+    assert issued.headers["cache-control"] == "no-store"
+    token = link.group(1)
+    for cookie in [*cookies, admin.client.cookies["qa_session"]]:
+        assert token not in session_cookie_contents(cookie)
+    assert token not in admin.get(f"/admin/users/{user_id}").text  # shown once
+    assert admin.client.get(f"/invite/{token}").status_code == 200  # and it works
 
 
 @pytest.mark.parametrize("who", ["aoife", "ines", "lucia"])

@@ -1,6 +1,6 @@
 """All tables; importing this package registers them on `SQLModel.metadata`."""
 
-from qa.persistence.models.access import AccessToken
+from qa.persistence.models.access import AccessToken, SignInAttempt, WebSession
 from qa.persistence.models.extensions import ExtensionRequest
 from qa.persistence.models.org import Institution, User, UserRole
 from qa.persistence.models.packs import AuditPack
@@ -36,9 +36,11 @@ __all__ = [
     "RubricVersion",
     "Score",
     "Scoresheet",
+    "SignInAttempt",
     "StageChange",
     "Submission",
     "SubmissionRound",
     "User",
     "UserRole",
+    "WebSession",
 ]

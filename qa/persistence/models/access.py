@@ -28,3 +28,40 @@ class AccessToken(SQLModel, table=True):
     used_at: datetime | None = timestamp()
     #: Set when a newer link for the same user replaced it, or the user was deactivated.
     revoked_at: datetime | None = timestamp()
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser session, held on the server so that signing out ends it.
+
+    The cookie carries a random id; only its SHA-256 is stored (as for sign-in links). A
+    session is valid while it is not ended, not past `expires_at` (the absolute lifetime),
+    seen within the idle timeout, and its `session_version` still equals the user's.
+    """
+
+    __tablename__ = "web_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    #: The user's session version when it began ("sign out everywhere" bumps the user's).
+    session_version: int
+    created_at: datetime = now_field()
+    last_seen_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
+    ended_at: datetime | None = timestamp()
+
+
+class SignInAttempt(SQLModel, table=True):
+    """A sign-in attempt that has not succeeded (yet): what sign-in throttling counts.
+
+    `account` is `user:<id>` for a known account (whichever identifier was typed) or
+    `name:<login>` for an unknown one; `source` is the client's address. Rows older than the
+    throttling window are pruned as new ones arrive.
+    """
+
+    __tablename__ = "sign_in_attempt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    account: str = Field(max_length=320, index=True)
+    source: str = Field(max_length=64, index=True)
+    at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
