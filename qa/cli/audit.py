@@ -125,8 +125,8 @@ def _report(verdict: AuditVerdict) -> None:
         )
     else:
         typer.echo(
-            f"BROKEN: {len(reconciliation.differences)} rows differ from the audit trail "
-            "(table id field: stored, audited):",
+            f"BROKEN: {len(reconciliation.differences)} differences between the stored state "
+            "and the audit trail (table id field: stored, audited):",
             err=True,
         )
         for difference in reconciliation.differences:
