@@ -22,7 +22,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, text, update
+from sqlalchemy import bindparam, func, text, update
 from sqlmodel import Session, col, select
 
 from qa.domain.errors import QAError
@@ -83,6 +83,14 @@ def has_unsealed(db: Database) -> bool:
         )
 
 
+#: Only an entry without a hash is ever given one: never re-seal.
+_SEAL_ONE = (
+    update(AuditEntry)
+    .where(col(AuditEntry.id) == bindparam("eid"), col(AuditEntry.entry_hash).is_(None))
+    .values(seq=bindparam("s"), prev_hash=bindparam("p"), entry_hash=bindparam("h"))
+)
+
+
 class ChainBroken(QAError):
     """The sealed part of the chain does not verify: sealing refuses to extend it."""
 
@@ -110,6 +118,7 @@ def seal(db: Database, *, batch: int = 2_000, full: bool = False) -> int:
                 check_sealed_part(session, full=full)
                 checked = True
             seq, prev = chain_head(session)
+            values = []
             for entry in rows:
                 if entry.entry_hash is not None or entry.prev_hash is not None:
                     raise ChainBroken(
@@ -118,14 +127,11 @@ def seal(db: Database, *, batch: int = 2_000, full: bool = False) -> int:
                     )
                 seq += 1
                 new_hash = entry_hash(entry, seq, prev)
-                written = session.execute(
-                    update(AuditEntry)
-                    .where(col(AuditEntry.id) == entry.id, col(AuditEntry.entry_hash).is_(None))
-                    .values(seq=seq, prev_hash=prev, entry_hash=new_hash)
-                )
-                if written.rowcount != 1:  # type: ignore[attr-defined]
-                    raise ChainBroken(f"audit entry {entry.id} was sealed by someone else")
+                values.append({"eid": entry.id, "s": seq, "p": prev, "h": new_hash})
                 prev = new_hash
+            written = session.connection().execute(_SEAL_ONE, values)
+            if written.rowcount not in (-1, len(values)):
+                raise ChainBroken("audit entries were sealed by someone else meanwhile")
             session.commit()
         total += len(rows)
         if len(rows) < batch:
