@@ -133,4 +133,4 @@ def test_db_upgrade_is_repeatable(qa: Any) -> None:
     assert code == 0 and "upgraded from empty" in out
     code, out, _ = qa("db", "upgrade")
     assert "already up to date" in out
-    assert qa("db", "current")[1].strip() == "database: 0004; this release: 0004"
+    assert qa("db", "current")[1].strip() == "database: 0005; this release: 0005"
