@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -10,12 +11,20 @@ from sqlalchemy import text
 from sqlmodel import col, select
 
 from qa.audit.reconcile import NO_ENTRY, ROW_GONE, Difference, reconcile
+from qa.domain.score_input import ScoreInput
 from qa.persistence.db import Database
 from qa.persistence.models import Assignment, Decision, Score, Scoresheet
-from qa.services.corrections import reopen_review
-from qa.services.decisions import sign_off
+from qa.services.corrections import correct_decision, reopen_review
+from qa.services.decisions import (
+    ConditionInput,
+    complete_moderation,
+    resubmit,
+    save_consensus,
+    sign_off,
+)
 from qa.services.reviews import submit_review
-from tests.export.conftest import _decide
+from tests.clock import TODAY
+from tests.export.conftest import _descriptor, _reviewed, _sign
 from tests.world import World
 
 
@@ -28,7 +37,32 @@ def _sql(db: Database, statement: str, **params: Any) -> None:
 @pytest.fixture
 def decided(world: World) -> World:
     """Moderation, conditions, revise-and-resubmit, a second round and a corrected decision."""
-    _decide(world)
+    officer = world.officers[0]
+    a = _reviewed(world, _descriptor(1), {"QUAL-3": 0}, {"QUAL-3": 3})
+    save_consensus(world.db, officer, a, ScoreInput("QUAL-3", level=2, comment="agreed"))
+    complete_moderation(world.db, officer, a, expected_version=world.submission(a).version)
+    _sign(world, a, "approved")
+    b = _reviewed(world, _descriptor(2, title="Data Stewardship"), {"RECG-2": 0}, {"RECG-2": 0})
+    due = TODAY + timedelta(days=120)
+    conditions = [ConditionInput("Publish a recognition procedure", "Quality office", due)]
+    _sign(world, b, "approved_with_conditions", conditions=conditions)
+    c = _reviewed(world, _descriptor(3, title="Cloud Basics"), {}, {})
+    _sign(world, c, "revise_and_resubmit", rationale="Resubmit with the accreditation.")
+    resubmit(world.db, world.provider, c, expected_version=world.submission(c).version, today=TODAY)
+    world.route()
+    world.self_assess(c)
+    world.screen(c, accept=True)
+    world.route()
+    first, second, *_ = world.round_assignments(c)
+    world.review(first)
+    world.review(second)
+    world.route()
+    _sign(world, c, "approved")
+    (first_b,) = world.decisions(b)
+    assert first_b.id is not None
+    correct_decision(
+        world.db, officer, first_b.id, reason="Typo in the rationale", rationale="Corrected."
+    )
     return world
 
 
