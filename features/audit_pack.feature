@@ -39,3 +39,14 @@ Feature: Audit packs for QA agencies
     And the agency builds the audit pack for the year before the decision
     Then the pack verifies against its manifest
     And the Decisions sheet is empty
+
+  Scenario: The agency detects that the audit trail was cut after its pack was built
+    Given the subject expert submitted a review scoring every criterion 3
+    And the labour-market expert submitted a review scoring every criterion 3
+    And routing runs
+    When officer Lukas signs off "approved" without a rationale
+    And the office's worker builds the audit pack the agency requested for the day of the decision
+    Then the pack carries a checkpoint of the audit trail signed with the office's key
+    And checking the office's audit trail against the pack finds it intact
+    When someone with access to the database deletes the newest audit entries and every stored checkpoint
+    Then checking the office's audit trail against the pack reports entries deleted from the end

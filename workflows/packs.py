@@ -10,6 +10,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel
 
+from qa.audit.signing import SigningKey, load_or_create
 from qa.config import DeqarSettings, Settings
 from qa.export.pack import DeqarConfig
 from qa.export.pack_jobs import build_next, schedule_monthly
@@ -22,6 +23,8 @@ class PackConfig(BaseModel):
     today: date
     schedule: str = "monthly"
     deqar_settings: DeqarSettings = DeqarSettings()
+    #: The office key that signs the checkpoint each pack carries (None: no checkpoint).
+    signing_key_path: str | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, today: date) -> PackConfig:
@@ -31,10 +34,16 @@ class PackConfig(BaseModel):
             today=today,
             schedule=settings.pack_schedule,
             deqar_settings=settings.deqar,
+            signing_key_path=str(settings.signing_key_path),
         )
 
     def deqar(self) -> DeqarConfig:
         return DeqarConfig.from_settings(self.deqar_settings)
+
+    def checkpoint_key(self) -> SigningKey | None:
+        return (
+            None if self.signing_key_path is None else load_or_create(Path(self.signing_key_path))
+        )
 
 
 class PackSummary(BaseModel):
@@ -44,7 +53,12 @@ class PackSummary(BaseModel):
 
 @task(name="build-audit-pack", cache_policy=NO_CACHE)
 def build_one(config: PackConfig) -> tuple[int, str] | None:
-    outcome = build_next(database(config.database_url), Path(config.packs_dir), config.deqar())
+    outcome = build_next(
+        database(config.database_url),
+        Path(config.packs_dir),
+        config.deqar(),
+        checkpoint_key=config.checkpoint_key(),
+    )
     return None if outcome is None else (outcome.pack_id, outcome.status)
 
 

@@ -13,9 +13,11 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from qa.audit.chain import has_unsealed, seal
+from qa.audit.checkpoints import checkpoint_if_due
+from qa.audit.signing import SigningKey, load_or_create
 from qa.config import Settings
 from qa.domain.clock import Clock
 from qa.export.pack_jobs import build_next, has_queued, schedule_monthly
@@ -29,6 +31,11 @@ from workflows.resources import database
 from workflows.routing import DeliveryConfig, RoutingConfig, routing_flow
 
 log = logging.getLogger(__name__)
+#: A signed checkpoint at least this often while the chain grows (sealing re-checks the
+#: chain from the newest checkpoint, so this also bounds that work).
+CHECKPOINT_EVERY = timedelta(hours=6)
+#: How often (seconds) the runner asks whether a checkpoint is due.
+CHECKPOINT_POLL_SECONDS = 60.0
 
 
 @dataclass
@@ -40,6 +47,7 @@ class RunnerStats:
     routed_messages: int = 0
     sealed_entries: int = 0
     pack_runs: int = 0
+    checkpoints: int = 0
     history: list[str] = field(default_factory=list)
 
 
@@ -64,6 +72,8 @@ class EmbeddedRunner:
         self._packs_wake = threading.Event()
         self._next_deadlines = 0.0
         self._next_schedule = 0.0
+        self._next_checkpoint = 0.0
+        self._key: SigningKey | None = None
 
     def today(self) -> date:
         return self.clock.today()
@@ -123,7 +133,12 @@ class EmbeddedRunner:
                 log.warning("Prefect unavailable (%s); building packs with plain functions", exc)
                 if config.schedule == "monthly":
                     schedule_monthly(db, config.today)
-                while build_next(db, self.settings.packs_dir, config.deqar()) is not None:
+                while (
+                    build_next(
+                        db, self.settings.packs_dir, config.deqar(), checkpoint_key=self.key()
+                    )
+                    is not None
+                ):
                     pass
             self.stats.pack_runs += 1
         except Exception as exc:  # the runner must survive anything
@@ -138,12 +153,22 @@ class EmbeddedRunner:
                 self._route()
             if has_unsealed(db):
                 self.stats.sealed_entries += seal(db)
+            if time.monotonic() >= self._next_checkpoint:
+                self._next_checkpoint = time.monotonic() + CHECKPOINT_POLL_SECONDS
+                if checkpoint_if_due(db, self.key(), every=CHECKPOINT_EVERY) is not None:
+                    self.stats.checkpoints += 1
             if time.monotonic() >= self._next_deadlines:
                 self._deadlines()
                 self._next_deadlines = time.monotonic() + self.settings.deadlines_every_seconds
         except Exception as exc:  # the runner must survive anything
             log.exception("runner pass failed")
             self.stats.last_error = repr(exc)
+
+    def key(self) -> SigningKey:
+        """The office's signing key, read (or created) once."""
+        if self._key is None:
+            self._key = load_or_create(self.settings.signing_key_path)
+        return self._key
 
     def _route(self) -> None:
         config = RoutingConfig.from_settings(self.settings, self.today(), self.worker)

@@ -7,6 +7,12 @@ own hash: SHA-256 of its canonical JSON, which includes the previous hash. The w
 seals after every poll and before every audit pack, so an entry is normally sealed
 within a second of its commit. `verify` recomputes the chain from the start and reports
 the first link that does not hold: an edited, deleted or re-ordered entry breaks it.
+
+Sealing never re-seals: it only writes entries that have no position and no hash (the
+UPDATE says so, so two sealers cannot both write one), and it first checks the sealed part
+it extends: from the newest signed checkpoint (whose entry must still carry the signed
+hash) to the head (`full=True`: from the start). A broken chain is refused with the entry
+named, never extended, so sealing cannot paper over an edit.
 """
 
 from __future__ import annotations
@@ -16,11 +22,12 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, text
+from sqlalchemy import bindparam, func, text, update
 from sqlmodel import Session, col, select
 
+from qa.domain.errors import QAError
 from qa.persistence.db import Database
-from qa.persistence.models import AuditEntry
+from qa.persistence.models import AuditCheckpoint, AuditEntry
 
 GENESIS = "0" * 64
 #: Arbitrary key of the PostgreSQL advisory lock that makes sealing single-file.
@@ -76,29 +83,96 @@ def has_unsealed(db: Database) -> bool:
         )
 
 
-def seal(db: Database, *, batch: int = 2_000) -> int:
-    """Chain every unsealed entry; returns how many were sealed."""
-    total = 0
+#: Only an entry without a hash is ever given one: never re-seal.
+_SEAL_ONE = (
+    update(AuditEntry)
+    .where(col(AuditEntry.id) == bindparam("eid"), col(AuditEntry.entry_hash).is_(None))
+    .values(seq=bindparam("s"), prev_hash=bindparam("p"), entry_hash=bindparam("h"))
+)
+
+
+class ChainBroken(QAError):
+    """The sealed part of the chain does not verify: sealing refuses to extend it."""
+
+
+def seal(db: Database, *, batch: int = 2_000, full: bool = False) -> int:
+    """Chain every unsealed entry; returns how many were sealed.
+
+    Raises `ChainBroken` (sealing nothing) when the sealed part does not verify: from the
+    newest checkpoint on, or from the start with `full`.
+    """
+    total, checked = 0, False
     while True:
         with db.write() as session:
             if not db.is_sqlite:  # SQLite's BEGIN IMMEDIATE already makes this single-file
                 session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SEAL_LOCK})
-            seq, prev = chain_head(session)
             rows = session.exec(
                 select(AuditEntry)
                 .where(col(AuditEntry.seq).is_(None))
                 .order_by(col(AuditEntry.id))
                 .limit(batch)
             ).all()
+            if not rows:
+                return total
+            if not checked:  # later batches extend what this call has just written
+                check_sealed_part(session, full=full)
+                checked = True
+            seq, prev = chain_head(session)
+            values = []
             for entry in rows:
+                if entry.entry_hash is not None or entry.prev_hash is not None:
+                    raise ChainBroken(
+                        f"audit entry {entry.id} has a hash but no chain position: it was "
+                        "sealed before and its position removed; it is not sealed again"
+                    )
                 seq += 1
-                entry.seq, entry.prev_hash = seq, prev
-                entry.entry_hash = prev = entry_hash(entry, seq, prev)
-                session.add(entry)
+                new_hash = entry_hash(entry, seq, prev)
+                values.append({"eid": entry.id, "s": seq, "p": prev, "h": new_hash})
+                prev = new_hash
+            written = session.connection().execute(_SEAL_ONE, values)
+            if written.rowcount not in (-1, len(values)):
+                raise ChainBroken("audit entries were sealed by someone else meanwhile")
             session.commit()
         total += len(rows)
         if len(rows) < batch:
             return total
+
+
+def check_sealed_part(session: Session, *, full: bool = False, chunk: int = 5_000) -> None:
+    """Raise `ChainBroken` unless the sealed chain verifies from its newest checkpoint (the
+    checkpoint's entry must still carry the signed hash) or, with `full`, from the start."""
+    start_seq, prev = 0, GENESIS
+    if not full:
+        anchor = session.exec(
+            select(AuditCheckpoint).order_by(col(AuditCheckpoint.seq).desc()).limit(1)
+        ).first()
+        if anchor is not None and anchor.seq > 0:
+            stored = session.exec(
+                select(AuditEntry.entry_hash).where(AuditEntry.seq == anchor.seq)
+            ).first()
+            if stored != anchor.entry_hash:
+                what = "is missing" if stored is None else "has another hash"
+                raise ChainBroken(
+                    f"checkpoint {anchor.id}: the entry at chain position {anchor.seq} {what} "
+                    "(the chain was cut or re-sealed after the checkpoint was signed)"
+                )
+            start_seq, prev = anchor.seq, anchor.entry_hash
+    rows = session.exec(
+        select(AuditEntry)
+        .where(col(AuditEntry.seq) > start_seq)
+        .order_by(col(AuditEntry.seq))
+        .execution_options(yield_per=chunk)
+    )
+    expected = start_seq
+    try:
+        for entry in rows:
+            expected += 1
+            problem = _link_problem(entry, expected, prev)
+            if problem:
+                raise ChainBroken(f"{problem}; nothing was sealed")
+            prev = entry.entry_hash or ""
+    finally:
+        rows.close()
 
 
 @dataclass(frozen=True)

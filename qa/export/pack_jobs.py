@@ -22,8 +22,10 @@ from sqlalchemy import ColumnElement, and_, false, func, or_, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from qa.audit.chain import chain_head, seal
+from qa.audit.chain import ChainBroken, chain_head, seal
+from qa.audit.checkpoints import write_checkpoint
 from qa.audit.log import record
+from qa.audit.signing import SigningKey
 from qa.domain.actor import Actor
 from qa.domain.enums import Role
 from qa.domain.errors import InvalidInput, NotFound
@@ -182,9 +184,18 @@ class BuildOutcome:
 
 
 def build_next(
-    db: Database, folder: Path, deqar: DeqarConfig, *, clock: Callable[[], float] = time.monotonic
+    db: Database,
+    folder: Path,
+    deqar: DeqarConfig,
+    *,
+    clock: Callable[[], float] = time.monotonic,
+    checkpoint_key: SigningKey | None = None,
 ) -> BuildOutcome | None:
-    """Claim the oldest queued pack and build it; None when nothing waits."""
+    """Claim the oldest queued pack and build it; None when nothing waits.
+
+    With `checkpoint_key`, the sealed head is signed as a checkpoint first, so the pack
+    carries it; a chain that does not verify fails the pack (sealing refuses to extend it).
+    """
     pack_id = _claim(db)
     if pack_id is None:
         return None
@@ -192,7 +203,13 @@ def build_next(
     with db.session() as session:
         pack = session.get(AuditPack, pack_id)
         assert pack is not None
-    seal(db)
+    try:
+        seal(db)
+        if checkpoint_key is not None:
+            write_checkpoint(db, checkpoint_key, reason=f"pack {pack_id}")
+    except ChainBroken as exc:
+        _finish(db, pack_id, FAILED, {"error": f"the audit chain is broken: {exc}"[:2000]})
+        return BuildOutcome(pack_id, FAILED, clock() - started)
     with db.session() as session:
         _, head = chain_head(session)
     folder.mkdir(parents=True, exist_ok=True)

@@ -122,6 +122,7 @@ def correct_decision(
             },
             after={
                 "decision_id": corrected.id,
+                "decision": corrected.decision,
                 "rationale": corrected.rationale,
                 "valid_to": _iso(corrected.valid_to),
                 "reason": reason.strip(),

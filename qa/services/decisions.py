@@ -167,6 +167,7 @@ def sign_off(
                 "decision": outcome.value,
                 "recommended": assessment.recommended.value,
                 "rationale": text or None,
+                "valid_to": row.valid_to.isoformat() if row.valid_to else None,
                 "conditions": [
                     {"text": c.text, "owner": c.owner, "due_date": c.due_date.isoformat()}
                     for c in conditions

@@ -13,8 +13,15 @@ from zipfile import ZipFile
 import pytest
 from openpyxl import load_workbook
 from pytest_bdd import parsers, scenarios, then, when
+from sqlalchemy import text as sql
 
+from qa.audit.checkpoints import Checkpoint, parse_pack_document, signature_problems
+from qa.audit.signing import SigningKey
+from qa.audit.verification import verify_everything
+from qa.domain.actor import Actor
+from qa.domain.enums import Role
 from qa.export.pack import DeqarConfig, PackFilter, PackResult, build_pack, verify_pack
+from qa.export.pack_jobs import build_next, request_pack
 from tests.bdd.conftest import ReviewFile
 
 scenarios("audit_pack.feature")
@@ -145,3 +152,58 @@ def _no_names(download: Download) -> None:
 def _same_bytes(review_file: ReviewFile, download: Download) -> None:
     again = _build(review_file, download.wanted, download.folder, "again.zip")
     assert again.path.read_bytes() == download.pack.path.read_bytes()
+
+
+OFFICE_KEY = SigningKey.generate()
+AGENCY = Actor("Agency auditor", None, frozenset({Role.AGENCY}), None)
+
+
+@when(
+    "the office's worker builds the audit pack the agency requested for the day of the decision",
+    target_fixture="held_pack",
+)
+def _worker_builds(review_file: ReviewFile, tmp_path: Path) -> Path:
+    day = _decision_day(review_file)
+    db = review_file.world.db
+    pack = request_pack(db, AGENCY, PackFilter(day, day))
+    outcome = build_next(db, tmp_path, DeqarConfig(), checkpoint_key=OFFICE_KEY)
+    assert outcome is not None and outcome.status == "ready"
+    return tmp_path / f"audit-pack-{pack.id}.zip"
+
+
+def _carried(held_pack: Path) -> list[Checkpoint]:
+    with ZipFile(held_pack) as archive:
+        return parse_pack_document(archive.read("checkpoints.json"), held_pack.name)
+
+
+@then("the pack carries a checkpoint of the audit trail signed with the office's key")
+def _signed(held_pack: Path) -> None:
+    carried = _carried(held_pack)
+    assert carried and verify_pack(held_pack) == []
+    # what the agency does offline, with the office's published public key only
+    assert all(OFFICE_KEY.public.verify(c.signed_bytes(), c.signature) for c in carried)
+    assert signature_problems(carried, [OFFICE_KEY.public]) == []
+
+
+@then("checking the office's audit trail against the pack finds it intact")
+def _intact(review_file: ReviewFile, held_pack: Path) -> None:
+    assert verify_everything(review_file.world.db, [OFFICE_KEY.public], _carried(held_pack)).ok
+
+
+@when(
+    "someone with access to the database deletes the newest audit entries and every stored "
+    "checkpoint"
+)
+def _cut(review_file: ReviewFile) -> None:
+    with review_file.world.db.engine.begin() as connection:
+        newest = connection.execute(sql("SELECT max(seq) FROM audit_entry")).scalar_one()
+        connection.execute(sql("DELETE FROM audit_entry WHERE seq > :s"), {"s": newest - 5})
+        connection.execute(sql("DELETE FROM audit_checkpoint"))
+
+
+@then("checking the office's audit trail against the pack reports entries deleted from the end")
+def _cut_detected(review_file: ReviewFile, held_pack: Path) -> None:
+    verdict = verify_everything(review_file.world.db, [OFFICE_KEY.public], _carried(held_pack))
+    assert verdict.chain.ok  # the shortened chain is consistent in itself
+    assert not verdict.ok
+    assert any("entries were deleted from the end" in p for p in verdict.checkpoint_problems)

@@ -136,5 +136,5 @@ def test_db_upgrade_is_repeatable(qa: Any) -> None:
     code, out, _ = qa("db", "upgrade")
     assert "already up to date" in out
     head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
-    assert head is not None and head >= "0006"
+    assert head is not None and head >= "0007"
     assert qa("db", "current")[1].strip() == f"database: {head}; this release: {head}"

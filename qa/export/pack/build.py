@@ -6,18 +6,20 @@ import os
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Row, Subquery
 from sqlmodel import Session
 
+from qa.audit.checkpoints import pack_checkpoints, pack_document
 from qa.domain.rubric import Rubric
 from qa.export.pack import people as people_queries
 from qa.export.pack import queries
 from qa.export.pack.contract import (
     AGREEMENT,
+    CHECKPOINTS,
     CONDITIONS,
     CONSENSUS,
     CREDENTIALS,
@@ -176,7 +178,13 @@ def build_pack(
                 {"name": t.name, "csv": t.file, "sheets": writer[t.name].sheets} for t in TABLES
             ],
         }
-        members = [(WORKBOOK, workbook), *((t.file, folder / t.file) for t in TABLES)]
+        checkpoints = folder / CHECKPOINTS
+        checkpoints.write_text(_checkpoints_of(session, wanted), encoding="utf-8")
+        members = [
+            (WORKBOOK, workbook),
+            *((t.file, folder / t.file) for t in TABLES),
+            (CHECKPOINTS, checkpoints),
+        ]
         partial = out.with_name(f".{out.name}.part")
         try:
             manifest = write_zip(partial, members, zip_time(moment), manifest)
@@ -185,6 +193,13 @@ def build_pack(
             partial.unlink(missing_ok=True)
         meter.advance()
     return PackResult(out, manifest, counts, sha256_of(out))
+
+
+def _checkpoints_of(session: Session, wanted: PackFilter) -> str:
+    """checkpoints.json: the period's signed checkpoints and the newest (made for the pack)."""
+    start = datetime.combine(wanted.date_from, time(), UTC)
+    end = datetime.combine(wanted.date_to + timedelta(days=1), time(), UTC)
+    return pack_document(pack_checkpoints(session, start, end))
 
 
 def _facts(

@@ -37,6 +37,16 @@ from qa.export.pack.spec import ColumnType, Repeated, Table, code_list, col
 PACK_FORMAT_VERSION = "1.0"
 WORKBOOK = "audit-pack.xlsx"
 MANIFEST = "manifest.json"
+CHECKPOINTS = "checkpoints.json"
+#: Pack members that are not tables (besides the manifest): name -> what it holds.
+OTHER_FILES: tuple[tuple[str, str], ...] = (
+    (
+        CHECKPOINTS,
+        "The signed audit-chain checkpoints made in the pack's period and the one made when "
+        "the pack was built: `seq`, `entry_hash`, `at` (UTC), `key_fingerprint`, `signature` "
+        "(Ed25519, base64, over the canonical JSON described in `signed_bytes`).",
+    ),
+)
 
 T = ColumnType
 
@@ -411,4 +421,4 @@ TABLES_BY_NAME = {table.name: table for table in TABLES}
 
 def files() -> tuple[str, ...]:
     """Every member of a pack, in zip order (manifest.json last)."""
-    return (WORKBOOK, *(t.file for t in TABLES), MANIFEST)
+    return (WORKBOOK, *(t.file for t in TABLES), *(name for name, _ in OTHER_FILES), MANIFEST)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from qa.export.pack.contract import PACK_FORMAT_VERSION, TABLES
+from qa.export.pack.contract import OTHER_FILES, PACK_FORMAT_VERSION, TABLES
 from qa.export.pack.spec import TYPE_MEANINGS, Column, Repeated, Table
 
 BEGIN = "<!-- BEGIN GENERATED from qa/export/pack/contract.py: do not edit by hand -->"
@@ -81,8 +81,9 @@ def _column_line(column: Column | Repeated) -> str:
 
 def markdown() -> str:
     """The generated part of docs/audit-pack.md: types, then every table's columns."""
-    lines = [
-        BEGIN,
+    lines = [BEGIN, "", "Files besides the tables and the manifest:", ""]
+    lines += [f"* `{name}`: {_cell(meaning)}" for name, meaning in OTHER_FILES]
+    lines += [
         "",
         f"### Column types (format {PACK_FORMAT_VERSION})",
         "",
