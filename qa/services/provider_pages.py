@@ -38,6 +38,7 @@ from qa.persistence.models import (
     Submission,
     User,
 )
+from qa.services.disclosure import for_outsiders
 from qa.services.lifecycle import load_submission, stage_history, submission_facts
 from qa.services.scoresheets import PEER
 from qa.services.self_assessment_page import progress_in
@@ -72,6 +73,15 @@ class PrincipleMean:
 
 
 @dataclass(frozen=True)
+class ConditionView:
+    text: str
+    owner: str
+    due_date: date
+    status: str
+    evidence: str | None
+
+
+@dataclass(frozen=True)
 class DecisionView:
     round: int
     decision: str
@@ -84,7 +94,7 @@ class DecisionView:
     signed_by: str
     valid_from: date | None
     valid_to: date | None
-    conditions: tuple[Condition, ...]
+    conditions: tuple[ConditionView, ...]
     overall_mean: float | None
     principles: tuple[PrincipleMean, ...]
     reasons: tuple[str, ...]
@@ -139,7 +149,8 @@ def status_page(db: Database, actor: Actor, submission_id: int) -> StatusPage:
         submission = load_submission(session, submission_id)
         facts = submission_facts(session, submission)
         require_viewer_of(actor, facts, submission.stage)
-        return _build(session, actor, submission, facts)
+        # the pseudonymity boundary: providers and agencies read only scrubbed text
+        return for_outsiders(session, actor, _build(session, actor, submission, facts))
 
 
 def _build(
@@ -288,7 +299,10 @@ def _decisions(
                 signed_by=signer.display_name if staff and signer else "QA office",
                 valid_from=row.valid_from,
                 valid_to=row.valid_to,
-                conditions=tuple(conditions),
+                conditions=tuple(
+                    ConditionView(c.text, c.owner, c.due_date, c.status, c.evidence)
+                    for c in conditions
+                ),
                 overall_mean=aggregates.get("overall_mean"),
                 principles=tuple(
                     PrincipleMean(str(p.get("code")), str(p.get("name")), p.get("mean"))

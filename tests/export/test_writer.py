@@ -58,6 +58,7 @@ def _writer(folder: Path, *, helper: bool = False) -> PackWriter:
         principles=["QUAL"],
         generated_at=MOMENT,
         title="t",
+        scrub=lambda text: text,
         helper=helper,
     )
 

@@ -131,6 +131,7 @@ def build_pack(
             people_queries.people(session, packed),
             reveal=reveal_reviewers,
             lookup=lambda uid: people_queries.people_by_id(session, {uid}).get(uid),
+            bystanders=people_queries.everyone(session),
         )
         moment = generated_at or queries.latest_timestamp(session, packed) or wanted.end
         folder = Path(tmp)
@@ -140,6 +141,7 @@ def build_pack(
             principles=columns.principles,
             generated_at=moment,
             title=f"Audit pack {wanted.date_from.isoformat()} to {wanted.date_to.isoformat()}",
+            scrub=people.scrub_cell,
             helper=rounds >= HELPER_FROM_ROUNDS,
         )
         meter = _Meter(progress, rounds * _PASSES + 1)

@@ -46,6 +46,12 @@ def people(session: Session, p: Subquery) -> list[Person]:
     return sorted(found.values(), key=order)
 
 
+def everyone(session: Session) -> list[Person]:
+    """Every account the office has: their names are scrubbed even if not in the pack."""
+    ids = {uid for (uid,) in session.execute(select(col(User.id))) if uid is not None}
+    return sorted(people_by_id(session, ids).values(), key=lambda person: person.user_id)
+
+
 def people_by_id(
     session: Session,
     ids: set[int],

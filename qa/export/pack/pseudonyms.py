@@ -11,10 +11,11 @@ pack, and user ids in the trail's values become pseudonyms too.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
+
+from qa.domain.redaction import Identity, Redactor
 
 #: Keys of audit-entry values that hold a user id.
 USER_ID_KEYS = frozenset(
@@ -32,8 +33,6 @@ USER_ID_KEYS = frozenset(
 )
 #: Pseudonym prefix per kind of person, in numbering order.
 PREFIXES = {"reviewer": "R", "officer": "O", "provider": "P", "admin": "A", "user": "U"}
-_MIN_NEEDLE = 3
-_WORD = re.compile(r"\w+")
 _REMEMBERED = 50_000  # scrubbed texts kept (comments repeat a lot)
 
 
@@ -60,6 +59,7 @@ class People:
         *,
         reveal: bool,
         lookup: Callable[[int], Person | None] = lambda _id: None,
+        bystanders: Iterable[Person] = (),
     ) -> None:
         self.reveal = reveal
         self._lookup = lookup
@@ -68,9 +68,9 @@ class People:
         self._counts = dict.fromkeys(PREFIXES, 0)
         for person in people:
             self._add(person)
-        self._pattern: re.Pattern[str] | None = None
-        self._needles: dict[str, str] = {}
-        self._starts: set[str] = set()
+        #: Everyone else the office knows: never in the pack, but never named in it either.
+        self._bystanders = tuple(bystanders)
+        self._redactor: Redactor | None = None
         self._scrubbed: dict[str, str] = {}
         self._dirty = True
 
@@ -108,15 +108,15 @@ class People:
         known = self._scrubbed.get(text)
         if known is not None:
             return known
-        pattern = self._compiled()
-        if pattern is None or self._starts.isdisjoint(_WORD.findall(text.casefold())):
-            found = text  # no word of the text starts any name: the common, fast case
-        else:
-            found = pattern.sub(self._replacement, text)
+        found = self._compiled()(text)
         if len(self._scrubbed) >= _REMEMBERED:
             self._scrubbed.clear()
         self._scrubbed[text] = found
         return found
+
+    def scrub_cell(self, text: str) -> str:
+        """The pack writer's boundary: every text cell of every sheet passes through here."""
+        return self.scrub(text) or text
 
     def scrub_json_text(self, text: str | None) -> str | None:
         """JSON text as stored, scrubbed; parsed and written again only when it must change.
@@ -126,13 +126,7 @@ class People:
         """
         if text is None or text == "null" or self.reveal:
             return None if text == "null" else text
-        pattern = self._compiled()
-        if (
-            '_id"' in text
-            or '_by"' in text
-            or "\\u" in text
-            or (pattern is not None and not self._starts.isdisjoint(_WORD.findall(text.casefold())))
-        ):
+        if '_id"' in text or '_by"' in text or "\\u" in text or self._compiled().may_match(text):
             return _dumps(self.scrub_json(json.loads(text)))
         return text
 
@@ -155,28 +149,18 @@ class People:
             return self.scrub(value)
         return value
 
-    def _compiled(self) -> re.Pattern[str] | None:
-        if self._dirty:
-            self._needles = {}
-            for uid, person in self._people.items():
-                for needle in (person.email, person.display_name, person.username):
-                    if len(needle.strip()) >= _MIN_NEEDLE:
-                        self._needles.setdefault(needle.strip().casefold(), self._names[uid])
-            self._starts = {
-                words[0] for needle in self._needles if (words := _WORD.findall(needle))
-            }
-            ordered = sorted(self._needles, key=lambda n: (-len(n), n))
-            self._pattern = (
-                re.compile(
-                    r"(?<!\w)(?:" + "|".join(re.escape(n) for n in ordered) + r")(?!\w)",
-                    re.IGNORECASE,
-                )
-                if ordered
-                else None
-            )
+    def _compiled(self) -> Redactor:
+        if self._redactor is None or self._dirty:
+            named = [
+                Identity(p.display_name, p.username, p.email, self._names[uid])
+                for uid, p in self._people.items()
+            ]
+            others = [
+                Identity(p.display_name, p.username, p.email, "[person]")
+                for p in self._bystanders
+                if p.user_id not in self._people
+            ]
+            self._redactor = Redactor([*named, *others])
+            self._scrubbed.clear()
             self._dirty = False
-        return self._pattern
-
-    def _replacement(self, match: re.Match[str]) -> str:
-        found: str = self._needles.get(match.group(0).casefold(), "[person]")
-        return found
+        return self._redactor

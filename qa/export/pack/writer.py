@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
@@ -54,9 +54,15 @@ class Sink:
     """One table: its CSV file and, for workbook tables, its rows sent to the workbook."""
 
     def __init__(
-        self, table: Table, header: list[str], folder: Path, book: Book | BookProcess | None
+        self,
+        table: Table,
+        header: list[str],
+        folder: Path,
+        book: Book | BookProcess | None,
+        scrub: Callable[[str], str],
     ) -> None:
         self.table = table
+        self._scrub = scrub
         self.header = header
         self.width = len(header)
         self.rows = 0
@@ -76,12 +82,15 @@ class Sink:
         cells = list(row)
         plain = True  # no float, so the CSV row is the cells themselves (None writes as "")
         illegal = _ILLEGAL.search
+        scrub = self._scrub
         for n, value in enumerate(cells):
             kind = type(value)
             if kind is str:
+                # the pseudonymity boundary: no text cell of any sheet leaves unscrubbed
+                text = cells[n] = scrub(value)
                 # isprintable() is a fast pre-check: text it passes holds no control character
-                if value[:1] in _FIRST or (not value.isprintable() and illegal(value)):
-                    cells[n] = inert(value)
+                if text[:1] in _FIRST or (not text.isprintable() and illegal(text)):
+                    cells[n] = inert(text)
             elif kind is float:
                 plain = False
             elif value is not None and kind is not int:
@@ -98,7 +107,9 @@ class Sink:
 class PackWriter:
     """All tables of one pack, in contract order, under a temporary folder.
 
-    `helper=True` writes the workbook in a helper process (see `workbook.py`).
+    `helper=True` writes the workbook in a helper process (see `workbook.py`). `scrub` is
+    applied to every text cell of every table (the workbook and its CSV twins alike), so a
+    new column cannot forget to pseudonymise.
     """
 
     def __init__(
@@ -109,6 +120,7 @@ class PackWriter:
         principles: Sequence[str],
         generated_at: datetime,
         title: str,
+        scrub: Callable[[str], str],
         helper: bool = False,
     ) -> None:
         self.folder = folder
@@ -118,7 +130,11 @@ class PackWriter:
         self.book: Book | BookProcess = kind(in_book, title=title, moment=generated_at)
         self.sinks: dict[str, Sink] = {
             table.name: Sink(
-                table, headers[table.name], folder, self.book if table.in_workbook else None
+                table,
+                headers[table.name],
+                folder,
+                self.book if table.in_workbook else None,
+                scrub,
             )
             for table in TABLES
         }
