@@ -60,10 +60,17 @@ def main(argv: list[str] | None = None) -> None:
     except SQLAlchemyError as exc:
         _fail(f"the database cannot be used: {_line(exc)}")
     except OSError as exc:
-        where = f"{exc.filename}: " if exc.filename else ""
-        _fail(f"{where}{exc.strerror or _line(exc)}")
+        _fail(_file_message(exc))
     except UnicodeError as exc:
         _fail(f"the input is not UTF-8 text ({_line(exc)})")
+
+
+def _file_message(exc: OSError) -> str:
+    reason = exc.strerror or _line(exc)
+    if exc.filename is None:
+        return f"a file or connection cannot be used ({reason})"
+    hint = " (a file is where a folder is needed)" if isinstance(exc, FileExistsError) else ""
+    return f"{exc.filename} cannot be used: {reason}{hint}"
 
 
 def _database_message(exc: DBAPIError) -> str:

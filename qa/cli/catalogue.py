@@ -57,8 +57,7 @@ def import_catalogue_command(
         finally:
             if report_file is not None:
                 report_file.close()
-    would_apply = partial or not result.errors
-    if (not dry_run and not result.applied) or (dry_run and not would_apply):
+    if not result.acceptable:
         raise typer.Exit(EXIT_REJECTED)
     if result.rejected_rows:
         raise typer.Exit(EXIT_PARTIAL)
@@ -84,10 +83,10 @@ def template_catalogue(
 
 
 def _print(result: ImportReport, dry_run: bool) -> None:
-    """One `error:` line first when nothing was written, then each problem, indented."""
-    rejected = not result.applied and not dry_run
-    if rejected:
-        typer.echo(f"error: {_rejection(result)}", err=True)
+    """One `error:` line first when rows were (or would be) rejected, then each problem."""
+    headline = _headline(result)
+    if headline:
+        typer.echo(f"error: {headline}", err=True)
     problems = sorted(result.problems, key=lambda p: (p.row, p.column))
     for problem in problems[:SHOWN_PROBLEMS]:
         typer.echo(
@@ -102,29 +101,35 @@ def _print(result: ImportReport, dry_run: bool) -> None:
     )
     if dry_run:
         typer.echo(f"dry run, nothing written. {counts}")
-    elif result.imported_with_rejections:
-        typer.echo(
-            f"imported {result.file_name} without its rejected rows. {counts}. Fix the rows "
-            "above and import the file again: the imported rows stay as they are."
-        )
     elif result.applied:
         typer.echo(f"imported {result.file_name}. {counts}")
     else:
         typer.echo(f"{result.rows} rows, {len(result.rejected_rows)} with errors")
 
 
-def _rejection(result: ImportReport) -> str:
+def _headline(result: ImportReport) -> str | None:
+    name, dry = result.file_name, result.dry_run
+    rejected = f"dry run: {name} would be rejected" if dry else f"rejected {name}"
     if any(p.row == 1 for p in result.errors):
         return (
-            f"rejected {result.file_name}: nothing was written. Its columns are wrong "
-            "(even --partial cannot import it); fix the headings listed below."
+            f"{rejected}: nothing was written. Its columns are wrong (even --partial "
+            "cannot import it); fix the headings listed below."
         )
     if result.rows == 0:
-        return f"rejected {result.file_name}: nothing was written. It has no rows to import."
-    return (
-        f"rejected {result.file_name}: nothing was written. Fix the rows listed below, "
-        "or use --partial to import only the valid rows."
-    )
+        return f"{rejected}: nothing was written. It has no rows to import."
+    if not result.acceptable:
+        return (
+            f"{rejected}: nothing was written. Fix the rows listed below, "
+            "or use --partial to import only the valid rows."
+        )
+    if result.rejected_rows:
+        were, others = ("would be", "would be imported") if dry else ("were", "were imported")
+        return (
+            f"{len(result.rejected_rows)} of {result.rows} rows of {name} {were} rejected "
+            f"(the others {others}). Fix the rows listed below and import the file again: "
+            "rows already imported stay as they are."
+        )
+    return None
 
 
 def _where(problem: RowProblem) -> str:

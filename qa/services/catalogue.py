@@ -63,17 +63,14 @@ class ImportReport:
     rejected_rows: set[int] = field(default_factory=set)
     problems: list[RowProblem] = field(default_factory=list)
     applied: bool = False
+    #: The file can be imported (all rows valid, or `partial`); a dry run only says so.
+    acceptable: bool = False
     dry_run: bool = False
     import_run_id: int | None = None
 
     @property
     def outcome(self) -> str:
         return "applied" if self.applied else "dry_run" if self.dry_run else "rejected"
-
-    @property
-    def imported_with_rejections(self) -> bool:
-        """Applied (`--partial`) while some rows were left out."""
-        return self.applied and bool(self.rejected_rows)
 
     @property
     def errors(self) -> list[RowProblem]:
@@ -233,8 +230,8 @@ def import_catalogue(
         importer.write_new_drafts()
         if report.rows == 0:
             report.problems.append(RowProblem(0, "", "", "the file has no rows to import"))
-        apply = not dry_run and report.rows > 0 and (partial or not report.rejected_rows)
-        if apply:
+        report.acceptable = report.rows > 0 and (partial or not report.rejected_rows)
+        if report.acceptable and not dry_run:
             session.commit()
             report.applied = True
         else:

@@ -133,15 +133,22 @@ def test_import_catalogue_end_to_end(
     assert header == "row,external_id,column,value,severity,problem"
     assert first.startswith('4,MC-000002,eqf_level,Level 6,error,"EQF level must be')
 
-    code, out, _ = qa("import", "catalogue", str(path), "--partial", "--dry-run")
+    code, out, err = qa("import", "catalogue", str(path), "--partial", "--dry-run")
     assert code == 4 and "dry run, nothing written" in out
-    code, out, _ = qa("import", "catalogue", str(path), "--dry-run")
+    assert err.startswith("error: 1 of 3 rows of cat.xlsx would be rejected (the others would")
+    code, out, err = qa("import", "catalogue", str(path), "--dry-run")
     assert code == 1 and "dry run, nothing written" in out
+    assert err.startswith("error: dry run: cat.xlsx would be rejected: nothing was written.")
 
     code, out, err = qa("import", "catalogue", str(path), "--partial")
-    assert code == 4 and "2 new, 0 updated, 0 unchanged, 1 rejected" in out
-    assert "imported cat.xlsx without its rejected rows" in out
-    assert "row 4 (MC-000002), eqf_level" in err and "error:" not in err
+    assert (
+        code == 4 and "imported cat.xlsx. 3 rows: 2 new, 0 updated, 0 unchanged, 1 rejected" in out
+    )
+    assert err.splitlines()[0] == (
+        "error: 1 of 3 rows of cat.xlsx were rejected (the others were imported). Fix the "
+        "rows listed below and import the file again: rows already imported stay as they are."
+    )
+    assert err.splitlines()[1].startswith("  error   row 4 (MC-000002), eqf_level = 'Level 6'")
     code, out, _ = qa("import", "catalogue", str(path), "--partial")
     assert code == 4 and "0 new, 0 updated, 2 unchanged, 1 rejected" in out
 
