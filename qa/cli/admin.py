@@ -30,7 +30,13 @@ def users_add(
         ..., help="provider, reviewer, officer, agency or admin; repeat for several."
     ),
     institution: str | None = typer.Option(None, help="Institution code (providers, agency)."),
-    expertise: list[str] = typer.Option([], help="ISCED-F field code; repeat for several."),
+    expertise: list[str] = typer.Option(
+        [],
+        help="Reviewers: an ISCED-F 2013 field code (e.g. 0613); repeat or separate with commas.",
+    ),
+    panel_role: str | None = typer.Option(
+        None, help="Reviewers: their seat on a panel: subject_expert, labour_market or learner."
+    ),
     password_stdin: bool = typer.Option(
         False, help="Read the password from standard input instead of generating one."
     ),
@@ -46,9 +52,15 @@ def users_add(
         roles=role,
         institution_code=institution,
         password=password,
-        expertise=expertise,
+        expertise=[code for item in expertise for code in item.replace(";", ",").split(",")],
+        panel_role=panel_role.strip().lower() if panel_role else None,
     )
     typer.echo(f"user {new.user.username} added with roles {', '.join(new.roles)}")
+    if new.user.expertise or new.user.panel_role:
+        typer.echo(
+            f"panel role {new.user.panel_role or 'none'}; expertise "
+            f"{', '.join(new.user.expertise) or 'none'}"
+        )
     if new.generated_password:
         typer.echo(f"password (shown once): {new.generated_password}")
 

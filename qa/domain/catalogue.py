@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from types import TracebackType
 from typing import Any
 
 from qa.domain.descriptor_fields import FIELDS_BY_KEY, MANDATORY_KEYS, Kind
+from qa.domain.report import Severity
 
 #: Key under which a reader puts a value found right of the last heading.
 UNHEADED = "(column without heading)"
+#: A spreadsheet runs text starting with one of these as a formula (CSV/formula injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@")
 _BODY = re.compile(r"^(?P<name>[^\[\]]+?)\s*(?:\[(?P<ids>[^\[\]]*)\])?$")
 
 
@@ -27,18 +31,77 @@ class CatalogueRow:
     cells: dict[str, Any]
 
 
+def _nothing_to_close() -> None:
+    return None
+
+
 @dataclass
 class CatalogueFile:
+    """An opened catalogue; use it in a `with` block so the file closes even if unread."""
+
     name: str
     sha256: str
     headings: list[str]
     rows: Iterator[CatalogueRow] = field(repr=False)
+    close: Callable[[], None] = field(default=_nothing_to_close, repr=False)
+
+    def __enter__(self) -> CatalogueFile:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+@dataclass(frozen=True)
+class FormulaCell:
+    """An .xlsx cell holding a formula: the import reads values, never formulas."""
+
+    formula: str
+
+    def __str__(self) -> str:
+        return self.formula
 
 
 @dataclass(frozen=True)
 class CellProblem:
     column: str
     reason: str
+    severity: Severity = Severity.ERROR
+
+
+def looks_like_formula(value: object) -> bool:
+    """Text (not a number such as -1) that a spreadsheet would run as a formula."""
+    if not isinstance(value, str):
+        return False
+    text = value.strip()
+    if len(text) < 2 or not text.startswith(FORMULA_PREFIXES):
+        return False
+    try:
+        float(text)
+    except ValueError:
+        return True
+    return False
+
+
+def formula_cell_reason(cell: FormulaCell) -> str:
+    shown = cell.formula if len(cell.formula) <= 60 else cell.formula[:57] + "..."
+    return (
+        f"this cell holds a formula ({shown}), not a value: the import reads values only. "
+        "In Excel copy the column and paste it back with Paste Special > Values, "
+        "or type the value itself"
+    )
+
+
+def formula_like_reason(value: str) -> str:
+    return (
+        f"the text starts with {value.strip()[0]!r} like a spreadsheet formula; it is stored "
+        "as the text shown and never calculated (check it is what you meant)"
+    )
 
 
 def check_headings(headings: list[str], *, provider_given: bool) -> list[CellProblem]:
@@ -69,7 +132,11 @@ def normalise_heading(value: object) -> str:
 
 
 def row_to_raw(cells: dict[str, Any]) -> tuple[dict[str, Any], list[CellProblem]]:
-    """Split repeatable cells and parse awarding bodies; other values pass through as typed."""
+    """Split repeatable cells and parse awarding bodies; other values pass through as typed.
+
+    A formula cell is an error (its column is left out of `raw`); text that looks like a
+    formula is kept as text with a warning.
+    """
     raw: dict[str, Any] = {}
     problems: list[CellProblem] = []
     for key, cell in cells.items():
@@ -77,6 +144,11 @@ def row_to_raw(cells: dict[str, Any]) -> tuple[dict[str, Any], list[CellProblem]
         value = cell.strip() if isinstance(cell, str) else cell
         if spec is None or value is None or value == "":
             continue
+        if isinstance(value, FormulaCell):
+            problems.append(CellProblem(key, formula_cell_reason(value)))
+            continue
+        if looks_like_formula(value):
+            problems.append(CellProblem(key, formula_like_reason(value), Severity.WARNING))
         if spec.kind is Kind.BODIES:
             bodies, body_problems = parse_awarding_bodies(value)
             raw[key] = bodies

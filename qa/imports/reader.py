@@ -1,21 +1,34 @@
-"""Stream catalogue rows out of .xlsx (openpyxl read-only) and .csv files."""
+"""Stream catalogue rows out of .xlsx (openpyxl read-only) and .csv files.
+
+Any file can arrive here: truncated, empty, random bytes, a workbook renamed to .csv. Every
+such file ends in one `InvalidInput` naming the file and what to do, never in a parser's
+own exception (openpyxl raises a zoo of them on malformed workbooks, so its calls are
+guarded broadly: a workbook that cannot be parsed is, to the user, simply not readable).
+"""
 
 from __future__ import annotations
 
 import csv
 import hashlib
-import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 
-from qa.domain.catalogue import UNHEADED, CatalogueFile, CatalogueRow, normalise_heading
+from qa.domain.catalogue import (
+    UNHEADED,
+    CatalogueFile,
+    CatalogueRow,
+    FormulaCell,
+    normalise_heading,
+)
 from qa.domain.errors import InvalidInput
 
 SHEET_NAME = "Catalogue"
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls format
+SNIFF_BYTES = 65536
 
 
 def open_catalogue(path: Path) -> CatalogueFile:
@@ -23,17 +36,26 @@ def open_catalogue(path: Path) -> CatalogueFile:
     if not path.is_file():
         raise InvalidInput(f"{path} does not exist or is not a file")
     suffix = path.suffix.lower()
-    if suffix == ".xlsx":
-        headings, rows = _xlsx(path)
-    elif suffix == ".csv":
-        headings, rows = _csv(path)
-    elif suffix in {".xls", ".ods"}:
+    if suffix in {".xls", ".ods"}:
         raise InvalidInput(
             f"{path.name}: save the spreadsheet as .xlsx (Excel workbook) or .csv (UTF-8) first"
         )
-    else:
+    if suffix not in {".xlsx", ".csv"}:
         raise InvalidInput(f"{path.name}: a catalogue must be an .xlsx or .csv file")
-    return CatalogueFile(path.name, _sha256(path), headings, rows)
+    try:
+        head = _read_head(path)
+    except OSError as exc:
+        raise InvalidInput(f"{path.name} cannot be read ({exc.strerror or exc})") from exc
+    if not head:
+        raise InvalidInput(f"{path.name} is empty (0 bytes): nothing to import")
+    digest = _sha256(path)
+    headings, rows, close = _xlsx(path, head) if suffix == ".xlsx" else _csv(path, head)
+    return CatalogueFile(path.name, digest, headings, rows, close)
+
+
+def _read_head(path: Path) -> bytes:
+    with path.open("rb") as handle:
+        return handle.read(SNIFF_BYTES)
 
 
 def _sha256(path: Path) -> str:
@@ -44,39 +66,99 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _xlsx(path: Path) -> tuple[list[str], Iterator[CatalogueRow]]:
+def _not_a_workbook(path: Path, head: bytes) -> str:
+    """Why a .xlsx file is not one, with the likely fix."""
+    prefix = f"{path.name} is not a readable .xlsx workbook"
+    if head.startswith(OLE_MAGIC):
+        return f"{prefix}: it is an old-format .xls workbook; save it as .xlsx (Excel workbook)"
+    if not head.startswith(ZIP_MAGIC):
+        try:
+            head.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return f"{prefix}: its content is not a spreadsheet"
+        return f"{prefix}: it holds plain text (if it is a CSV file, name it .csv)"
+    return f"{prefix}: it is damaged or incomplete"
+
+
+Opened = tuple[list[str], Iterator[CatalogueRow], Callable[[], None]]
+
+
+def _xlsx(path: Path, head: bytes) -> Opened:
+    if not head.startswith(ZIP_MAGIC):
+        raise InvalidInput(_not_a_workbook(path, head))
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
-        raise InvalidInput(f"{path.name} is not a readable .xlsx workbook ({exc})") from exc
-    sheet = workbook[SHEET_NAME] if SHEET_NAME in workbook.sheetnames else workbook.worksheets[0]
-    values = sheet.iter_rows(values_only=True)
-    first = next(values, None)
-    headings = [normalise_heading(v) for v in first or ()]
+        # data_only=False: a formula must be seen as a formula, not as its (maybe absent)
+        # cached result; reading cells (not values) tells formulas from text starting with =.
+        workbook = load_workbook(path, read_only=True, data_only=False)
+    except Exception as exc:  # any parser failure means the same thing: not readable
+        raise InvalidInput(f"{_not_a_workbook(path, head)}: {_reason(exc)}") from exc
+    try:
+        if SHEET_NAME in workbook.sheetnames:
+            cells = workbook[SHEET_NAME].iter_rows()
+        elif workbook.worksheets:
+            cells = workbook.worksheets[0].iter_rows()
+        else:
+            raise InvalidInput(f"{path.name} has no worksheet")
+        first = next(cells, None)
+        headings = [normalise_heading(_value(cell)) for cell in first or ()]
+    except InvalidInput:
+        workbook.close()
+        raise
+    except Exception as exc:
+        workbook.close()
+        raise InvalidInput(f"{_not_a_workbook(path, head)}: {_reason(exc)}") from exc
     while headings and not headings[-1]:
         headings.pop()
 
     def rows() -> Iterator[CatalogueRow]:
+        number = 1
         try:
-            for number, row in enumerate(values, start=2):
-                cells = _cells(headings, row)
-                if cells is not None:
-                    yield CatalogueRow(number, cells)
+            for number, row in enumerate(cells, start=2):
+                values = _cells(headings, [_value(cell) for cell in row])
+                if values is not None:
+                    yield CatalogueRow(number, values)
+        except Exception as exc:
+            raise InvalidInput(
+                f"{path.name}: the workbook is damaged after row {number} "
+                f"(rows from there on cannot be read: {_reason(exc)})"
+            ) from exc
         finally:
             workbook.close()
 
-    return headings, rows()
+    return headings, rows(), workbook.close
 
 
-def _csv(path: Path) -> tuple[list[str], Iterator[CatalogueRow]]:
-    raw = path.read_bytes()[:65536]
+def _value(cell: Any) -> Any:
+    """A cell's value; a formula becomes a `FormulaCell` (reported, never imported)."""
+    value = getattr(cell, "value", None)
+    if getattr(cell, "data_type", None) == "f":
+        return FormulaCell(value if isinstance(value, str) else str(getattr(value, "text", "")))
+    return value
+
+
+def _reason(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _csv(path: Path, head: bytes) -> Opened:
+    if head.startswith(ZIP_MAGIC):
+        raise InvalidInput(
+            f"{path.name} is an Excel workbook, not CSV text: name it .xlsx, or save it "
+            "as 'CSV UTF-8'"
+        )
     try:
-        head = raw.decode("utf-8-sig")
+        text = head.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        if len(raw) < 65536 or exc.start < 65530:
+        if len(head) < SNIFF_BYTES or exc.start < SNIFF_BYTES - 6:
             raise InvalidInput(f"{path.name} is not UTF-8 text; save it as 'CSV UTF-8'") from exc
-        head = raw[: exc.start].decode("utf-8-sig")
-    first_line = head.splitlines()[0] if head else ""
+        text = head[: exc.start].decode("utf-8-sig")
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise InvalidInput(
+            f"{path.name} line {line} holds binary data (a NUL byte): it is not CSV text"
+        )
+    first_line = text.splitlines()[0] if text else ""
     delimiter = max((",", ";", "\t"), key=first_line.count)
     handle = path.open(encoding="utf-8-sig", newline="")
     reader = csv.reader(handle, delimiter=delimiter)
@@ -90,6 +172,11 @@ def _csv(path: Path) -> tuple[list[str], Iterator[CatalogueRow]]:
         with handle:
             try:
                 for number, row in enumerate(reader, start=2):
+                    if any("\x00" in value for value in row):
+                        raise InvalidInput(
+                            f"{path.name} line {reader.line_num} holds binary data "
+                            "(a NUL byte): it is not CSV text"
+                        )
                     cells = _cells(headings, row)
                     if cells is not None:
                         yield CatalogueRow(number, cells)
@@ -105,10 +192,10 @@ def _csv(path: Path) -> tuple[list[str], Iterator[CatalogueRow]]:
                 )
                 raise InvalidInput(f"{path.name} line {reader.line_num}: {reason}") from exc
 
-    return headings, rows()
+    return headings, rows(), handle.close
 
 
-def _cells(headings: list[str], row: tuple[Any, ...] | list[str]) -> dict[str, Any] | None:
+def _cells(headings: list[str], row: list[Any]) -> dict[str, Any] | None:
     """Map a row onto the headings; `None` for a row with nothing in it."""
     if all(value is None or (isinstance(value, str) and not value.strip()) for value in row):
         return None

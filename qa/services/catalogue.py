@@ -3,7 +3,8 @@
 Rows stream through validation and are written in one transaction; if any row is bad and the
 import is all-or-nothing, the transaction is rolled back so nothing already saved changes.
 Re-importing the same file is a no-op: the provider's `external_id` is the key and an
-unchanged descriptor (same content hash) is left alone.
+unchanged descriptor (same content hash) is left alone. The `import_run` record counts only
+what was written: a rejected run or a dry run reports no row as new, updated or unchanged.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from qa.domain.catalogue import (
     UNHEADED,
     CatalogueFile,
     CatalogueRow,
+    FormulaCell,
     cell_as_text,
     check_headings,
     row_to_raw,
@@ -47,6 +49,7 @@ class RowProblem:
     value: str
     reason: str
     severity: Severity = Severity.ERROR
+    external_id: str = ""  # the row's own code, to find it besides the row number
 
 
 @dataclass
@@ -60,6 +63,8 @@ class ImportReport:
     rejected_rows: set[int] = field(default_factory=set)
     problems: list[RowProblem] = field(default_factory=list)
     applied: bool = False
+    #: The file can be imported (all rows valid, or `partial`); a dry run only says so.
+    acceptable: bool = False
     dry_run: bool = False
     import_run_id: int | None = None
 
@@ -93,22 +98,34 @@ class _Importer:
         self.existing: dict[int, dict[str, ExistingDraft]] = {}
         self.seen: dict[tuple[str, str], int] = {}
         self.new_drafts: list[NewDraft] = []
+        #: Columns of the current row holding formulas: reported once, as formulas.
+        self.formula_columns: set[str] = set()
 
     def problem(
         self, row: CatalogueRow, column: str, reason: str, severity: Severity = Severity.ERROR
     ) -> None:
+        """Report a problem, unless its cell holds a formula (already reported as such)."""
+        if column not in self.formula_columns:
+            self._add(row, column, reason, severity)
+
+    def _add(self, row: CatalogueRow, column: str, reason: str, severity: Severity) -> None:
         value = cell_as_text(row.cells.get(column))
-        self.report.problems.append(RowProblem(row.number, column, value, reason, severity))
+        external_id = cell_as_text(row.cells.get("external_id")).strip()
+        self.report.problems.append(
+            RowProblem(row.number, column, value, reason, severity, external_id)
+        )
         if severity is Severity.ERROR:
             self.report.rejected_rows.add(row.number)
 
     def handle(self, row: CatalogueRow) -> None:
         self.report.rows += 1
+        self.formula_columns = set()
         if UNHEADED in row.cells:
             self.problem(row, UNHEADED, "this value is in a column without a heading")
         raw, cell_problems = row_to_raw(row.cells)
         for cell_problem in cell_problems:
-            self.problem(row, cell_problem.column, cell_problem.reason)
+            self._add(row, cell_problem.column, cell_problem.reason, cell_problem.severity)
+        self.formula_columns = {k for k, v in row.cells.items() if isinstance(v, FormulaCell)}
         provider = str(raw.get("provider") or self.default_provider or "")
         raw["provider"] = provider or None
         institution_id = self._institution(row, provider)
@@ -213,18 +230,27 @@ def import_catalogue(
         importer.write_new_drafts()
         if report.rows == 0:
             report.problems.append(RowProblem(0, "", "", "the file has no rows to import"))
-        apply = not dry_run and report.rows > 0 and (partial or not report.rejected_rows)
-        if apply:
+        report.acceptable = report.rows > 0 and (partial or not report.rejected_rows)
+        if report.acceptable and not dry_run:
             session.commit()
             report.applied = True
         else:
             session.rollback()
+            if not dry_run:  # nothing was written: no row is new, updated or unchanged
+                report.created = report.updated = report.unchanged = 0
     _record_run(db, actor, catalogue, report)
     return report
 
 
 def _record_run(db: Database, actor: Actor, catalogue: CatalogueFile, report: ImportReport) -> None:
-    """Keep a record of every attempt, including rejected ones, for the audit trail."""
+    """Keep a record of every attempt, including rejected ones, for the audit trail.
+
+    Its counts are what was written: zero for a rejected run and for a dry run.
+    """
+    written = report.applied
+    created = report.created if written else 0
+    updated = report.updated if written else 0
+    unchanged = report.unchanged if written else 0
     with db.write() as session:
         run = ImportRun(
             file_name=catalogue.name[-255:],
@@ -233,14 +259,15 @@ def _record_run(db: Database, actor: Actor, catalogue: CatalogueFile, report: Im
             actor_label=actor.label,
             finished_at=clock.now(session),
             rows=report.rows,
-            created=report.created,
-            updated=report.updated,
-            unchanged=report.unchanged,
+            created=created,
+            updated=updated,
+            unchanged=unchanged,
             rejected=len(report.rejected_rows),
             outcome=report.outcome,
             problems=[
                 {
                     "row": p.row,
+                    "external_id": p.external_id,
                     "column": p.column,
                     "value": p.value,
                     "reason": p.reason,
@@ -261,9 +288,9 @@ def _record_run(db: Database, actor: Actor, catalogue: CatalogueFile, report: Im
                 "file": catalogue.name,
                 "sha256": catalogue.sha256,
                 "rows": report.rows,
-                "created": report.created,
-                "updated": report.updated,
-                "unchanged": report.unchanged,
+                "created": created,
+                "updated": updated,
+                "unchanged": unchanged,
                 "rejected": len(report.rejected_rows),
             },
         )

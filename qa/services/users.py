@@ -11,6 +11,9 @@ from qa.audit.log import record
 from qa.domain.actor import Actor
 from qa.domain.enums import Role
 from qa.domain.errors import Conflict, InvalidInput
+from qa.domain.reviewer_choice import PANEL_ROLES
+from qa.domain.rules_issuer import field_of_study
+from qa.domain.value_checks import Checker
 from qa.persistence.db import Database
 from qa.persistence.models import Institution, User, UserRole
 from qa.services.passwords import MIN_LENGTH, generate_password, hash_password
@@ -41,6 +44,8 @@ def add_user(
     panel_role: str | None = None,
 ) -> NewUser:
     parsed_roles, problems = _check(username, email, display_name, roles, password)
+    expertise = [code.strip() for code in expertise or [] if code.strip()]
+    problems += _reviewer_profile_problems(expertise, panel_role)
     if Role.PROVIDER in parsed_roles and not institution_code:
         problems.append("a provider account must belong to an institution (give its code)")
     if problems:
@@ -55,8 +60,8 @@ def add_user(
             display_name=display_name.strip(),
             password_hash=hash_password(password or generated or ""),
             institution_id=institution_id,
-            expertise=expertise or [],
-            panel_role=panel_role,
+            expertise=list(dict.fromkeys(expertise)),
+            panel_role=panel_role or None,
         )
         session.add(user)
         session.flush()
@@ -116,6 +121,21 @@ def _check(
     if not roles:
         problems.append(f"give at least one role ({', '.join(r.value for r in Role)})")
     return tuple(dict.fromkeys(parsed)), problems
+
+
+def _reviewer_profile_problems(expertise: list[str], panel_role: str | None) -> list[str]:
+    """What the officer panel ranks reviewers by: ISCED-F expertise codes and a panel seat."""
+    problems = []
+    checker = Checker()
+    bad = [code for code in expertise if field_of_study(checker, code) is None]
+    if bad:
+        problems.append(
+            f"expertise {', '.join(repr(code) for code in bad)}: not ISCED-F 2013 codes "
+            "(2 to 4 digits, e.g. 06 or 0613)"
+        )
+    if panel_role and panel_role not in PANEL_ROLES:
+        problems.append(f"panel role {panel_role!r} is not one of {', '.join(PANEL_ROLES)}")
+    return problems
 
 
 def _institution_id(session: Session, code: str | None) -> int | None:

@@ -8,10 +8,14 @@ from typing import Any
 
 import pytest
 from alembic.script import ScriptDirectory
+from sqlmodel import select
 
 from qa.cli import main
+from qa.config import Settings
+from qa.persistence.db import Database
 from qa.persistence.migrate import MIGRATIONS
-from tests.factories import numbered_rows, write_xlsx
+from qa.persistence.models import User
+from tests.factories import numbered_rows, write_csv, write_xlsx
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
@@ -115,14 +119,88 @@ def test_import_catalogue_end_to_end(
 
     code, out, err = qa("import", "catalogue", str(path), "--report", str(report))
     assert code == 1
-    assert "row 4, eqf_level = 'Level 6': EQF level must be a whole number" in err
-    assert "rejected cat.xlsx: nothing was written" in out
-    assert report.read_text("utf-8").splitlines()[0] == "row,column,value,severity,problem"
+    assert err.splitlines()[0] == (
+        "error: rejected cat.xlsx: nothing was written. Fix the rows listed below, "
+        "or use --partial to import only the valid rows."
+    )
+    assert [line for line in (out + err).splitlines() if line.startswith("error")] == [
+        err.splitlines()[0]
+    ]
+    assert (
+        "  error   row 4 (MC-000002), eqf_level = 'Level 6': EQF level must be a whole number"
+    ) in err
+    assert "3 rows, 1 with errors" in out
+    assert " new" not in out  # nothing was written, so no row is reported as new
+    header, first = report.read_text("utf-8").splitlines()[:2]
+    assert header == "row,external_id,column,value,severity,problem"
+    assert first.startswith('4,MC-000002,eqf_level,Level 6,error,"EQF level must be')
 
+    code, out, err = qa("import", "catalogue", str(path), "--partial", "--dry-run")
+    assert code == 4 and "dry run, nothing written" in out
+    assert err.startswith("error: 1 of 3 rows of cat.xlsx would be rejected (the others would")
+    code, out, err = qa("import", "catalogue", str(path), "--dry-run")
+    assert code == 1 and "dry run, nothing written" in out
+    assert err.startswith("error: dry run: cat.xlsx would be rejected: nothing was written.")
+
+    code, out, err = qa("import", "catalogue", str(path), "--partial")
+    assert (
+        code == 4 and "imported cat.xlsx. 3 rows: 2 new, 0 updated, 0 unchanged, 1 rejected" in out
+    )
+    assert err.splitlines()[0] == (
+        "error: 1 of 3 rows of cat.xlsx were rejected (the others were imported). Fix the "
+        "rows listed below and import the file again: rows already imported stay as they are."
+    )
+    assert err.splitlines()[1].startswith("  error   row 4 (MC-000002), eqf_level = 'Level 6'")
     code, out, _ = qa("import", "catalogue", str(path), "--partial")
-    assert code == 0 and "2 new, 0 updated, 0 unchanged, 1 rejected" in out
-    code, out, _ = qa("import", "catalogue", str(path), "--partial")
-    assert "0 new, 0 updated, 2 unchanged, 1 rejected" in out
+    assert code == 4 and "0 new, 0 updated, 2 unchanged, 1 rejected" in out
+
+    rows[2]["eqf_level"] = 6
+    code, out, _ = qa("import", "catalogue", str(write_xlsx(path, rows)), "--partial")
+    assert code == 0 and "1 new, 0 updated, 2 unchanged, 0 rejected" in out
+
+
+def test_the_report_file_is_checked_before_anything_is_imported(
+    qa: Any, tmp_path: Path, good_descriptor: dict[str, Any]
+) -> None:
+    qa("init")
+    qa("institutions", "add", "PT-IPVN", "Instituto", "--country", "PT")
+    path = write_csv(tmp_path / "cat.csv", numbered_rows(good_descriptor, 2))
+    original = path.read_bytes()
+    for report in (path, tmp_path, tmp_path / "no-such-folder" / "problems.csv"):
+        code, out, err = qa("import", "catalogue", str(path), "--report", str(report))
+        assert code == 2 and err.startswith(f"error: --report {report}") and out == ""
+        assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert path.read_bytes() == original  # the catalogue was not overwritten by its report
+    assert "Submissions by stage: none" in qa("summary")[1]
+
+
+def test_users_add_sets_the_panel_profile_the_officer_panel_ranks_by(qa: Any) -> None:
+    qa("init")
+    code, out, _ = qa(
+        "users", "add", "rita", "--email", "rita@example.org", "--name", "Rita Reviewer",
+        "--role", "reviewer", "--panel-role", "Labour_Market",
+        "--expertise", "0613", "--expertise", "0612, 0611",
+    )  # fmt: skip
+    assert code == 0
+    assert "panel role labour_market; expertise 0613, 0612, 0611" in out
+    db = Database(Settings.from_env().database_url)
+    with db.session() as session:
+        rita = session.exec(select(User).where(User.username == "rita")).one()
+    db.dispose()
+    assert (rita.panel_role, rita.expertise) == ("labour_market", ["0613", "0612", "0611"])
+
+    code, _, err = qa(
+        "users", "add", "tom", "--email", "tom@example.org", "--name", "Tom",
+        "--role", "reviewer", "--panel-role", "chair", "--expertise", "613",
+        "--expertise", "abc",
+    )  # fmt: skip
+    assert code == 2 and "Traceback" not in err
+    assert err.splitlines() == [
+        "error: the user cannot be added",
+        "  - expertise '613', 'abc': not ISCED-F 2013 codes (2 to 4 digits, e.g. 06 or 0613)",
+        "  - panel role 'chair' is not one of subject_expert, labour_market, learner",
+    ]
+    assert "tom" not in qa("summary")[1]
 
 
 def test_template_catalogue_writes_an_xlsx(qa: Any, tmp_path: Path) -> None:

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import re
+import zipfile
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
 from qa.domain.actor import Actor
+from qa.domain.catalogue import looks_like_formula
 from qa.domain.enums import Stage
 from qa.domain.errors import InvalidInput
 from qa.domain.validation import validate_descriptor
@@ -363,4 +366,203 @@ def test_a_dry_run_checks_everything_and_writes_nothing(
     path = write_xlsx(tmp_path / "cat.xlsx", numbered_rows(good_descriptor, 3))
     report = run_import(provider_db, actor, path, today, dry_run=True)
     assert (report.applied, report.created, report.outcome) == (False, 3, "dry_run")
+    assert count(provider_db, Submission) == 0
+
+
+def test_a_rejected_import_records_no_row_as_new_updated_or_unchanged(
+    provider_db: Database,
+    actor: Actor,
+    tmp_path: Path,
+    today: date,
+    good_descriptor: dict[str, Any],
+) -> None:
+    rows = list(numbered_rows(good_descriptor, 2))
+    run_import(provider_db, actor, write_xlsx(tmp_path / "a.xlsx", rows), today)
+    rows[0]["workload_hours"] = 140  # would update
+    rows.append(catalogue_row(good_descriptor, external_id="NEW-1", title="New"))  # would create
+    rows.append(catalogue_row(good_descriptor, external_id="BAD-1", eqf_level=9))
+
+    report = run_import(provider_db, actor, write_xlsx(tmp_path / "b.xlsx", rows), today)
+
+    assert (report.outcome, report.created, report.updated, report.unchanged) == (
+        "rejected",
+        0,
+        0,
+        0,
+    )
+    with provider_db.session() as session:
+        run = session.exec(select(ImportRun).order_by(col(ImportRun.id).desc())).first()
+        entry = session.exec(
+            select(AuditEntry).where(AuditEntry.action == "catalogue.rejected")
+        ).one()
+    assert run is not None
+    assert (run.rows, run.created, run.updated, run.unchanged, run.rejected) == (4, 0, 0, 0, 1)
+    assert entry.after is not None
+    assert (entry.after["created"], entry.after["updated"], entry.after["unchanged"]) == (0, 0, 0)
+    assert count(provider_db, Submission) == 2
+
+
+def test_a_dry_run_reports_what_would_happen_but_records_nothing_as_written(
+    provider_db: Database,
+    actor: Actor,
+    tmp_path: Path,
+    today: date,
+    good_descriptor: dict[str, Any],
+) -> None:
+    path = write_xlsx(tmp_path / "cat.xlsx", numbered_rows(good_descriptor, 2))
+    report = run_import(provider_db, actor, path, today, dry_run=True)
+    assert report.created == 2
+    with provider_db.session() as session:
+        run = session.exec(select(ImportRun)).one()
+    assert (run.outcome, run.created) == ("dry_run", 0)
+
+
+def test_problems_name_the_rows_external_id(
+    provider_db: Database,
+    actor: Actor,
+    tmp_path: Path,
+    today: date,
+    good_descriptor: dict[str, Any],
+) -> None:
+    rows = list(numbered_rows(good_descriptor, 3))
+    rows[1]["eqf_level"] = "Level 6"
+    rows[2]["external_id"] = None
+    rows[2]["qa_type"] = "nonsense"
+    report = run_import(provider_db, actor, write_xlsx(tmp_path / "c.xlsx", rows), today)
+    found = {(p.row, p.external_id, p.column) for p in report.errors}
+    assert (3, "MC-000001", "eqf_level") in found
+    assert (4, "", "qa_type") in found and (4, "", "external_id") in found
+    with provider_db.session() as session:
+        run = session.exec(select(ImportRun)).one()
+    assert {"row": 3, "external_id": "MC-000001", "column": "eqf_level"}.items() <= (
+        next(p for p in run.problems if p["column"] == "eqf_level").items()
+    )
+
+
+def test_a_formula_cell_is_reported_as_a_formula_not_as_missing(
+    provider_db: Database,
+    actor: Actor,
+    tmp_path: Path,
+    today: date,
+    good_descriptor: dict[str, Any],
+) -> None:
+    rows = list(numbered_rows(good_descriptor, 3))
+    rows[1]["title"] = '=HYPERLINK("https://example.org/mc","Data analysis")'  # a formula cell
+    rows[2]["external_id"] = '=CONCAT("MC-","9")'
+    path = write_xlsx(tmp_path / "f.xlsx", rows)  # openpyxl writes "=..." strings as formulas
+
+    report = run_import(provider_db, actor, path, today, partial=True)
+
+    assert report.rejected_rows == {3, 4} and report.created == 1
+    by_place = {(p.row, p.column): p for p in report.errors}
+    assert set(by_place) == {(3, "title"), (4, "external_id")}  # no "Missing: Title"
+    title = by_place[(3, "title")]
+    assert title.value == rows[1]["title"] and title.external_id == "MC-000001"
+    assert "holds a formula" in title.reason and "Paste Special > Values" in title.reason
+    with provider_db.session() as session:
+        assert [s.external_id for s in session.exec(select(Submission))] == ["MC-000000"]
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_formula_like_text_is_stored_as_text_and_warned_about(
+    provider_db: Database,
+    actor: Actor,
+    tmp_path: Path,
+    today: date,
+    good_descriptor: dict[str, Any],
+    kind: str,
+) -> None:
+    rows = list(numbered_rows(good_descriptor, 2))
+    rows[0]["title"] = "=1+1 Data analysis"
+    rows[1]["prerequisites"] = "@SUM(A1) basic statistics"
+    rows[1]["nqf_level"] = "-6"  # a number, not a formula: no warning
+    if kind == "csv":
+        path = write_csv(tmp_path / "t.csv", rows)
+    else:
+        workbook = Workbook()
+        sheet = workbook.active
+        assert sheet is not None
+        sheet.title = "Catalogue"
+        sheet.append(HEADINGS)
+        for row in rows:
+            sheet.append([row.get(h) for h in HEADINGS])
+        for cell in (*sheet["A"], *sheet[2], *sheet[3]):
+            if isinstance(cell.value, str) and cell.value[:1] in "=@":
+                cell.data_type = "s"  # typed as text ('=1+1), not a formula
+        path = tmp_path / "t.xlsx"
+        workbook.save(path)
+
+    report = run_import(provider_db, actor, path, today)
+
+    assert report.applied and report.created == 2, report.errors
+    warned = {(p.row, p.column, p.external_id) for p in report.warnings if "formula" in p.reason}
+    assert warned == {(2, "title", "MC-000000"), (3, "prerequisites", "MC-000001")}
+    with provider_db.session() as session:
+        titles = {s.external_id: s.title for s in session.exec(select(Submission))}
+    assert titles["MC-000000"] == "=1+1 Data analysis"
+
+
+@pytest.mark.parametrize(
+    ("value", "formula_like"),
+    [
+        ("=A1", True),
+        ("+CMD|' /C calc'!A0", True),
+        ("- bullet point", True),
+        ("@SUM(1)", True),
+        ("  =A1", True),
+        ("-1", False),
+        ("+2.5", False),
+        ("-", False),
+        ("a = b", False),
+        (5, False),
+        (None, False),
+    ],
+)
+def test_what_looks_like_a_formula(value: object, formula_like: bool) -> None:
+    assert looks_like_formula(value) is formula_like
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("empty.csv", b"", "empty.csv is empty (0 bytes)"),
+        ("empty.xlsx", b"", "empty.xlsx is empty (0 bytes)"),
+        ("text.xlsx", b"external_id,title\nA,B\n", "it holds plain text (if it is a CSV"),
+        ("old.xlsx", b"\xd0\xcf\x11\xe0" + bytes(100), "old-format .xls workbook"),
+        ("noise.xlsx", bytes(range(256)) * 4, "its content is not a spreadsheet"),
+        ("zipped.csv", b"PK\x03\x04" + bytes(100), "is an Excel workbook, not CSV text"),
+        ("nul.csv", b"external_id,title\nA\x00B,c\n", "line 2 holds binary data"),
+    ],
+)
+def test_files_that_are_not_catalogues_say_what_they_are(
+    tmp_path: Path, name: str, content: bytes, message: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(InvalidInput, match=re.escape(message)):
+        open_catalogue(path)
+
+
+def test_a_damaged_workbook_is_reported_not_raised_from_the_parser(
+    provider_db: Database,
+    actor: Actor,
+    tmp_path: Path,
+    today: date,
+    good_descriptor: dict[str, Any],
+) -> None:
+    good = write_xlsx(tmp_path / "good.xlsx", numbered_rows(good_descriptor, 3))
+    with zipfile.ZipFile(good) as source:
+        parts = {info.filename: source.read(info.filename) for info in source.infolist()}
+    for part in ("xl/workbook.xml", "xl/worksheets/sheet1.xml", "xl/styles.xml"):
+        damaged = tmp_path / f"damaged-{part.replace('/', '-')}.xlsx"
+        with zipfile.ZipFile(damaged, "w") as target:
+            for filename, data in parts.items():
+                target.writestr(filename, data[: len(data) // 2] if filename == part else data)
+        with pytest.raises(InvalidInput) as raised, open_catalogue(damaged) as catalogue:
+            import_catalogue(provider_db, actor, catalogue, today=today)
+        assert re.fullmatch(
+            rf"{damaged.name} is not a readable \.xlsx workbook: it is damaged or incomplete: .+"
+            rf"|{damaged.name}: the workbook is damaged after row \d+ \(.+\)",
+            str(raised.value),
+        ), str(raised.value)
     assert count(provider_db, Submission) == 0
