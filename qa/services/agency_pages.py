@@ -9,7 +9,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlmodel import col, func, select
+from sqlalchemy import and_, exists
+from sqlalchemy.orm import aliased
+from sqlmodel import col, select
 
 from qa.domain.actor import Actor
 from qa.domain.enums import Stage
@@ -24,6 +26,7 @@ DECISIONS: dict[str, tuple[str, str]] = {
     Stage.APPROVED.value: ("Approved", "ok"),
     Stage.APPROVED_WITH_CONDITIONS.value: ("Approved with conditions", "warn"),
     Stage.REJECTED.value: ("Rejected", "bad"),
+    Stage.REVISE_AND_RESUBMIT.value: ("Revise and resubmit", "warn"),
 }
 
 
@@ -42,6 +45,7 @@ class DecisionFilter:
 @dataclass(frozen=True)
 class DecidedRow:
     submission_id: int
+    round_number: int
     title: str
     provider: str
     eqf_level: int | None
@@ -51,6 +55,9 @@ class DecidedRow:
     tone: str
     valid_from: date | None
     valid_to: date | None
+    #: The file itself is decided (an agency may open it); a revise-and-resubmit round's
+    #: file may be under review again.
+    viewable: bool
 
 
 @dataclass(frozen=True)
@@ -84,46 +91,63 @@ def parse_filter(params: Mapping[str, str]) -> tuple[DecisionFilter, dict[str, s
 def decided_submissions(
     db: Database, actor: Actor, wanted: DecisionFilter, limit: int = LIST_LIMIT
 ) -> DecidedList:
-    """Each decided file with its final decision, newest decision first."""
+    """Every decided round, newest first, chosen as audit packs choose them.
+
+    A round is listed when its decision was first signed in the period (revise-and-resubmit
+    rounds included), with the decision it holds now (its newest revision), so this list
+    and a pack of the same filter hold the same rounds.
+    """
     require_agency_or_staff(actor)
-    latest = (
-        select(func.max(Decision.id))
-        .where(col(Decision.decision).in_(DECISIONS))
-        .group_by(col(Decision.submission_id))
+    first = aliased(Decision)
+    newer = aliased(Decision)
+    newest_revision = ~exists().where(
+        col(newer.submission_id) == col(Decision.submission_id),
+        col(newer.round_number) == col(Decision.round_number),
+        col(newer.revision) > col(Decision.revision),
     )
     query = (
-        select(Submission, Institution.name, Decision)
+        select(Submission, Institution.name, Decision, first.signed_at)
         .join(Institution, col(Institution.id) == col(Submission.institution_id))
-        .join(Decision, col(Decision.submission_id) == col(Submission.id))
-        .where(col(Decision.id).in_(latest))
-        .where(col(Submission.stage).in_([s.value for s in DECIDED_STAGES]))
-        .order_by(col(Decision.signed_at).desc(), col(Decision.id).desc())
+        .join(first, and_(col(first.submission_id) == col(Submission.id), col(first.revision) == 1))
+        .join(
+            Decision,
+            and_(
+                col(Decision.submission_id) == col(first.submission_id),
+                col(Decision.round_number) == col(first.round_number),
+                newest_revision,
+            ),
+        )
+        .where(col(first.decision).in_(DECISIONS))
+        .order_by(col(first.signed_at).desc(), col(first.id).desc())
         .limit(limit + 1)
     )
     if wanted.date_from:
-        query = query.where(col(Decision.signed_at) >= _start_of(wanted.date_from))
+        query = query.where(col(first.signed_at) >= _start_of(wanted.date_from))
     if wanted.date_to:
-        query = query.where(col(Decision.signed_at) < _start_of(wanted.date_to + timedelta(1)))
+        query = query.where(col(first.signed_at) < _start_of(wanted.date_to + timedelta(1)))
     if wanted.provider:
         query = query.where(Institution.code == wanted.provider)
     if wanted.decision:
-        query = query.where(Decision.decision == wanted.decision)
+        query = query.where(col(first.decision) == wanted.decision)
     with db.session() as session:
         found = session.exec(query).all()
+    decided = {s.value for s in DECIDED_STAGES}
     rows = [
         DecidedRow(
             submission_id=submission.id or 0,
+            round_number=decision.round_number,
             title=submission.title,
             provider=provider,
             eqf_level=submission.eqf_level,
-            decided_on=decision.signed_at.date(),
+            decided_on=db.clock.local(first_signed).date(),
             decision=decision.decision,
             label=DECISIONS[decision.decision][0],
             tone=DECISIONS[decision.decision][1],
             valid_from=decision.valid_from,
             valid_to=decision.valid_to,
+            viewable=submission.stage in decided,
         )
-        for submission, provider, decision in found[:limit]
+        for submission, provider, decision, first_signed in found[:limit]
     ]
     return DecidedList(rows, truncated=len(found) > limit)
 

@@ -15,7 +15,7 @@ def test_the_document_holds_the_generated_tables() -> None:
     text = DOC.read_text(encoding="utf-8")
     assert documented_block(text) == markdown(), (
         "docs/audit-pack.md is out of step with qa/export/pack/contract.py; run "
-        "python -m qa.export.pack.dictionary docs/audit-pack.md"
+        "python -m qa.export.pack docs/audit-pack.md"
     )
 
 

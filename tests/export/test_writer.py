@@ -28,6 +28,7 @@ MOMENT = datetime(2026, 5, 17, 9, 30, 5, tzinfo=UTC)
         ("@cmd", "'@cmd"),
         ("\tindented", "'\tindented"),
         ("\rreturn", "'\rreturn"),
+        ("'quoted'", "''quoted'"),  # an apostrophe is escaped too: unambiguous to undo
         ("plain = text", "plain = text"),
         ("bell\x07and\x00nul", "bell\ufffdand\ufffdnul"),
         (True, "yes"),

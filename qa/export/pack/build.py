@@ -156,6 +156,7 @@ def build_pack(
             _trail(job)
             counts = {t.name: writer[t.name].rows for t in TABLES if t is not README}
             facts = _facts(wanted, moment, rounds, people, stored, chain_head=chain_head)
+            facts += [("warning", problem) for problem in (deqar or DeqarConfig()).missing()]
             for line in readme_rows(facts, counts, columns.criteria, columns.principles):
                 writer[README.name].append(line)
             counts[README.name] = writer[README.name].rows
@@ -243,8 +244,10 @@ def _facts(
         ("audit_chain_head", chain_head or "(not given)"),
         (
             "text_cells",
-            "Text starting with = + - @ tab or CR begins with an added apostrophe "
-            "(remove it when ingesting); the same in the workbook and the CSV files.",
+            "Text starting with = + - @ tab, CR or an apostrophe begins with an added "
+            "apostrophe, so formulas never run: when ingesting, remove one leading apostrophe "
+            "from any cell that starts with one (a cell that really began with an "
+            "apostrophe then keeps it); the same in the workbook and the CSV files.",
         ),
         (
             "layout",

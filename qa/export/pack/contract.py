@@ -337,6 +337,9 @@ RUBRIC_TABLE = Table(
     order="rubric version, rubric order",
 )
 
+#: Awarding bodies besides the provider that the DEQAR sheet has columns for.
+JOINT_BODIES = 3
+
 DEQAR = Table(
     "DEQAR",
     "One DEQAR report row per positive or negative decision of EQF level 5-8 "
@@ -369,6 +372,16 @@ DEQAR = Table(
         col("file[1].display_name", T.TEXT, "Name of the report file."),
         col("file[1].report_language[1]", T.TEXT, "ISO 639-2 language of the report."),
         col("institution[1].deqar_id", T.TEXT, "DEQAR id of the provider institution."),
+        *(
+            col(
+                f"institution[{n}].deqar_id",
+                T.TEXT,
+                "DEQAR id of another awarding body of a joint micro-credential (its `deqar` "
+                "identifier), in the descriptor's order; bodies beyond these columns or "
+                "without a DEQAR id are named in other_comment.",
+            )
+            for n in range(2, 2 + JOINT_BODIES)
+        ),
         col("programme[1].identifier[1]", T.TEXT, "The provider's own code (external_id)."),
         col("programme[1].name_primary", T.TEXT, "Title of the micro-credential."),
         col(

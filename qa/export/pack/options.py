@@ -67,6 +67,18 @@ class DeqarConfig:
             report_url=settings.report_url,
         )
 
+    def missing(self) -> list[str]:
+        """What the DEQAR sheet will lack, in words the operator can act on."""
+        return [
+            f"{variable} is not set: the DEQAR sheet's {column} column is empty"
+            for variable, column, value in (
+                ("QA_DEQAR_AGENCY_ID", "agency", self.agency_id),
+                ("QA_DEQAR_ACTIVITY_ID", "activities[1].id", self.activity_id),
+                ("QA_DEQAR_REPORT_URL", "file[1].original_location", self.report_url),
+            )
+            if not value.strip()
+        ]
+
     def __post_init__(self) -> None:
         if self.status not in (1, 2):
             raise InvalidInput("DEQAR status is 1 (obligatory) or 2 (voluntary)")

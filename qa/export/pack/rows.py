@@ -8,7 +8,7 @@ from typing import Any
 
 from qa.domain.descriptor_fields import FIELDS, Kind
 from qa.domain.rubric import Rubric
-from qa.export.pack.contract import CREDENTIALS, DECISIONS, DEQAR
+from qa.export.pack.contract import CREDENTIALS, DECISIONS, DEQAR, JOINT_BODIES
 from qa.export.pack.options import DeqarConfig
 from qa.export.pack.pseudonyms import People
 from qa.export.pack.spec import words
@@ -113,21 +113,29 @@ def deqar_row(row: Any, config: DeqarConfig, conditions: Sequence[str]) -> list[
     """The DEQAR upload row of a decided round, or None when DEQAR does not take it."""
     data = row.data or {}
     level = data.get("eqf_level")
-    if row.decision not in FINAL or level not in QF_EHEA:
+    decision = row.decision
+    if decision == "approved_with_conditions" and row.stage == "approved":
+        decision = "approved"  # every condition was met: the decision was upgraded
+    if decision not in FINAL or level not in QF_EHEA:
         return None
     local = f"{config.local_prefix}{row.submission_id}-{row.round_number}"
     url = config.report_url.format(local_identifier=local, submission_id=row.submission_id)
     reasons = (row.aggregates or {}).get("reasons") or []
     skills = data.get("esco_skills") or []
     comment = [f"Round {row.round_number}."]
+    if decision != row.decision:
+        comment.append("Approved with conditions; every condition has been met.")
     if conditions:
         comment.append("Conditions: " + SEPARATOR.join(conditions))
+    joint, unlisted = _joint_bodies(data, row.provider_deqar_id)
+    if unlisted:
+        comment.append("Also awarded by: " + SEPARATOR.join(unlisted) + ".")
     cells = [
         config.agency_id or None,
         local,
         config.activity_id or None,
         str(config.status),
-        FINAL[row.decision],
+        FINAL[decision],
         row.rationale or joined(reasons),
         day(row.valid_from) or day(row.decided_at),
         day(row.valid_to),
@@ -136,6 +144,7 @@ def deqar_row(row: Any, config: DeqarConfig, conditions: Sequence[str]) -> list[
         f"Review report {local}" if url else None,
         config.report_language or None,
         row.provider_deqar_id,
+        *joint,
         row.external_id,
         data.get("title"),
         QF_EHEA[level],
@@ -150,6 +159,35 @@ def deqar_row(row: Any, config: DeqarConfig, conditions: Sequence[str]) -> list[
     ]
     assert len(cells) == len(DEQAR.columns)
     return cells
+
+
+def _deqar_id(body: dict[str, Any]) -> str | None:
+    for identifier in body.get("identifiers") or []:
+        if str(identifier.get("scheme")) == "deqar":
+            return str(identifier.get("value"))
+    return None
+
+
+def _joint_bodies(
+    data: dict[str, Any], provider_deqar_id: str | None
+) -> tuple[list[Any], list[str]]:
+    """DEQAR ids of the other awarding bodies (one column each), and the names left over.
+
+    The provider is the body holding its DEQAR id, or else the first body listed.
+    """
+    bodies = [b for b in data.get("awarding_bodies") or [] if isinstance(b, dict)]
+    ids = [_deqar_id(body) for body in bodies]
+    own = ids.index(provider_deqar_id) if provider_deqar_id in ids else 0
+    listed: list[Any] = []
+    unlisted: list[str] = []
+    for n, (body, deqar) in enumerate(zip(bodies, ids, strict=True)):
+        if n == own:
+            continue
+        if deqar is not None and len(listed) < JOINT_BODIES:
+            listed.append(deqar)
+        else:
+            unlisted.append(str(body.get("name") or "?"))
+    return listed + [None] * (JOINT_BODIES - len(listed)), unlisted
 
 
 # -- Decisions, conditions, trail, rubric -------------------------------------------------------

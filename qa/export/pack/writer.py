@@ -22,7 +22,9 @@ from qa.export.pack.workbook import Book, BookProcess
 
 Cell = str | int | float | None
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+#: A text cell starting with one of these gets an apostrophe in front; the apostrophe is
+#: itself one, so "remove one leading apostrophe" undoes the escape without ambiguity.
+_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "'")
 _FIRST = frozenset(_TRIGGERS)
 
 
