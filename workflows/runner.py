@@ -22,7 +22,7 @@ from qa.config import Settings
 from qa.domain.clock import Clock
 from qa.export.pack_jobs import build_next, has_queued, schedule_monthly
 from qa.services.deadlines import apply_deadlines
-from qa.services.delivery import deliver_pending
+from qa.services.delivery import deliver, worker_id
 from qa.services.outbox import drain, has_pending
 from workflows.api import flow_settings
 from workflows.deadlines import DeadlinesConfig, deadlines_flow
@@ -31,6 +31,8 @@ from workflows.resources import database
 from workflows.routing import DeliveryConfig, RoutingConfig, routing_flow
 
 log = logging.getLogger(__name__)
+#: How often the delivery loop looks for due messages when nobody kicks it.
+DELIVERY_POLL_SECONDS = 2.0
 #: A signed checkpoint at least this often while the chain grows (sealing re-checks the
 #: chain from the newest checkpoint, so this also bounds that work).
 CHECKPOINT_EVERY = timedelta(hours=6)
@@ -47,6 +49,7 @@ class RunnerStats:
     routed_messages: int = 0
     sealed_entries: int = 0
     pack_runs: int = 0
+    delivered: int = 0
     checkpoints: int = 0
     history: list[str] = field(default_factory=list)
 
@@ -58,18 +61,21 @@ class EmbeddedRunner:
         *,
         api_url: str | None,
         clock: Clock | None = None,
-        worker: str = "embedded",
+        worker: str | None = None,
     ) -> None:
         self.settings = settings
         self.api_url = api_url
         self.clock = clock or settings.clock()
-        self.worker = worker
+        #: Distinct per process, so claims of two workers on one database never look alike.
+        self.worker = worker or worker_id()
         self.stats = RunnerStats()
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._packs_thread: threading.Thread | None = None
         self._packs_wake = threading.Event()
+        self._delivery_thread: threading.Thread | None = None
+        self._delivery_wake = threading.Event()
         self._next_deadlines = 0.0
         self._next_schedule = 0.0
         self._next_checkpoint = 0.0
@@ -84,17 +90,25 @@ class EmbeddedRunner:
         # Packs can take minutes: a thread of their own keeps routing responsive meanwhile.
         self._packs_thread = threading.Thread(target=self._packs_loop, name="qa-packs", daemon=True)
         self._packs_thread.start()
+        # Delivery is an outbox of its own: messages go out whoever queued them (routing,
+        # deadlines, "remind now"), without waiting for a routing run.
+        self._delivery_thread = threading.Thread(
+            target=self._delivery_loop, name="qa-delivery", daemon=True
+        )
+        self._delivery_thread.start()
 
     def kick(self) -> None:
-        """Something changed: route (and look for requested packs) now, not at the next poll."""
+        """Something changed: route, deliver and look for requested packs now."""
         self._wake.set()
         self._packs_wake.set()
+        self._delivery_wake.set()
 
     def stop(self, timeout: float = 30.0) -> None:
         self._stop.set()
         self._wake.set()
         self._packs_wake.set()
-        for thread in (self._thread, self._packs_thread):
+        self._delivery_wake.set()
+        for thread in (self._thread, self._packs_thread, self._delivery_thread):
             if thread is not None:
                 thread.join(timeout)
 
@@ -112,6 +126,31 @@ class EmbeddedRunner:
                 self.packs_once()
                 self._packs_wake.wait(max(self.settings.poll_seconds, 2.0))
                 self._packs_wake.clear()
+
+    def _delivery_loop(self) -> None:
+        while not self._stop.is_set():
+            self.deliver_once()
+            self._delivery_wake.wait(DELIVERY_POLL_SECONDS)
+            self._delivery_wake.clear()
+
+    def deliver_once(self) -> None:
+        """Send every notification that is due (see qa.services.delivery)."""
+        try:
+            notifier = DeliveryConfig.from_settings(self.settings).notifier()
+            run = deliver(
+                database(self.settings.database_url),
+                notifier.send,
+                notifier.channel,
+                worker=self.worker,
+            )
+            self.stats.delivered += run.sent
+            if run.failed:
+                log.warning(
+                    "%d notifications could not be sent (%d given up)", run.failed, run.dead
+                )
+        except Exception as exc:  # the runner must survive anything
+            log.exception("delivery pass failed")
+            self.stats.last_error = repr(exc)
 
     def packs_once(self) -> None:
         """Build requested packs; queue the scheduled one at most once an hour."""
@@ -172,9 +211,8 @@ class EmbeddedRunner:
 
     def _route(self) -> None:
         config = RoutingConfig.from_settings(self.settings, self.today(), self.worker)
-        delivery = DeliveryConfig.from_settings(self.settings)
         try:
-            summary = routing_flow(config, delivery)
+            summary = routing_flow(config)
             self.stats.flow_runs += 1
             self.stats.routed_messages += summary.messages
         except Exception as exc:  # noqa: BLE001 - Prefect unavailable: same steps, no flow
@@ -182,10 +220,9 @@ class EmbeddedRunner:
             self.stats.last_error = repr(exc)
             db = database(self.settings.database_url)
             result = drain(db, config.context(), worker=self.worker)
-            notifier = delivery.notifier()
-            deliver_pending(db, notifier.send, notifier.channel)
             self.stats.fallback_runs += 1
             self.stats.routed_messages += result.messages
+        self._delivery_wake.set()  # routing queued messages: send them now
 
     def _deadlines(self) -> None:
         config = DeadlinesConfig.from_settings(self.settings, self.today())
@@ -197,3 +234,4 @@ class EmbeddedRunner:
                 database(self.settings.database_url), today=config.today, policy=config.policy()
             )
         self.stats.deadline_runs += 1
+        self._delivery_wake.set()

@@ -72,8 +72,8 @@ def validate_descriptor(raw: object, *, today: date) -> ValidationReport:
 def _clean(c: Checker, raw: Mapping[Any, Any], today: date) -> dict[str, Any]:
     get = raw.get
     out: dict[str, Any] = {
-        "external_id": c.text("external_id", get("external_id"), max_len=64),
-        "provider": c.text("provider", get("provider"), max_len=64),
+        "external_id": c.text("external_id", get("external_id"), max_len=64, single_line=True),
+        "provider": c.text("provider", get("provider"), max_len=64, single_line=True),
         "learner_identification": c.text(
             "learner_identification",
             get("learner_identification"),
@@ -81,7 +81,7 @@ def _clean(c: Checker, raw: Mapping[Any, Any], today: date) -> dict[str, Any]:
             min_len=3,
             max_len=500,
         ),
-        "title": c.text("title", get("title"), required=True, max_len=SHORT_TEXT),
+        "title": c.text("title", get("title"), required=True, max_len=SHORT_TEXT, single_line=True),
         "title_language": language(c, "title_language", get("title_language")) or "en",
         "learning_outcomes": outcomes(c, get("learning_outcomes")),
         "esco_skills": esco(c, get("esco_skills")),
@@ -95,7 +95,7 @@ def _clean(c: Checker, raw: Mapping[Any, Any], today: date) -> dict[str, Any]:
         "prerequisites": c.text("prerequisites", get("prerequisites")),
         "supervision": c.choice("supervision", get("supervision"), Supervision),
         "grade_scheme": c.text("grade_scheme", get("grade_scheme"), max_len=1_000),
-        "nqf_level": c.text("nqf_level", get("nqf_level"), max_len=100),
+        "nqf_level": c.text("nqf_level", get("nqf_level"), max_len=100, single_line=True),
         "further_information": further_information(c, get("further_information")),
         "field_of_study": field_of_study(c, get("field_of_study")),
         "language": languages(c, get("language")),

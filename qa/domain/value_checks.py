@@ -26,6 +26,7 @@ E = TypeVar("E", bound=StrEnum)
 SHORT_TEXT = 255
 LONG_TEXT = 10_000
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_LINE_BREAK = re.compile(r"[\r\n\t\u0085\u2028\u2029]")
 _DECIMAL = re.compile(r"^[+-]?[0-9]{1,12}(\.[0-9]{1,12})?$")
 _DECIMAL_COMMA = re.compile(r"^\d+,\d+$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -107,7 +108,9 @@ class Checker:
         min_len: int = 1,
         max_len: int = LONG_TEXT,
         where: str = "",
+        single_line: bool = False,
     ) -> str | None:
+        """Text, cleaned; `single_line` refuses line breaks and tabs (titles, codes)."""
         if is_blank(value):
             if required:
                 self.missing(key, where and f" ({where})")
@@ -129,6 +132,14 @@ class Checker:
                 "too_long",
                 f"{label(key)}{where and ' ' + where} is too long "
                 f"({len(value):,} characters; at most {max_len:,}).",
+            )
+            return None
+        if single_line and _LINE_BREAK.search(value.strip()):
+            self.error(
+                key,
+                "line_break",
+                f"{label(key)}{where and ' ' + where} must be on one line; "
+                "remove the line breaks and tabs.",
             )
             return None
         if _CONTROL.search(value):

@@ -13,7 +13,7 @@ from qa.domain.value_checks import Checker
 from qa.persistence.db import Database
 from qa.persistence.models import Institution
 
-_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{1,63}$")
+_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{1,63}\Z")
 KINDS = ("provider", "agency")
 
 
@@ -32,6 +32,8 @@ def add_institution(
         problems.append(f"code {code!r}: use 2-64 letters, digits, '-', '_' or '.'")
     if not name.strip() or len(name) > 255:
         problems.append("name: give the institution's legal name (1-255 characters)")
+    elif not name.isprintable():
+        problems.append("name: one line of plain text (no line breaks or control characters)")
     if kind not in KINDS:
         problems.append(f"kind {kind!r}: must be provider or agency")
     checker = Checker()

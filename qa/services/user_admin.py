@@ -30,8 +30,8 @@ from qa.services.account_settings import FieldErrors
 from qa.services.invitations import IssuedLink, issue_link, revoke_links
 from qa.services.users import add_user
 
-_USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.\-]{1,63}$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.\-]{1,63}\Z")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+\Z")
 LIST_LIMIT = 500
 
 

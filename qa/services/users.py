@@ -18,8 +18,8 @@ from qa.persistence.db import Database
 from qa.persistence.models import Institution, User, UserRole
 from qa.services.passwords import MIN_LENGTH, generate_password, hash_password
 
-_USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.\-]{1,63}$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.\-]{1,63}\Z")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+\Z")
 
 
 @dataclass(frozen=True)
@@ -110,6 +110,8 @@ def _check(
         problems.append(f"e-mail {email!r} is not an e-mail address")
     if not display_name.strip() or len(display_name) > 200:
         problems.append("name: give the person's name (1-200 characters)")
+    elif not display_name.isprintable():
+        problems.append("name: one line of plain text (no line breaks or control characters)")
     if password is not None and len(password) < MIN_LENGTH:
         problems.append(f"password: at least {MIN_LENGTH} characters")
     parsed: list[Role] = []
