@@ -68,8 +68,8 @@ def _problem(name: str, value: object) -> InvalidInput | None:
     if not isinstance(value, str):  # an uploaded file: nothing reads it
         return None
     if what := control_character(name) or control_character(value):
-        field = name if not control_character(name) else "a field name"
-        return InvalidInput(f"{field!s} contains {what}; remove it and try again")
+        field = name if not control_character(name) else "(its name)"
+        return InvalidInput(f"the field “{field}” contains {what}; remove it and try again")
     return None
 
 
