@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -64,7 +64,7 @@ def create_app(
         exception_handlers={
             QAError: qa_error,
             HTTPException: http_error,
-            OperationalError: database_unavailable,
+            DBAPIError: database_unavailable,
             500: server_error,
         },
         middleware=[

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -43,6 +43,8 @@ UNAVAILABLE = (
     "if it keeps happening, tell the administrator"
 )
 RETRY_AFTER_SECONDS = 30
+#: PostgreSQL: read-only transaction, connection failures, disk full or out of memory, shutdown
+UNAVAILABLE_STATES = ("25006", "08", "53", "57P")
 
 
 async def qa_error(request: Request, exc: Exception) -> Response:
@@ -64,8 +66,21 @@ async def too_large(request: Request, limit: int) -> Response:
     return _error_page(request, f"the form is too large (at most {limit:,} bytes)", (), 413)
 
 
+def is_unavailable(exc: Exception) -> bool:
+    """The database cannot be used now (no fault of the request): down, read-only, full."""
+    if isinstance(exc, OperationalError):
+        return True
+    state = getattr(getattr(exc, "orig", None), "sqlstate", None) or ""
+    return isinstance(exc, DBAPIError) and state.startswith(UNAVAILABLE_STATES)
+
+
 async def database_unavailable(request: Request, exc: Exception) -> Response:
-    """503: the database refused (read-only, unreachable, locked); the request changed nothing."""
+    """503: the database refused (read-only, unreachable, locked); the request changed nothing.
+
+    Other database errors are faults of ours: raised on, to the 500 page and the log.
+    """
+    if not is_unavailable(exc):
+        raise exc
     detail = str(getattr(exc, "orig", exc)).lower()
     what = "written to" if "read-only" in detail or "readonly" in detail else "reached"
     response = _error_page(request, UNAVAILABLE.format(what=what), (), 503, standalone=True)
@@ -75,7 +90,7 @@ async def database_unavailable(request: Request, exc: Exception) -> Response:
 
 async def server_error(request: Request, exc: Exception) -> Response:
     """Whatever escaped everything else (the server logs it)."""
-    if isinstance(exc, OperationalError):  # e.g. while loading the signed-in user
+    if is_unavailable(exc):  # e.g. while loading the signed-in user
         return await database_unavailable(request, exc)
     message = "something went wrong on our side; nothing you did caused it. Try again later"
     return _error_page(request, message, (), 500, standalone=True)
