@@ -11,15 +11,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import date
 
 from starlette.convertors import IntegerConvertor, register_url_convertor
-from starlette.requests import Request
 from starlette.routing import BaseRoute, Route, compile_path
 
 from qa.domain import bounds
-from qa.domain.errors import InvalidInput, NotFound
+from qa.domain.errors import InvalidInput
 
 STALE_PAGE = "the page is out of date; reload it and try again"
 
@@ -59,27 +58,12 @@ def bound_path_ids(routes: Iterable[BaseRoute]) -> None:
             )
 
 
-def path_id(request: Request, name: str = "id") -> int:
-    """An integer path parameter (the route's convertor has bounded it already)."""
-    value = request.path_params[name]
-    if not isinstance(value, int) or not bounds.in_range(value):
-        raise NotFound(f"there is no {name} {value}")
-    return value
-
-
 def whole_number(value: object, field: str) -> int:
     """A whole number from 0 to `MAX_INTEGER` from a form or query field."""
     try:
         return bounds.whole_number(value if isinstance(value, str) else "")
     except ValueError as problem:
         raise InvalidInput(f"{field} {problem}") from None
-
-
-def optional_number(values: Mapping[str, object], name: str, field: str) -> int | None:
-    text = values.get(name)
-    if not isinstance(text, str) or not text.strip():
-        return None
-    return whole_number(text, field)
 
 
 def version(value: object) -> int:
