@@ -114,27 +114,27 @@ class EmbeddedRunner:
 
     def _loop(self) -> None:
         # Settings are context-local: enter them in the thread that calls the flows.
+        backoff = Backoff("routing", self.settings.poll_seconds)
         with flow_settings(self.api_url):
             while not self._stop.is_set():
-                self.run_once()
-                self._wake.wait(self.settings.poll_seconds)
+                self._wake.wait(backoff.after(self.run_once()))
                 self._wake.clear()
 
     def _packs_loop(self) -> None:
+        backoff = Backoff("packs", max(self.settings.poll_seconds, 2.0))
         with flow_settings(self.api_url):
             while not self._stop.is_set():
-                self.packs_once()
-                self._packs_wake.wait(max(self.settings.poll_seconds, 2.0))
+                self._packs_wake.wait(backoff.after(self.packs_once()))
                 self._packs_wake.clear()
 
     def _delivery_loop(self) -> None:
+        backoff = Backoff("delivery", DELIVERY_POLL_SECONDS)
         while not self._stop.is_set():
-            self.deliver_once()
-            self._delivery_wake.wait(DELIVERY_POLL_SECONDS)
+            self._delivery_wake.wait(backoff.after(self.deliver_once()))
             self._delivery_wake.clear()
 
-    def deliver_once(self) -> None:
-        """Send every notification that is due (see qa.services.delivery)."""
+    def deliver_once(self) -> Exception | None:
+        """Send every notification that is due (see qa.services.delivery); what failed."""
         try:
             notifier = DeliveryConfig.from_settings(self.settings).notifier()
             run = deliver(
@@ -148,19 +148,23 @@ class EmbeddedRunner:
                 log.warning(
                     "%d notifications could not be sent (%d given up)", run.failed, run.dead
                 )
-        except Exception as exc:  # the runner must survive anything
-            log.exception("delivery pass failed")
+        except Exception as exc:  # noqa: BLE001 - the runner must survive anything
             self.stats.last_error = repr(exc)
+            return exc
+        return None
 
-    def packs_once(self) -> None:
-        """Build requested packs; queue the scheduled one at most once an hour."""
+    def packs_once(self) -> Exception | None:
+        """Build requested packs; queue the scheduled one at most once an hour.
+
+        Returns what failed (logged by the loop's back-off), or None.
+        """
         try:
             db = database(self.settings.database_url)
             due = (
                 self.settings.pack_schedule == "monthly" and time.monotonic() >= self._next_schedule
             )
             if not due and not has_queued(db):
-                return
+                return None
             if due:
                 self._next_schedule = time.monotonic() + 3600.0
             config = PackConfig.from_settings(self.settings, self.today()).model_copy(
@@ -180,12 +184,16 @@ class EmbeddedRunner:
                 ):
                     pass
             self.stats.pack_runs += 1
-        except Exception as exc:  # the runner must survive anything
-            log.exception("pack pass failed")
+        except Exception as exc:  # noqa: BLE001 - the runner must survive anything (logged by its loop)
             self.stats.last_error = repr(exc)
+            return exc
+        return None
 
-    def run_once(self) -> None:
-        """One pass: route what is waiting, seal the audit trail, run deadlines when due."""
+    def run_once(self) -> Exception | None:
+        """One pass: route what is waiting, seal the audit trail, run deadlines when due.
+
+        Returns what failed (logged by the loop's back-off), or None.
+        """
         db = database(self.settings.database_url)
         try:
             if has_pending(db):
@@ -199,9 +207,10 @@ class EmbeddedRunner:
             if time.monotonic() >= self._next_deadlines:
                 self._deadlines()
                 self._next_deadlines = time.monotonic() + self.settings.deadlines_every_seconds
-        except Exception as exc:  # the runner must survive anything
-            log.exception("runner pass failed")
+        except Exception as exc:  # noqa: BLE001 - the runner must survive anything (logged by its loop)
             self.stats.last_error = repr(exc)
+            return exc
+        return None
 
     def key(self) -> SigningKey:
         """The office's signing key, read (or created) once."""
@@ -235,3 +244,36 @@ class EmbeddedRunner:
             )
         self.stats.deadline_runs += 1
         self._delivery_wake.set()
+
+
+@dataclass
+class Backoff:
+    """How long a loop waits: its poll interval, doubled after each failed pass up to `cap`.
+
+    A database that cannot be used (read-only, down) fails every pass: the loop logs one line
+    per back-off step (the traceback only at DEBUG) and one line when it works again.
+    """
+
+    name: str
+    interval: float
+    cap: float = 60.0
+    failures: int = 0
+
+    def after(self, failure: Exception | None) -> float:
+        """The wait before the next pass, after a pass that failed with `failure` (or not)."""
+        if failure is None:
+            if self.failures:
+                log.warning("%s works again after %d failed passes", self.name, self.failures)
+            self.failures = 0
+            return self.interval
+        self.failures += 1
+        delay: float = min(self.cap, self.interval * 2.0**self.failures)
+        log.warning(
+            "%s pass failed (%s: %s); next try in %.1f s",
+            self.name,
+            type(failure).__name__,
+            str(failure).splitlines()[0][:200] if str(failure) else "",
+            delay,
+        )
+        log.debug("%s pass failed", self.name, exc_info=failure)
+        return delay

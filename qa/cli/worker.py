@@ -9,6 +9,7 @@ from types import FrameType
 import typer
 
 from qa.cli.context import database, settings, today
+from qa.cli.startup import require_ready_database
 from qa.services.delivery import deliver_pending
 from qa.services.outbox import drain
 from qa.services.routing import RoutingContext
@@ -28,6 +29,7 @@ def worker(
 ) -> None:
     """Route submissions and run deadlines until stopped (Ctrl-C)."""
     config = settings()
+    require_ready_database(config)
     from workflows.prefect_env import prepare_prefect_environment
 
     prepare_prefect_environment(config)
@@ -87,6 +89,7 @@ def serve(
     import uvicorn
 
     config = settings()
+    require_ready_database(config)
     from workflows.prefect_env import prepare_prefect_environment
 
     prepare_prefect_environment(config)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
 from qa.domain.actor import Actor
+from qa.domain.bounds import DATE_RANGE, OutOfRange, calendar_day
 from qa.domain.enums import Stage
 from qa.domain.policy import require_agency_or_staff
 from qa.domain.stages import DECIDED_STAGES
@@ -73,7 +74,10 @@ def parse_filter(params: Mapping[str, str]) -> tuple[DecisionFilter, dict[str, s
     for name in ("date_from", "date_to"):
         raw = (params.get(name) or "").strip()
         try:
-            dates[name] = date.fromisoformat(raw) if raw else None
+            dates[name] = calendar_day(raw) if raw else None
+        except OutOfRange:
+            dates[name] = None
+            problems[name] = f"Give a date {DATE_RANGE}."
         except ValueError:
             dates[name] = None
             problems[name] = "Give a date as YYYY-MM-DD."

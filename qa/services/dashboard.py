@@ -19,6 +19,7 @@ from sqlalchemy.sql import Subquery
 from sqlmodel import col
 
 from qa.domain.actor import Actor
+from qa.domain.bounds import whole_number_or_none
 from qa.domain.enums import Stage
 from qa.domain.policy import STAGE_DAY_LIMITS, require_officer, stage_day_limit
 from qa.domain.review_settings import ReviewSettings
@@ -68,11 +69,11 @@ class PipelineFilter:
         sort = params.get("sort", "oldest")
         return cls(
             stage=stage if stage in {s.value for s in Stage} else None,
-            provider=int(provider) if provider.isdigit() else None,
+            provider=whole_number_or_none(provider) if provider else None,
             overdue=params.get("overdue") in ("1", "on", "true"),
             q=params.get("q", "").strip()[:100],
             sort=sort if sort in SORTS else "oldest",
-            page=max(1, int(page)) if page.isdigit() else 1,
+            page=max(1, whole_number_or_none(page) or 1),
         )
 
     def url(self, **changes: Any) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from starlette.requests import Request
@@ -10,7 +10,6 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from qa.domain.actor import Actor
-from qa.domain.errors import InvalidInput
 from qa.domain.pack_access import require_pack_requester
 from qa.domain.policy import is_staff
 from qa.export.pack import PackFilter
@@ -22,7 +21,7 @@ from qa.services.agency_pages import (
     parse_filter,
     provider_choices,
 )
-from qa.web import clock
+from qa.web import clock, params
 from qa.web.auth import current_actor, login_required
 from qa.web.templating import render
 
@@ -75,8 +74,8 @@ async def request_pack_view(request: Request) -> Response:
     require_pack_requester(actor)  # 403 before the form is read: no hints about valid input
     form = await request.form()
     wanted = PackFilter(
-        _day(form.get("date_from"), "the first day"),
-        _day(form.get("date_to"), "the last day"),
+        params.day(form.get("date_from"), "the first day of the period"),
+        params.day(form.get("date_to"), "the last day of the period"),
         provider_code=str(form.get("provider") or "") or None,
         decision=str(form.get("decision") or "") or None,
     )
@@ -100,13 +99,6 @@ async def download(request: Request) -> Response:
     )
     name = f"audit-pack-{pack.filter['date_from']}-to-{pack.filter['date_to']}-{pack.id}.zip"
     return FileResponse(path, media_type="application/zip", filename=name)
-
-
-def _day(value: object, what: str) -> date:
-    try:
-        return date.fromisoformat(str(value or ""))
-    except ValueError:
-        raise InvalidInput(f"give {what} of the period as a date (YYYY-MM-DD)") from None
 
 
 ROUTES: list[BaseRoute] = [

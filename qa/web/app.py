@@ -5,7 +5,9 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
+from sqlalchemy.exc import DBAPIError
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
@@ -16,8 +18,10 @@ from qa.persistence.db import Database
 from qa.web import account, admin, agency, officer, provider, reviews
 from qa.web.auth import HashingSlots, LoadUser, SignInRules, login, login_page, logout
 from qa.web.cookies import SessionCookie
-from qa.web.errors import qa_error
+from qa.web.errors import database_unavailable, http_error, qa_error, server_error
+from qa.web.input_guard import InputGuard
 from qa.web.pages import health, home
+from qa.web.params import bound_path_ids
 from qa.web.security import CSRFProtection, SecurityHeaders
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -55,14 +59,21 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Starlette:
             *agency.ROUTES,
             Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
         ],
-        exception_handlers={QAError: qa_error},
+        exception_handlers={
+            QAError: qa_error,
+            HTTPException: http_error,
+            DBAPIError: database_unavailable,
+            500: server_error,
+        },
         middleware=[
             Middleware(SecurityHeaders),
             Middleware(SessionCookie, secret_key=secret_key(settings), web=settings.web),
             Middleware(CSRFProtection),
             Middleware(LoadUser, db=database, sessions=rules.sessions),
+            Middleware(InputGuard),
         ],
     )
+    bound_path_ids(app.routes)  # an id the database cannot hold is a 404, like any unknown
     app.state.db = database
     app.state.settings = settings
     app.state.sign_in_rules = rules

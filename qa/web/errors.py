@@ -1,7 +1,19 @@
-"""The one place where the product's errors become HTTP responses."""
+"""The one place where the product's errors become HTTP responses.
+
+* `QAError`s: 404, 403, 409, 422 with the message (and each problem) on the error page,
+  or, for htmx, as a fragment into `#messages`.
+* Starlette's own refusals (no such address, a method the route does not take): the same.
+* A database that cannot be used (read-only file, server down, locked for too long): 503
+  with a page that says nothing was saved, and `Retry-After`.
+* Anything else: 500 with a page that gives nothing away.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -13,7 +25,7 @@ from qa.domain.errors import (
     NotFound,
     QAError,
 )
-from qa.web.templating import render
+from qa.web.templating import render, templates
 
 STATUS: dict[type[QAError], int] = {
     NotFound: 404,
@@ -22,15 +34,93 @@ STATUS: dict[type[QAError], int] = {
     Conflict: 409,
     InvalidInput: 422,
 }
+HTTP_MESSAGES = {
+    404: "there is no page at this address",
+    405: "this address does not take that kind of request",
+}
+UNAVAILABLE = (
+    "the database cannot be {what} right now, so nothing was saved. Try again in a minute; "
+    "if it keeps happening, tell the administrator"
+)
+RETRY_AFTER_SECONDS = 30
+#: PostgreSQL: read-only transaction, connection failures, disk full or out of memory, shutdown
+UNAVAILABLE_STATES = ("25006", "08", "53", "57P")
 
 
 async def qa_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, QAError)
     status = next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 400)
     problems = exc.problems if isinstance(exc, InvalidInput) else ()
-    template = "_error.html" if request.headers.get("hx-request") else "error.html"
-    response = render(request, template, {"message": str(exc), "problems": problems}, status)
-    if request.headers.get("hx-request"):
+    return _error_page(request, str(exc), problems, status)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    message = HTTP_MESSAGES.get(exc.status_code, str(exc.detail).rstrip(".").lower())
+    response = _error_page(request, message, (), exc.status_code)
+    response.headers.update(exc.headers or {})
+    return response
+
+
+async def too_large(request: Request, limit: int) -> Response:
+    return _error_page(request, f"the form is too large (at most {limit:,} bytes)", (), 413)
+
+
+def is_unavailable(exc: Exception) -> bool:
+    """The database cannot be used now (no fault of the request): down, read-only, full."""
+    if isinstance(exc, OperationalError):
+        return True
+    state = getattr(getattr(exc, "orig", None), "sqlstate", None) or ""
+    return isinstance(exc, DBAPIError) and state.startswith(UNAVAILABLE_STATES)
+
+
+async def database_unavailable(request: Request, exc: Exception) -> Response:
+    """503: the database refused (read-only, unreachable, locked); the request changed nothing.
+
+    Other database errors are faults of ours: raised on, to the 500 page and the log.
+    """
+    if not is_unavailable(exc):
+        raise exc
+    detail = str(getattr(exc, "orig", exc)).lower()
+    what = "written to" if "read-only" in detail or "readonly" in detail else "reached"
+    response = _error_page(request, UNAVAILABLE.format(what=what), (), 503, standalone=True)
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    """Whatever escaped everything else (the server logs it)."""
+    if is_unavailable(exc):  # e.g. while loading the signed-in user
+        return await database_unavailable(request, exc)
+    message = "something went wrong on our side; nothing you did caused it. Try again later"
+    return _error_page(request, message, (), 500, standalone=True)
+
+
+def _error_page(
+    request: Request,
+    message: str,
+    problems: tuple[str, ...],
+    status: int,
+    *,
+    standalone: bool = False,
+) -> Response:
+    """The error page, or for htmx its fragment into `#messages`.
+
+    `standalone` pages do not need the session or the signed-in user (they may be missing
+    when the database is what failed).
+    """
+    htmx = bool(request.headers.get("hx-request"))
+    template = "_error.html" if htmx else "error.html"
+    context: dict[str, Any] = {"message": message, "problems": problems}
+    if standalone:
+        context |= {"csrf_token": "", "user": None, "roles": set(), "path": request.url.path}
+        response: Response = templates.TemplateResponse(
+            request, template, context, status_code=status
+        )
+        response.headers["Vary"] = "HX-Request"
+    else:
+        response = render(request, template, context, status)
+    if htmx:
         response.headers["HX-Retarget"] = "#messages"
         response.headers["HX-Reswap"] = "innerHTML"
     return response

@@ -24,15 +24,13 @@ from qa.services.officer_pages import (
 )
 from qa.services.officer_review import SignOffForm
 from qa.services.self_assessment import screen
-from qa.web import clock
+from qa.web import clock, params
 from qa.web.auth import login_required
 from qa.web.errors import STATUS
 from qa.web.officer_support import (
     CANNOT_JUDGE,
     REFUSALS,
     attempt,
-    form_date,
-    form_int,
     form_text,
     is_htmx,
     kick,
@@ -93,7 +91,7 @@ async def screen_file(request: Request) -> Response:
             request.app.state.db,
             actor,
             submission_id,
-            expected_version=form_int(form.get("version")),
+            expected_version=params.version(form.get("version")),
             accept=form.get("outcome") == "accept",
             reasons=form_text(form, "reasons") or None,
         ),
@@ -114,7 +112,10 @@ async def invite(request: Request) -> Response:
             request.app.state.db,
             actor,
             submission_id,
-            [form_int(value) for value in form.getlist("reviewer_id")],
+            [
+                params.whole_number(value, "the reviewer id")
+                for value in form.getlist("reviewer_id")
+            ],
             today=clock.today(request),
             settings=review_settings(request),
         ),
@@ -138,11 +139,13 @@ async def cancel(request: Request) -> Response:
             db,
             actor,
             assignment_id,
-            expected_version=form_int(form.get("version")),
+            expected_version=params.version(form.get("version")),
             reason=form_text(form, "reason"),
             today=clock.today(request),
             settings=review_settings(request),
-            replacement_id=form_int(replacement) if replacement else None,
+            replacement_id=(
+                params.whole_number(replacement, "the replacement id") if replacement else None
+            ),
         ),
         "panel",
     )
@@ -163,7 +166,7 @@ async def reinvite_reviewer(request: Request) -> Response:
             db,
             actor,
             assignment_id,
-            expected_version=form_int(form.get("version")),
+            expected_version=params.version(form.get("version")),
             today=clock.today(request),
             settings=review_settings(request),
         ),
@@ -218,7 +221,7 @@ async def complete(request: Request) -> Response:
             request.app.state.db,
             actor,
             submission_id,
-            expected_version=form_int(form.get("version")),
+            expected_version=params.version(form.get("version")),
         ),
         "moderation",
     )
@@ -240,7 +243,7 @@ async def sign(request: Request) -> Response:
             request.app.state.db,
             actor,
             submission_id,
-            expected_version=form_int(form.get("version")),
+            expected_version=params.version(form.get("version")),
             decision=entered.decision,
             rationale=entered.rationale or None,
             today=clock.today(request),
@@ -272,7 +275,7 @@ async def condition_met(request: Request) -> Response:
             db,
             actor,
             condition_id,
-            expected_version=form_int(form.get("version")),
+            expected_version=params.version(form.get("version")),
             evidence=form_text(form, "evidence"),
         ),
         "decisions",
@@ -309,8 +312,8 @@ async def due_date(request: Request) -> Response:
             db,
             actor,
             assignment_id,
-            expected_version=form_int(form.get("version")),
-            new_date=form_date(form, "due"),
+            expected_version=params.version(form.get("version")),
+            new_date=params.day(form.get("due"), "the new due date"),
             reason=form_text(form, "reason"),
             today=clock.today(request),
         ),

@@ -4,7 +4,6 @@ action with a redirect back to the workspace or the workspace with the reason.""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 from starlette.datastructures import FormData
@@ -49,24 +48,6 @@ def is_htmx(request: Request) -> bool:
     """An htmx swap (a history restore asks for the whole page)."""
     headers = request.headers
     return bool(headers.get("hx-request")) and not headers.get("hx-history-restore-request")
-
-
-def form_int(value: object) -> int:
-    try:
-        return int(str(value))
-    except ValueError:
-        raise InvalidInput("the page is out of date; reload it") from None
-
-
-def form_date(form: FormData, name: str) -> date:
-    """A date field (YYYY-MM-DD, as a date input sends it)."""
-    value = form_text(form, name)
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(
-            f"enter the date as YYYY-MM-DD, not {value!r}" if value else "choose a date"
-        ) from None
 
 
 def form_text(form: FormData, name: str) -> str:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 
+from sqlalchemy.exc import OperationalError
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 
+from qa.persistence.db import Database
+from qa.persistence.migrate import current_revision, head_revision
 from qa.services.listings import my_assignments, visible_submissions
 from qa.web.auth import current_actor, login_required
 from qa.web.templating import render
@@ -30,4 +33,19 @@ async def home(request: Request) -> Response:
 
 
 async def health(request: Request) -> Response:
-    return Response("ok", media_type="text/plain")
+    """`ok`, or 503 with the reason: the database answers and has this version's schema."""
+    db: Database = request.app.state.db
+    try:
+        current = current_revision(db)
+    except OperationalError as exc:
+        reason = f"the database cannot be reached: {str(exc.orig).strip().splitlines()[0]}"
+        return _unhealthy(reason)
+    if current is None:
+        return _unhealthy("the database is not set up: run `qa init`")
+    if current != (head := head_revision(db)):
+        return _unhealthy(f"the database has schema {current}, this version needs {head}")
+    return PlainTextResponse("ok")
+
+
+def _unhealthy(reason: str) -> Response:
+    return PlainTextResponse(f"unavailable: {reason}", 503, headers={"Retry-After": "30"})

@@ -6,7 +6,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from qa.domain.errors import InvalidInput
+from qa.web import params
 
 
 def kick(request: Request) -> None:
@@ -26,10 +26,7 @@ def posted(form: FormData) -> dict[str, list[str]]:
 
 def version_of(form: FormData) -> int:
     """The row version the page was built from (optimistic locking)."""
-    try:
-        return int(str(form.get("version")))
-    except ValueError:
-        raise InvalidInput("the page is out of date; reload it and try again") from None
+    return params.version(form.get("version"))
 
 
 def go_to(request: Request, path: str) -> Response:

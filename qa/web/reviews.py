@@ -8,13 +8,14 @@ from datetime import date
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from qa.domain.bounds import calendar_day
 from qa.domain.errors import InvalidInput, QAError
 from qa.domain.score_input import ScoreInput
 from qa.services.autosave import autosave_review_score
 from qa.services.extensions import request_extension
 from qa.services.review_page import progress_of, review_page, saved_label
 from qa.services.reviews import declare_conflict, respond, submit_review
-from qa.web import clock
+from qa.web import clock, params
 from qa.web.auth import current_actor, login_required
 from qa.web.errors import qa_error
 from qa.web.templating import render, templates
@@ -44,7 +45,7 @@ async def answer(request: Request) -> Response:
     form = await request.form()
     assignment_id = int(request.path_params["id"])
     actor = current_actor(request)
-    version = _int(form.get("version"))
+    version = params.version(form.get("version"))
     if "accept" in form or "decline" in form:
         respond(
             db,
@@ -127,7 +128,7 @@ async def submit(request: Request) -> Response:
         db,
         current_actor(request),
         assignment_id,
-        expected_version=_int(form.get("version")),
+        expected_version=params.version(form.get("version")),
         recommendation=str(form.get("recommendation", "")),
         summary=str(form.get("summary", "")),
     )
@@ -144,7 +145,7 @@ async def ask_for_time(request: Request) -> Response:
     form = await request.form()
     assignment_id = int(request.path_params["id"])
     try:
-        proposed: date | None = date.fromisoformat(str(form.get("due", "")).strip())
+        proposed: date | None = calendar_day(str(form.get("due", "")))
     except ValueError:
         proposed = None  # the service says so, after checking whose review it is
     request_extension(
@@ -156,10 +157,3 @@ async def ask_for_time(request: Request) -> Response:
         today=clock.today(request),
     )
     return RedirectResponse(f"/reviews/{assignment_id}#more-time", status_code=303)
-
-
-def _int(value: object) -> int:
-    try:
-        return int(str(value))
-    except ValueError:
-        raise InvalidInput("the page is out of date; reload it") from None

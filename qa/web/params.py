@@ -1,0 +1,87 @@
+"""Reading request values, bounded: path ids, whole numbers, dates (validated once, here).
+
+* Path ids: `bound_path_ids` makes every `{name:int}` segment of the app's routes match only
+  numbers the database can hold (`qa.domain.bounds.MAX_INTEGER`), so `/submissions/2147483648`
+  is the router's 404, like any other address that names nothing.
+* Form and query values: `whole_number`, `version`, `day` raise `InvalidInput` naming the field
+  and the reason; the error handler answers 422 with it.
+* Text: control characters anywhere in a request are refused before any handler runs
+  (`qa.web.input_guard`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from starlette.convertors import IntegerConvertor, register_url_convertor
+from starlette.routing import BaseRoute, Route, compile_path
+
+from qa.domain import bounds
+from qa.domain.errors import InvalidInput
+
+STALE_PAGE = "the page is out of date; reload it and try again"
+
+
+def _at_most(limit: int) -> str:
+    """A regular expression for the decimal numbers 0..limit (leading zeros allowed)."""
+    digits = str(limit)
+    choices = [f"[0-9]{{1,{len(digits) - 1}}}"] if len(digits) > 1 else []
+    for index, digit in enumerate(digits):
+        if digit != "0":
+            rest = len(digits) - index - 1
+            choices.append(
+                f"{digits[:index]}[0-{int(digit) - 1}]" + f"[0-9]{{{rest}}}" * bool(rest)
+            )
+    choices.append(digits)
+    return "0*(?:" + "|".join(choices) + ")"
+
+
+class DatabaseId(IntegerConvertor):
+    """`{id:int}`, but only the ids a row can have: a longer number does not match the route."""
+
+    regex = _at_most(bounds.MAX_INTEGER)
+
+
+register_url_convertor("database_id", DatabaseId())
+
+
+def bound_path_ids(routes: Iterable[BaseRoute]) -> None:
+    """Limit the routes' integer path parameters to the database's range (in place).
+
+    `route.path` stays as written (the authorization matrix and `url_path_for` know it).
+    """
+    for route in routes:
+        if isinstance(route, Route) and ":int}" in route.path:
+            route.path_regex, route.path_format, route.param_convertors = compile_path(
+                route.path.replace(":int}", ":database_id}")
+            )
+
+
+def whole_number(value: object, field: str) -> int:
+    """A whole number from 0 to `MAX_INTEGER` from a form or query field."""
+    try:
+        return bounds.whole_number(value if isinstance(value, str) else "")
+    except ValueError as problem:
+        raise InvalidInput(f"{field} {problem}") from None
+
+
+def version(value: object) -> int:
+    """The row version the page was built from (optimistic locking)."""
+    try:
+        return bounds.whole_number(value if isinstance(value, str) else "")
+    except ValueError:
+        raise InvalidInput(STALE_PAGE) from None
+
+
+def day(value: object, field: str) -> date:
+    """A date field (YYYY-MM-DD, as a date input sends it) in `bounds.DATE_RANGE`."""
+    text = value.strip() if isinstance(value, str) else ""
+    if not text:
+        raise InvalidInput(f"give {field} as a date (YYYY-MM-DD)")
+    try:
+        return bounds.calendar_day(text)
+    except bounds.OutOfRange as problem:
+        raise InvalidInput(f"{field} {problem}, not {text[:40]!r}") from None
+    except ValueError:
+        raise InvalidInput(f"{field}: enter the date as YYYY-MM-DD, not {text[:40]!r}") from None
