@@ -15,7 +15,7 @@ from starlette.staticfiles import StaticFiles
 from qa.config import Settings
 from qa.domain.errors import QAError
 from qa.persistence.db import Database
-from qa.web import account, admin, agency, officer, provider, reviews
+from qa.web import account, admin, agency, notifications, officer, provider, reviews
 from qa.web.auth import HashingSlots, LoadUser, SignInRules, login, login_page, logout
 from qa.web.cookies import SessionCookie
 from qa.web.errors import database_unavailable, http_error, qa_error, server_error
@@ -54,6 +54,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Starlette:
             Route("/reviews/{id:int}/extension", reviews.ask_for_time, methods=["POST"]),
             *provider.ROUTES,
             *officer.ROUTES,
+            *notifications.ROUTES,
             *account.ROUTES,
             *admin.ROUTES,
             *agency.ROUTES,

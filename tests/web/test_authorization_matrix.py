@@ -256,6 +256,11 @@ EXPECTATIONS: dict[tuple[str, str], tuple[Case, ...]] = {
     ),
     # the QA office: officers and admins; admins cannot fire an officer's transition
     ("GET", "/officer"): (case("/officer", STAFF), case("/officer?stage=draft", STAFF, htmx=True)),
+    ("GET", "/officer/notifications"): (case("/officer/notifications", STAFF),),
+    # no dead letter in the scene: 404 for those allowed
+    ("POST", "/officer/notifications/{id:int}/retry"): (
+        case("/officer/notifications/1/retry", STAFF),
+    ),
     ("GET", "/officer/submissions/{id:int}"): (
         case("/officer/submissions/{peer_review}", STAFF),
         case("/officer/submissions/{decided}", STAFF),
