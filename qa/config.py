@@ -100,6 +100,11 @@ class Settings:
     def signing_key_path(self) -> Path:
         return self.signing_key_file or self.data_dir / "signing_key.pem"
 
+    @property
+    def public_keys_dir(self) -> Path:
+        """Retired public keys (see `qa.audit.keyring`), so old packs still verify."""
+        return self.data_dir / "public_keys"
+
     def clock(self) -> SystemClock:
         """The product's one clock (see `qa.domain.clock`), built by each composition root."""
         return SystemClock(office_zone(self.timezone))

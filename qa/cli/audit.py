@@ -16,6 +16,7 @@ from qa.audit.checkpoints import (
     utc_text,
     write_checkpoint,
 )
+from qa.audit.keyring import office_public_keys
 from qa.audit.signing import PublicKey, load_or_create
 from qa.audit.verification import AuditVerdict, verify_everything
 from qa.cli.context import database, settings
@@ -134,12 +135,11 @@ def _report(verdict: AuditVerdict) -> None:
 
 
 def _keys(extra: list[Path]) -> list[PublicKey]:
-    """The office key (when it exists here) and the public keys given with --key."""
-    keys = [PublicKey.read(path) for path in extra]
-    own = settings().signing_key_path
-    if own.exists():
-        keys.append(load_or_create(own, create=False).public)
-    return keys
+    """The public keys given with --key, the office key (when it exists here) and retired ones."""
+    current = settings()
+    return [PublicKey.read(path) for path in extra] + office_public_keys(
+        current.signing_key_path, current.public_keys_dir
+    )
 
 
 def _pack_checkpoints(pack: Path) -> list[Checkpoint]:
@@ -155,21 +155,3 @@ def _pack_checkpoints(pack: Path) -> list[Checkpoint]:
     except (zipfile.BadZipFile, OSError) as exc:
         raise InvalidInput(f"{pack}: not a readable zip file ({exc})") from exc
     return parse_pack_document(text, pack.name)
-
-
-@audit_app.command("verify-pack")
-def verify_pack_command(
-    pack: Path = typer.Argument(..., help="The audit pack (.zip) to check."),
-) -> None:
-    """Check a pack's files against its manifest (hashes, members, row counts)."""
-    from qa.export.pack.manifest import verify_pack
-
-    if not pack.is_file():
-        raise InvalidInput(f"{pack}: no such file")
-    problems = verify_pack(pack)
-    if problems:
-        typer.echo(f"BROKEN: {pack} does not match its manifest", err=True)
-        for problem in problems:
-            typer.echo(f"  - {problem}", err=True)
-        raise typer.Exit(1)
-    typer.echo(f"ok: every file in {pack} matches its manifest")

@@ -8,9 +8,11 @@ from pathlib import Path
 import typer
 
 from qa.audit.chain import chain_head, seal
-from qa.cli.context import database, settings
+from qa.audit.signing import load_or_create
+from qa.cli.context import database, operator, settings
 from qa.domain.errors import InvalidInput
 from qa.export.pack import DeqarConfig, PackFilter, build_pack
+from qa.export.pack_jobs import record_built
 
 export_app = typer.Typer(help="Export audit packs for QA agencies.", no_args_is_help=True)
 
@@ -40,6 +42,11 @@ def export_pack(
     if out.suffix.lower() != ".zip":
         out = out.with_suffix(".zip")
     db = database()
+    current = settings()
+    deqar = DeqarConfig.from_settings(current.deqar)
+    for problem in deqar.missing():
+        typer.echo(f"warning: {problem}", err=True)
+    key = load_or_create(current.signing_key_path)
     sealed = seal(db)
     with db.session() as session:
         position, head = chain_head(session)
@@ -55,13 +62,16 @@ def export_pack(
             db,
             wanted,
             out,
-            deqar=DeqarConfig.from_settings(settings().deqar),
+            deqar=deqar,
             reveal_reviewers=reveal_reviewers,
             chain_head=head,
             progress=progress,
+            signing_key=key,
         )
+    record_built(db, operator(), wanted, result, reveal_reviewers=reveal_reviewers, chain_head=head)
     typer.echo(f"wrote {result.path} ({result.path.stat().st_size:,} bytes)")
     typer.echo(f"sha256 {result.sha256}")
+    typer.echo(f"signed by the office key {key.public.fingerprint}")
     typer.echo(f"audit chain head {head} (position {position}; {sealed} entries sealed now)")
     for table, rows in sorted(result.row_counts.items()):
         typer.echo(f"  {table}: {rows} rows")

@@ -38,7 +38,7 @@ from qa.domain.pack_access import (
     require_pack_requester,
 )
 from qa.domain.policy import is_staff
-from qa.export.pack import DeqarConfig, PackFilter, build_pack
+from qa.export.pack import DeqarConfig, PackFilter, PackResult, build_pack
 from qa.export.pack.contract import MANIFEST
 from qa.persistence import clock
 from qa.persistence.db import Database
@@ -230,6 +230,7 @@ def build_next(
             reveal_reviewers=pack.reveal_reviewers,
             chain_head=head,
             progress=progress,
+            signing_key=checkpoint_key,
         )
     except Exception as exc:  # noqa: BLE001 - any failure is recorded on the pack, not lost
         _finish(db, pack_id, FAILED, {"error": f"{type(exc).__name__}: {exc}"[:2000]})
@@ -250,6 +251,57 @@ def build_next(
         },
     )
     return BuildOutcome(pack_id, READY, clock() - started)
+
+
+def record_built(
+    db: Database,
+    actor: Actor,
+    wanted: PackFilter,
+    result: PackResult,
+    *,
+    reveal_reviewers: bool,
+    chain_head: str | None,
+) -> AuditPack:
+    """A pack built outside the worker (`qa export pack`), recorded like the others."""
+    with ZipFile(result.path) as archive:
+        manifest_sha = hashlib.sha256(archive.read(MANIFEST)).hexdigest()
+    with db.write() as session:
+        now = clock.now(session)
+        pack = AuditPack(
+            requested_by=actor.user_id,
+            organisation_id=actor.institution_id,
+            filter=wanted.as_dict(),
+            reveal_reviewers=reveal_reviewers,
+            status=READY,
+            started_at=now,
+            finished_at=now,
+            file_name=str(result.path.resolve())[:255],
+            size_bytes=result.path.stat().st_size,
+            sha256=result.sha256,
+            manifest_sha256=manifest_sha,
+            chain_head=chain_head,
+            row_counts=dict(result.row_counts),
+            progress_done=1,
+            progress_total=1,
+        )
+        session.add(pack)
+        session.flush()
+        record(
+            session,
+            actor,
+            "pack.built",
+            entity_type="audit_pack",
+            entity_id=pack.id,
+            after={
+                "filter": pack.filter,
+                "reveal_reviewers": reveal_reviewers,
+                "file": pack.file_name,
+                "sha256": result.sha256,
+                "chain_head": chain_head,
+            },
+        )
+        session.commit()
+        return pack
 
 
 def list_packs(db: Database, actor: Actor, limit: int = 50) -> list[AuditPack]:

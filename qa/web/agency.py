@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from qa.audit.signing import load_or_create
 from qa.domain.actor import Actor
 from qa.domain.pack_access import require_pack_requester
 from qa.domain.policy import is_staff
@@ -44,6 +45,7 @@ async def page(request: Request) -> Response:
         "decisions": [(value, label) for value, (label, _) in DECISIONS.items()],
         "pack_defaults": _last_month(request),
         "can_reveal": is_staff(actor),
+        "office_key": load_or_create(request.app.state.settings.signing_key_path).public,
     } | _packs_context(db, actor)
     return render(request, "agency/agency.html", context)
 

@@ -29,6 +29,7 @@ from openpyxl import load_workbook
 from sqlalchemy import update
 from sqlmodel import col, select
 
+from qa.audit.signing import SigningKey
 from qa.domain.score_input import ScoreInput
 from qa.export.pack import DeqarConfig, PackFilter, PackResult, build_pack
 from qa.persistence.db import Database
@@ -45,6 +46,8 @@ from tests.clock import TODAY
 from tests.conftest import GOOD_DESCRIPTOR, _truncate_all
 from tests.world import World, build_world
 
+#: The office key the test packs are signed with (packs are always signed in production).
+OFFICE_KEY = SigningKey.generate()
 FORMULA_TITLE = '=HYPERLINK("http://x","y")'
 SCRUBBED_COMMENT = "Checked with Soren (soren@example.org) and agnieszka on the call"
 #: (submission letter, round) -> the day its decision was signed
@@ -81,6 +84,7 @@ class Decided:
 
     def build(self, name: str, wanted: PackFilter = WHOLE_YEAR, **options: Any) -> PackResult:
         options.setdefault("deqar", DEQAR)
+        options.setdefault("signing_key", OFFICE_KEY)
         return build_pack(self.db, wanted, self.folder / name, **options)
 
 

@@ -21,13 +21,14 @@ from sqlmodel import col, func, select
 from qa.export.pack import TABLES, PackFilter, verify_pack
 from qa.export.pack import build as build_module
 from qa.export.pack.agreement import ordinal_alpha
-from qa.export.pack.contract import MANIFEST, WORKBOOK, files
+from qa.export.pack.contract import MANIFEST, SIGNATURE, WORKBOOK, files
 from qa.persistence.models import AuditEntry, Decision, Score, Scoresheet
 from tests.export.conftest import (
     CHAIN_HEAD,
     CONDITION_DUE,
     DEQAR,
     FORMULA_TITLE,
+    OFFICE_KEY,
     SCRUBBED_COMMENT,
     Decided,
     PackReader,
@@ -113,7 +114,7 @@ def test_manifest_records_hashes_versions_filter_and_chain_head(
 ) -> None:
     manifest = json.loads(reader.members[MANIFEST])
     assert manifest == decided.pack.manifest
-    assert manifest["pack_format_version"] == "1.0"
+    assert manifest["pack_format_version"] == "1.1"
     assert manifest["audit_chain_head"] == CHAIN_HEAD
     assert manifest["filter"] == {
         "date_from": "2026-01-01",
@@ -126,10 +127,12 @@ def test_manifest_records_hashes_versions_filter_and_chain_head(
         {"key": rubric.key, "version": rubric.version, "sha256": rubric.content_hash()}
     ]
     listed = {entry["path"]: entry["sha256"] for entry in manifest["files"]}
-    assert set(listed) == set(files()) - {MANIFEST}
+    assert set(listed) == set(files()) - {MANIFEST, SIGNATURE}  # both cover the rest
     for name, digest in listed.items():
         assert hashlib.sha256(reader.members[name]).hexdigest() == digest
-    assert verify_pack(decided.pack.path) == []
+    assert manifest["signature"]["key_fingerprint"] == OFFICE_KEY.public.fingerprint
+    assert OFFICE_KEY.public.verify(reader.members[MANIFEST], reader.members[SIGNATURE].decode())
+    assert verify_pack(decided.pack.path, [OFFICE_KEY.public]) == []
     assert decided.pack.sha256 == hashlib.sha256(decided.pack.path.read_bytes()).hexdigest()
 
 
@@ -315,7 +318,7 @@ def test_readme_states_the_pack_and_lists_every_contract_column(
 ) -> None:
     records = reader.records("README")
     facts = {r["name"]: r["description"] for r in records if r["section"] == "pack"}
-    assert facts["pack_format_version"] == "1.0"
+    assert facts["pack_format_version"] == "1.1"
     assert facts["audit_chain_head"] == CHAIN_HEAD
     assert facts["filter.date_from"] == "2026-01-01"
     assert facts["generated_at"] == decided.pack.manifest["generated_at"]

@@ -14,6 +14,7 @@ from sqlalchemy import Row, Subquery
 from sqlmodel import Session
 
 from qa.audit.checkpoints import pack_checkpoints, pack_document
+from qa.audit.signing import SigningKey
 from qa.domain.rubric import Rubric
 from qa.export.pack import people as people_queries
 from qa.export.pack import queries
@@ -109,6 +110,7 @@ def build_pack(
     chain_head: str | None = None,
     generated_at: datetime | None = None,
     progress: Progress | None = None,
+    signing_key: SigningKey | None = None,
 ) -> PackResult:
     """Write the audit pack of the decided rounds `wanted` selects to `out_path` (a zip).
 
@@ -116,7 +118,8 @@ def build_pack(
     the pack (workbook properties, zip entries, README) is `generated_at`, by default the
     newest timestamp in the packed data. `reveal_reviewers` names people instead of giving
     them per-pack pseudonyms; `chain_head` is the audit chain's head hash, recorded as given.
-    `progress(done, total)` is called as the build advances.
+    `progress(done, total)` is called as the build advances. With `signing_key` the
+    manifest is signed (`manifest.sig`) and the README sheet names the key's fingerprint.
     """
     out = Path(out_path)
     with db.session() as session, tempfile.TemporaryDirectory(prefix="qa-pack-") as tmp:
@@ -156,6 +159,7 @@ def build_pack(
             _trail(job)
             counts = {t.name: writer[t.name].rows for t in TABLES if t is not README}
             facts = _facts(wanted, moment, rounds, people, stored, chain_head=chain_head)
+            facts.append(_signature_fact(signing_key))
             facts += [("warning", problem) for problem in (deqar or DeqarConfig()).missing()]
             for line in readme_rows(facts, counts, columns.criteria, columns.principles):
                 writer[README.name].append(line)
@@ -190,7 +194,9 @@ def build_pack(
         ]
         partial = out.with_name(f".{out.name}.part")
         try:
-            manifest = write_zip(partial, members, zip_time(moment), manifest)
+            manifest = write_zip(
+                partial, members, zip_time(moment), manifest, signing_key=signing_key
+            )
             os.replace(partial, out)
         finally:
             partial.unlink(missing_ok=True)
@@ -203,6 +209,17 @@ def _checkpoints_of(session: Session, wanted: PackFilter) -> str:
     start = datetime.combine(wanted.date_from, time(), UTC)
     end = datetime.combine(wanted.date_to + timedelta(days=1), time(), UTC)
     return pack_document(pack_checkpoints(session, start, end))
+
+
+def _signature_fact(key: SigningKey | None) -> tuple[str, str]:
+    if key is None:
+        return ("signature", "Not signed: this pack cannot prove where it comes from.")
+    return (
+        "signature",
+        f"manifest.json is signed by the QA office's Ed25519 key {key.public.fingerprint} "
+        "(manifest.sig). Check it with the office's public key: qa audit verify-pack PACK "
+        "--key PUBLIC.pem, or any Ed25519 tool, over the exact bytes of manifest.json.",
+    )
 
 
 def _facts(

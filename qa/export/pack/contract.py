@@ -34,9 +34,11 @@ from qa.export.pack.columns import (
 )
 from qa.export.pack.spec import ColumnType, Repeated, Table, code_list, col
 
-PACK_FORMAT_VERSION = "1.0"
+PACK_FORMAT_VERSION = "1.1"
 WORKBOOK = "audit-pack.xlsx"
 MANIFEST = "manifest.json"
+#: The office's Ed25519 signature (base64) over the exact bytes of manifest.json.
+SIGNATURE = "manifest.sig"
 CHECKPOINTS = "checkpoints.json"
 #: Pack members that are not tables (besides the manifest): name -> what it holds.
 OTHER_FILES: tuple[tuple[str, str], ...] = (
@@ -372,16 +374,6 @@ DEQAR = Table(
         col("file[1].display_name", T.TEXT, "Name of the report file."),
         col("file[1].report_language[1]", T.TEXT, "ISO 639-2 language of the report."),
         col("institution[1].deqar_id", T.TEXT, "DEQAR id of the provider institution."),
-        *(
-            col(
-                f"institution[{n}].deqar_id",
-                T.TEXT,
-                "DEQAR id of another awarding body of a joint micro-credential (its `deqar` "
-                "identifier), in the descriptor's order; bodies beyond these columns or "
-                "without a DEQAR id are named in other_comment.",
-            )
-            for n in range(2, 2 + JOINT_BODIES)
-        ),
         col("programme[1].identifier[1]", T.TEXT, "The provider's own code (external_id)."),
         col("programme[1].name_primary", T.TEXT, "Title of the micro-credential."),
         col(
@@ -408,6 +400,16 @@ DEQAR = Table(
         col("programme[1].learning_outcome_description", T.TEXT, "The learning outcomes."),
         col("programme[1].field_study", T.TEXT, "ISCED-F 2013 field of study code."),
         col("other_comment", T.TEXT, "Conditions of a decision with conditions; the round."),
+        *(
+            col(
+                f"institution[{n}].deqar_id",
+                T.TEXT,
+                "DEQAR id of another awarding body of a joint micro-credential (its `deqar` "
+                "identifier), in the descriptor's order; bodies beyond these columns or "
+                "without a DEQAR id are named in other_comment.",
+            )
+            for n in range(2, 2 + JOINT_BODIES)
+        ),
     ),
     order="submission_id, round",
 )
@@ -434,4 +436,10 @@ TABLES_BY_NAME = {table.name: table for table in TABLES}
 
 def files() -> tuple[str, ...]:
     """Every member of a pack, in zip order (manifest.json last)."""
-    return (WORKBOOK, *(t.file for t in TABLES), *(name for name, _ in OTHER_FILES), MANIFEST)
+    return (
+        WORKBOOK,
+        *(t.file for t in TABLES),
+        *(name for name, _ in OTHER_FILES),
+        MANIFEST,
+        SIGNATURE,
+    )

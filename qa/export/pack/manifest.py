@@ -7,12 +7,15 @@ import hashlib
 import io
 import json
 import xml.etree.ElementTree as ET  # the pack's own workbook, parsed to count rows
+import zlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 from zipfile import BadZipFile, ZipFile
 
-from qa.export.pack.contract import MANIFEST, PACK_FORMAT_VERSION, WORKBOOK
+from qa.audit.signing import PublicKey, SigningKey
+from qa.export.pack.contract import MANIFEST, PACK_FORMAT_VERSION, SIGNATURE, WORKBOOK
+from qa.export.pack.twins import twin_problems
 from qa.export.pack.zipfiles import FixedZip
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -26,8 +29,13 @@ def write_zip(
     members: Sequence[tuple[str, Path]],
     stamp: tuple[int, int, int, int, int, int],
     manifest: dict[str, Any],
+    signing_key: SigningKey | None = None,
 ) -> dict[str, Any]:
-    """Zip the members in the given order, then the manifest with their hashes; return it."""
+    """Zip the members in the given order, then the manifest with their hashes; return it.
+
+    With `signing_key` the manifest names the key and `manifest.sig` holds the signature
+    over its exact bytes (Ed25519 is deterministic: the same pack gives the same file).
+    """
     files: list[dict[str, Any]] = []
     with FixedZip(out, stamp) as archive:
         for name, source in members:
@@ -45,7 +53,16 @@ def write_zip(
                     writer.write(chunk)
             files.append({"path": name, "sha256": digest.hexdigest(), "bytes": size})
         complete = manifest | {"files": files}
-        archive.writestr(MANIFEST, dumps(complete))
+        if signing_key is not None:
+            complete["signature"] = {
+                "algorithm": "Ed25519",
+                "file": SIGNATURE,
+                "key_fingerprint": signing_key.public.fingerprint,
+            }
+        text = dumps(complete)
+        archive.writestr(MANIFEST, text)
+        if signing_key is not None:
+            archive.writestr(SIGNATURE, signing_key.sign(text.encode("utf-8")) + "\n")
     return complete
 
 
@@ -61,25 +78,60 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def verify_pack(path: Path | str) -> list[str]:
-    """Every problem found in a pack: hashes, missing or extra files, row counts. [] if sound."""
+def verify_pack(path: Path | str, keys: Sequence[PublicKey] | None = None) -> list[str]:
+    """Every problem found in a pack; [] if sound.
+
+    Hashes, missing or extra files, row counts and that every CSV twin equals its workbook
+    sheet cell for cell; with `keys` (the office's public keys, current and retired) also the
+    signature over manifest.json, so a pack whose manifest was recomputed fails.
+    """
     try:
         archive = ZipFile(path)
-    except (BadZipFile, OSError) as exc:
+    except (BadZipFile, OSError, ValueError) as exc:
         return [f"{path}: not a readable zip file ({exc})"]
-    with archive:
-        names = archive.namelist()
-        if MANIFEST not in names:
-            return [f"{MANIFEST} is missing"]
-        try:
-            manifest = json.loads(archive.read(MANIFEST))
-            listed = {entry["path"]: entry for entry in manifest["files"]}
-        except (ValueError, KeyError, TypeError) as exc:
-            return [f"{MANIFEST} cannot be read ({exc})"]
-        problems = _version_problems(manifest)
-        problems += _file_problems(archive, names, listed)
-        problems += _row_problems(archive, set(names), manifest)
+    try:
+        with archive:
+            return _problems(archive, keys)
+    except (BadZipFile, OSError, EOFError, ValueError, KeyError, zlib.error) as exc:
+        return [f"{path}: the zip file is damaged ({type(exc).__name__}: {exc})"]
+
+
+def _problems(archive: ZipFile, keys: Sequence[PublicKey] | None) -> list[str]:
+    names = archive.namelist()
+    if MANIFEST not in names:
+        return [f"{MANIFEST} is missing"]
+    raw = archive.read(MANIFEST)
+    try:
+        manifest = json.loads(raw)
+        listed = {entry["path"]: entry for entry in manifest["files"]}
+    except (ValueError, KeyError, TypeError) as exc:
+        return [f"{MANIFEST} cannot be read ({exc})"]
+    problems = [] if keys is None else signature_problems(archive, raw, manifest, keys)
+    problems += _version_problems(manifest)
+    problems += _file_problems(archive, names, listed)
+    problems += _row_problems(archive, set(names), manifest)
+    if not problems:
+        problems += twin_problems(archive, manifest)
     return problems
+
+
+def signature_problems(
+    archive: ZipFile, raw: bytes, manifest: dict[str, Any], keys: Sequence[PublicKey]
+) -> list[str]:
+    """The manifest must be signed by one of `keys` (the one its fingerprint names)."""
+    if SIGNATURE not in archive.namelist():
+        return [f"{SIGNATURE} is missing: the pack is not signed, so it may have been altered"]
+    signature = archive.read(SIGNATURE).decode("ascii", "replace")
+    named = str((manifest.get("signature") or {}).get("key_fingerprint", ""))
+    for key in keys:
+        if key.verify(raw, signature):
+            return []
+    known = ", ".join(key.fingerprint for key in keys)
+    return [
+        f"{SIGNATURE}: the signature does not match manifest.json under the office key(s) "
+        f"{known} (the manifest names {named or 'no key'}): the pack was altered or signed "
+        "by someone else"
+    ]
 
 
 def _version_problems(manifest: dict[str, Any]) -> list[str]:
@@ -108,7 +160,7 @@ def _file_problems(archive: ZipFile, names: list[str], listed: dict[str, Any]) -
     problems += [
         f"{name}: in the pack but not in the manifest"
         for name in names
-        if name not in listed and name != MANIFEST
+        if name not in listed and name not in (MANIFEST, SIGNATURE)
     ]
     return problems
 

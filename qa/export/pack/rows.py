@@ -144,7 +144,6 @@ def deqar_row(row: Any, config: DeqarConfig, conditions: Sequence[str]) -> list[
         f"Review report {local}" if url else None,
         config.report_language or None,
         row.provider_deqar_id,
-        *joint,
         row.external_id,
         data.get("title"),
         QF_EHEA[level],
@@ -156,6 +155,7 @@ def deqar_row(row: Any, config: DeqarConfig, conditions: Sequence[str]) -> list[
         joined(data.get("learning_outcomes")),
         data.get("field_of_study"),
         " ".join(comment),
+        *joint,  # added in format 1.1: at the end, as the versioning rule asks
     ]
     assert len(cells) == len(DEQAR.columns)
     return cells
