@@ -50,3 +50,13 @@ Feature: Audit packs for QA agencies
     And checking the office's audit trail against the pack finds it intact
     When someone with access to the database deletes the newest audit entries and every stored checkpoint
     Then checking the office's audit trail against the pack reports entries deleted from the end
+
+  Scenario: An agency auditor checks that a pack is genuine and catches a forged one
+    Given the subject expert submitted a review scoring every criterion 3
+    And the labour-market expert submitted a review scoring every criterion 3
+    And routing runs
+    When officer Lukas signs off "rejected" with the rationale "The assessment does not test the stated outcomes."
+    And the office's worker builds the audit pack the agency requested for the day of the decision
+    Then the pack is signed by the office and verifies with the office's public key
+    When someone changes the decision in Decisions.csv to "approved" and recomputes the manifest
+    Then verifying the pack with the office's public key says the signature does not match

@@ -3,7 +3,9 @@ the way an agency opens it (the workbook, with openpyxl)."""
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -21,6 +23,7 @@ from qa.audit.verification import verify_everything
 from qa.domain.actor import Actor
 from qa.domain.enums import Role
 from qa.export.pack import DeqarConfig, PackFilter, PackResult, build_pack, verify_pack
+from qa.export.pack.manifest import dumps
 from qa.export.pack_jobs import build_next, request_pack
 from tests.bdd.conftest import ReviewFile
 
@@ -207,3 +210,43 @@ def _cut_detected(review_file: ReviewFile, held_pack: Path) -> None:
     assert verdict.chain.ok  # the shortened chain is consistent in itself
     assert not verdict.ok
     assert any("entries were deleted from the end" in p for p in verdict.checkpoint_problems)
+
+
+@then("the pack is signed by the office and verifies with the office's public key")
+def _genuine(held_pack: Path) -> None:
+    with ZipFile(held_pack) as archive:
+        assert "manifest.sig" in archive.namelist()
+    assert verify_pack(held_pack, [OFFICE_KEY.public]) == []
+
+
+@when(
+    parsers.parse(
+        'someone changes the decision in Decisions.csv to "{decision}" and recomputes the manifest'
+    )
+)
+def _forge(held_pack: Path, decision: str) -> None:
+    with ZipFile(held_pack) as archive:
+        members = {info: archive.read(info.filename) for info in archive.infolist()}
+    manifest = next(data for info, data in members.items() if info.filename == "manifest.json")
+    listing = json.loads(manifest)
+    for info, data in list(members.items()):
+        if info.filename == "csv/Decisions.csv":
+            forged = data.replace(b",rejected,", f",{decision},".encode())
+            assert forged != data
+            members[info] = forged
+            for entry in listing["files"]:
+                if entry["path"] == info.filename:
+                    entry["sha256"] = hashlib.sha256(forged).hexdigest()
+                    entry["bytes"] = len(forged)
+        if info.filename == "manifest.json":
+            manifest_info = info
+    members[manifest_info] = dumps(listing).encode()
+    with ZipFile(held_pack, "w") as archive:
+        for info, data in members.items():
+            archive.writestr(info, data)
+
+
+@then("verifying the pack with the office's public key says the signature does not match")
+def _forged(held_pack: Path) -> None:
+    problems = verify_pack(held_pack, [OFFICE_KEY.public])
+    assert any("signature does not match" in problem for problem in problems), problems
