@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import true
 from sqlmodel import Session, col, select
 
 from qa.audit.chain import ChainBroken, chain_head, check_sealed_part
@@ -116,16 +117,24 @@ def list_checkpoints(db: Database) -> list[AuditCheckpoint]:
         return list(session.exec(select(AuditCheckpoint).order_by(col(AuditCheckpoint.id))))
 
 
-def pack_checkpoints(session: Session, start: datetime, end: datetime) -> list[Checkpoint]:
-    """The checkpoints made in [start, end), and the newest one (made for the pack)."""
+def pack_checkpoints(
+    session: Session, start: datetime, end: datetime, as_of: int | None = None
+) -> list[Checkpoint]:
+    """The checkpoints made in [start, end), and the newest one (made for the pack).
+
+    With `as_of`, only checkpoints of chain positions up to it (a rebuild of an old pack).
+    """
+    upto = true() if as_of is None else col(AuditCheckpoint.seq) <= as_of
     rows = list(
         session.exec(
             select(AuditCheckpoint)
-            .where(col(AuditCheckpoint.at) >= start, col(AuditCheckpoint.at) < end)
+            .where(col(AuditCheckpoint.at) >= start, col(AuditCheckpoint.at) < end, upto)
             .order_by(col(AuditCheckpoint.id))
         )
     )
-    newest = _newest(session)
+    newest = session.exec(
+        select(AuditCheckpoint).where(upto).order_by(col(AuditCheckpoint.id).desc()).limit(1)
+    ).first()
     if newest is not None and all(row.id != newest.id for row in rows):
         rows.append(newest)
     return [Checkpoint.of(row) for row in rows]

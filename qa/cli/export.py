@@ -6,6 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import typer
+from sqlmodel import Session, select
 
 from qa.audit.chain import chain_head, seal
 from qa.audit.signing import load_or_create
@@ -13,6 +14,7 @@ from qa.cli.context import database, operator, settings
 from qa.domain.errors import InvalidInput
 from qa.export.pack import DeqarConfig, PackFilter, build_pack
 from qa.export.pack_jobs import record_built
+from qa.persistence.models import AuditEntry
 
 export_app = typer.Typer(help="Export audit packs for QA agencies.", no_args_is_help=True)
 
@@ -24,6 +26,13 @@ def _day(value: str, option: str) -> date:
         raise InvalidInput(f"{option}: write the date as YYYY-MM-DD, not {value!r}") from None
 
 
+def _hash_at(session: Session, seq: int, newest: int) -> str:
+    found = session.exec(select(AuditEntry.entry_hash).where(AuditEntry.seq == seq)).first()
+    if seq < 1 or found is None:
+        raise InvalidInput(f"--as-of {seq}: the audit chain has positions 1 to {newest}")
+    return found
+
+
 @export_app.command("pack")
 def export_pack(
     date_from: str = typer.Option(..., "--from", help="First decision day (YYYY-MM-DD)."),
@@ -33,6 +42,12 @@ def export_pack(
     decision: str | None = typer.Option(None, help="Only this decision."),
     reveal_reviewers: bool = typer.Option(
         False, help="Name reviewers instead of per-pack pseudonyms (for entitled agencies)."
+    ),
+    as_of: int | None = typer.Option(
+        None,
+        "--as-of",
+        help="Rebuild as of this audit chain position (the pack's audit_chain_seq): the "
+        "same bytes as the pack built then, however much the trail has grown since.",
     ),
 ) -> None:
     """Build the audit pack of the decisions signed in a period (deterministic zip)."""
@@ -50,6 +65,8 @@ def export_pack(
     sealed = seal(db)
     with db.session() as session:
         position, head = chain_head(session)
+        if as_of is not None:
+            position, head = as_of, _hash_at(session, as_of, position)
     with typer.progressbar(length=1, label="building", file=None) as bar:
         last = [0]
 
@@ -67,6 +84,7 @@ def export_pack(
             chain_head=head,
             progress=progress,
             signing_key=key,
+            as_of=position,
         )
     record_built(db, operator(), wanted, result, reveal_reviewers=reveal_reviewers, chain_head=head)
     typer.echo(f"wrote {result.path} ({result.path.stat().st_size:,} bytes)")

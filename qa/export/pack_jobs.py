@@ -211,7 +211,7 @@ def build_next(
         _finish(db, pack_id, FAILED, {"error": f"the audit chain is broken: {exc}"[:2000]})
         return BuildOutcome(pack_id, FAILED, clock() - started)
     with db.session() as session:
-        _, head = chain_head(session)
+        position, head = chain_head(session)
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"audit-pack-{pack_id}.zip"
     last = [0.0]
@@ -231,6 +231,7 @@ def build_next(
             chain_head=head,
             progress=progress,
             signing_key=checkpoint_key,
+            as_of=position,
         )
     except Exception as exc:  # noqa: BLE001 - any failure is recorded on the pack, not lost
         _finish(db, pack_id, FAILED, {"error": f"{type(exc).__name__}: {exc}"[:2000]})

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -82,3 +84,30 @@ def test_verify_pack_on_a_damaged_file_says_so_in_one_line(
     code, stdout, err = qa("audit", "verify-pack", str(damaged))
     assert code != 0 and "Traceback" not in stdout + err
     assert "not a readable zip file" in err or "damaged" in err
+
+
+def test_a_rebuild_as_of_the_packs_chain_position_is_byte_identical_after_the_trail_grew(
+    qa: Any,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    assert qa("demo")[0] == 0
+    first = tmp_path / "first.zip"
+    assert _pack(qa, first)[0] == 0
+    with zipfile.ZipFile(first) as archive:
+        seq = json.loads(archive.read("manifest.json"))["audit_chain_seq"]
+    assert isinstance(seq, int) and seq > 0
+    again = tmp_path / "again.zip"
+    assert _pack(qa, again)[0] == 0  # recording the first build grew the trail
+    assert again.read_bytes() != first.read_bytes()
+    rebuilt = tmp_path / "rebuilt.zip"
+    code, _, err = qa(
+        "export", "pack", "--from", f"{TODAY.year}-01-01", "--to", f"{TODAY.year}-12-31",
+        "--out", str(rebuilt), "--as-of", str(seq),
+    )  # fmt: skip
+    assert code == 0, err
+    assert rebuilt.read_bytes() == first.read_bytes()
+    code, _, err = qa(
+        "export", "pack", "--from", f"{TODAY.year}-01-01", "--to", f"{TODAY.year}-12-31",
+        "--out", str(tmp_path / "x.zip"), "--as-of", "999999",
+    )  # fmt: skip
+    assert code == 2 and "the audit chain has positions 1 to" in err

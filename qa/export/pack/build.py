@@ -98,6 +98,7 @@ class _Job:
     rubrics: dict[int, Rubric]
     columns: Columns
     rounds: int
+    as_of: int | None
 
 
 def build_pack(
@@ -111,6 +112,7 @@ def build_pack(
     generated_at: datetime | None = None,
     progress: Progress | None = None,
     signing_key: SigningKey | None = None,
+    as_of: int | None = None,
 ) -> PackResult:
     """Write the audit pack of the decided rounds `wanted` selects to `out_path` (a zip).
 
@@ -120,6 +122,9 @@ def build_pack(
     them per-pack pseudonyms; `chain_head` is the audit chain's head hash, recorded as given.
     `progress(done, total)` is called as the build advances. With `signing_key` the
     manifest is signed (`manifest.sig`) and the README sheet names the key's fingerprint.
+    `as_of` (an audit chain position, with `chain_head` its hash) leaves out every audit
+    entry and checkpoint after it, so a pack of a closed period rebuilds byte for byte
+    after the trail has grown.
     """
     out = Path(out_path)
     with db.session() as session, tempfile.TemporaryDirectory(prefix="qa-pack-") as tmp:
@@ -131,12 +136,12 @@ def build_pack(
         rubrics = {row.id: rubric_of(row) for row in stored if row.id is not None}
         columns = Columns.of(list(rubrics.values()))
         people = People(
-            people_queries.people(session, packed),
+            people_queries.people(session, packed, as_of),
             reveal=reveal_reviewers,
             lookup=lambda uid: people_queries.people_by_id(session, {uid}).get(uid),
             bystanders=people_queries.everyone(session),
         )
-        moment = generated_at or queries.latest_timestamp(session, packed) or wanted.end
+        moment = generated_at or queries.latest_timestamp(session, packed, as_of) or wanted.end
         folder = Path(tmp)
         writer = PackWriter(
             folder,
@@ -148,7 +153,7 @@ def build_pack(
             helper=rounds >= HELPER_FROM_ROUNDS,
         )
         meter = _Meter(progress, rounds * _PASSES + 1)
-        job = _Job(session, packed, writer, people, meter, rubrics, columns, rounds)
+        job = _Job(session, packed, writer, people, meter, rubrics, columns, rounds, as_of)
         try:
             for row in stored:
                 for line in rubric_rows(rubric_of(row), row.content_hash):
@@ -180,13 +185,14 @@ def build_pack(
                 for r in stored
             ],
             "audit_chain_head": chain_head,
+            "audit_chain_seq": as_of,
             "row_counts": counts,
             "tables": [
                 {"name": t.name, "csv": t.file, "sheets": writer[t.name].sheets} for t in TABLES
             ],
         }
         checkpoints = folder / CHECKPOINTS
-        checkpoints.write_text(_checkpoints_of(session, wanted), encoding="utf-8")
+        checkpoints.write_text(_checkpoints_of(session, wanted, as_of), encoding="utf-8")
         members = [
             (WORKBOOK, workbook),
             *((t.file, folder / t.file) for t in TABLES),
@@ -204,11 +210,11 @@ def build_pack(
     return PackResult(out, manifest, counts, sha256_of(out))
 
 
-def _checkpoints_of(session: Session, wanted: PackFilter) -> str:
+def _checkpoints_of(session: Session, wanted: PackFilter, as_of: int | None) -> str:
     """checkpoints.json: the period's signed checkpoints and the newest (made for the pack)."""
     start = datetime.combine(wanted.date_from, time(), UTC)
     end = datetime.combine(wanted.date_to + timedelta(days=1), time(), UTC)
-    return pack_document(pack_checkpoints(session, start, end))
+    return pack_document(pack_checkpoints(session, start, end, as_of))
 
 
 def _signature_fact(key: SigningKey | None) -> tuple[str, str]:
@@ -372,10 +378,10 @@ def _decisions(job: _Job) -> None:
 
 def _trail(job: _Job) -> None:
     """ReviewTrail and ScoreEdits; progress counts as one pass over the rounds."""
-    total = queries.count_trail(job.session, job.packed)
+    total = queries.count_trail(job.session, job.packed, job.as_of)
     trail, edits = job.writer[REVIEW_TRAIL.name], job.writer[SCORE_EDITS.name]
     told = 0
-    for seen, row in enumerate(queries.trail(job.session, job.packed), start=1):
+    for seen, row in enumerate(queries.trail(job.session, job.packed, job.as_of), start=1):
         (edits if row.action == SCORE_EDIT else trail).append(trail_row(row, job.people))
         share = job.rounds * seen // total
         if share > told:

@@ -6,12 +6,13 @@ from sqlalchemy import Subquery, func, select
 from sqlmodel import Session, col
 
 from qa.export.pack.pseudonyms import Person
+from qa.export.pack.queries import up_to
 from qa.persistence.models import Assignment, AuditEntry, User, UserRole
 
 _KINDS = ("reviewer", "officer", "provider", "admin", "user")
 
 
-def people(session: Session, p: Subquery) -> list[Person]:
+def people(session: Session, p: Subquery, as_of: int | None = None) -> list[Person]:
     """Everyone who appears in the packed data, in pseudonym numbering order.
 
     Reviewers (anyone invited to review a packed submission) come first, by first invitation;
@@ -32,6 +33,7 @@ def people(session: Session, p: Subquery) -> list[Person]:
             .where(
                 col(AuditEntry.submission_id).in_(submissions),
                 col(AuditEntry.actor_id).is_not(None),
+                up_to(as_of),
             )
             .group_by(col(AuditEntry.actor_id))
         )

@@ -12,7 +12,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeAlias
 
-from sqlalchemy import Row, Select, Subquery, Text, and_, cast, exists, func, select
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    Subquery,
+    Text,
+    and_,
+    cast,
+    exists,
+    func,
+    select,
+    true,
+)
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 from sqlmodel import select as select_model
@@ -82,7 +94,14 @@ def count_rounds(session: Session, p: Subquery) -> int:
     return int(session.execute(select(func.count()).select_from(p)).scalar_one())
 
 
-def latest_timestamp(session: Session, p: Subquery) -> datetime | None:
+def up_to(as_of: int | None) -> ColumnElement[bool]:
+    """Audit entries up to chain position `as_of` (all of them when None)."""
+    if as_of is None:
+        return true()
+    return and_(col(AuditEntry.seq).is_not(None), col(AuditEntry.seq) <= as_of)
+
+
+def latest_timestamp(session: Session, p: Subquery, as_of: int | None = None) -> datetime | None:
     """The newest decision signature or audit entry of the packed data."""
     signed = session.execute(
         select(func.max(Decision.signed_at)).join(
@@ -91,7 +110,7 @@ def latest_timestamp(session: Session, p: Subquery) -> datetime | None:
     ).scalar_one()
     audited = session.execute(
         select(func.max(AuditEntry.at)).where(
-            col(AuditEntry.submission_id).in_(select(p.c.submission_id))
+            col(AuditEntry.submission_id).in_(select(p.c.submission_id)), up_to(as_of)
         )
     ).scalar_one()
     found = [_aware(t) for t in (signed, audited) if t is not None]
@@ -229,7 +248,7 @@ def conditions(session: Session, p: Subquery) -> Iterator[Row[Any]]:
     return _rows(session, query)
 
 
-def trail(session: Session, p: Subquery) -> Iterator[Row[Any]]:
+def trail(session: Session, p: Subquery, as_of: int | None = None) -> Iterator[Row[Any]]:
     """Audit entries of the packed submissions, in (submission, entry) order (index order)."""
     query = (
         select(
@@ -246,17 +265,21 @@ def trail(session: Session, p: Subquery) -> Iterator[Row[Any]]:
             col(AuditEntry.prev_hash),
             col(AuditEntry.entry_hash),
         )
-        .where(col(AuditEntry.submission_id).in_(select(p.c.submission_id).distinct()))
+        .where(
+            col(AuditEntry.submission_id).in_(select(p.c.submission_id).distinct()),
+            up_to(as_of),
+        )
         .order_by(col(AuditEntry.submission_id), col(AuditEntry.id))
     )
     return _rows(session, query)
 
 
-def count_trail(session: Session, p: Subquery) -> int:
+def count_trail(session: Session, p: Subquery, as_of: int | None = None) -> int:
     return int(
         session.execute(
             select(func.count()).where(
-                col(AuditEntry.submission_id).in_(select(p.c.submission_id).distinct())
+                col(AuditEntry.submission_id).in_(select(p.c.submission_id).distinct()),
+                up_to(as_of),
             )
         ).scalar_one()
     )
