@@ -1,8 +1,9 @@
 """Every CSV twin must equal its workbook sheet(s), cell for cell.
 
 The manifest's hashes prove that files were not changed after signing; this check proves
-the two copies in the pack say the same thing, so an agency can work from either. Both are
-streamed (openpyxl read-only, csv.reader), so large packs are checked in flat memory.
+the two copies in the pack say the same thing, so an agency can work from either. Rows are
+streamed (openpyxl read-only, csv.reader), but the workbook file itself is read into memory
+(measured: 94 MB peak for 2,000 files, 143 MB for 10,000).
 """
 
 from __future__ import annotations
