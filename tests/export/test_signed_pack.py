@@ -134,3 +134,17 @@ def test_after_a_rotation_old_packs_still_verify_and_new_ones_use_the_new_key(
     assert verify_pack(fresh.path, ring) == []
     with zipfile.ZipFile(io.BytesIO(fresh.path.read_bytes())) as archive:
         assert json.loads(archive.read(MANIFEST))["signature"]["key_fingerprint"] == new.fingerprint
+
+
+@pytest.mark.parametrize(
+    "change", [{"signature": "x"}, {"tables": [1]}, {"row_counts": []}, {"files": "all"}]
+)
+def test_a_manifest_of_the_wrong_shape_is_a_problem_not_a_crash(
+    decided: Decided, tmp_path: Path, change: dict[str, object]
+) -> None:
+    with zipfile.ZipFile(decided.pack.path) as archive:
+        manifest = json.loads(archive.read(MANIFEST))
+    target = tmp_path / "odd.zip"
+    _rewrite(decided.pack.path, target, {MANIFEST: dumps(manifest | change).encode()})
+    problems = verify_pack(target, [OFFICE_KEY.public])
+    assert problems and all(isinstance(p, str) for p in problems)

@@ -94,6 +94,8 @@ def verify_pack(path: Path | str, keys: Sequence[PublicKey] | None = None) -> li
             return _problems(archive, keys)
     except (BadZipFile, OSError, EOFError, ValueError, KeyError, zlib.error) as exc:
         return [f"{path}: the zip file is damaged ({type(exc).__name__}: {exc})"]
+    except (TypeError, AttributeError) as exc:  # JSON of the wrong shape in manifest.json
+        return [f"{path}: {MANIFEST} is not a pack manifest ({type(exc).__name__}: {exc})"]
 
 
 def _problems(archive: ZipFile, keys: Sequence[PublicKey] | None) -> list[str]:
