@@ -6,6 +6,8 @@ one redactor (`qa.domain.redaction`), so a new field on a page cannot forget it.
 the office knows is taken out: reviewers become "a reviewer", officers and administrators
 "the QA office", agency staff "the agency", other providers' people "a provider". The
 viewer's own institution is left alone: a provider knows its own staff.
+
+Messages to a provider's people (`for_provider_mail`) pass through the same redactor.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from qa.domain.actor import Actor
+from qa.domain.enums import Role
 from qa.domain.policy import is_staff
 from qa.domain.redaction import Identity, Redactor
 from qa.persistence.models import User, UserRole
@@ -54,6 +57,12 @@ def outsiders_redactor(session: Session, viewer: Actor) -> Callable[[str], str]:
         word = next((w for role, w in _ROLE_WORDS if role in held), "someone at the office")
         identities.append(Identity(display_name, username, email, word))
     return Redactor(identities)
+
+
+def for_provider_mail(session: Session, institution_id: int) -> Callable[[str], str]:
+    """The scrub for text mailed to the people of a provider institution."""
+    reader = Actor("provider mail", roles=frozenset({Role.PROVIDER}), institution_id=institution_id)
+    return outsiders_redactor(session, reader)
 
 
 def for_outsiders(session: Session, viewer: Actor, view: T) -> T:

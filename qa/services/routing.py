@@ -29,6 +29,7 @@ from qa.persistence.models import (
     UserRole,
 )
 from qa.services.assessment import round_assessment, store_aggregates, submitted_reviews
+from qa.services.disclosure import for_provider_mail
 from qa.services.lifecycle import load_submission, move
 from qa.services.notifications import notify, people_with_role
 from qa.services.reviews import active_assignments, close_open_assignments, invite_in
@@ -270,6 +271,9 @@ def _tell_provider(
         ctx.providers[submission.institution_id] = people_with_role(
             session, Role.PROVIDER, submission.institution_id
         )
+    # the pseudonymity boundary: a provider's mail never names the office's people
+    scrub = for_provider_mail(session, submission.institution_id)
+    subject, text = scrub(f"{submission.title}: {what}"), scrub(body)
     sent = [
         person.username
         for person in ctx.providers[submission.institution_id]
@@ -277,8 +281,8 @@ def _tell_provider(
             session,
             f"provider:{person.id}:{submission.id}:v{submission.version}:{submission.stage}",
             person,
-            f"{submission.title}: {what}",
-            body,
+            subject,
+            text,
             submission_id=submission.id,
         )
     ]

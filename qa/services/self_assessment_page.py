@@ -17,6 +17,7 @@ from qa.domain.rubric import Rubric
 from qa.domain.stage_guidance import stage_name
 from qa.persistence.db import Database
 from qa.persistence.models import Score, StageChange, Submission
+from qa.services.disclosure import for_outsiders
 from qa.services.lifecycle import load_submission, submission_facts
 from qa.services.scoresheets import SELF, current_sheet, pinned_rubric, scores_of
 
@@ -58,7 +59,12 @@ class Progress:
 
 
 def self_assessment_page(db: Database, actor: Actor, submission_id: int) -> SelfAssessmentPage:
-    """The provider edits while the stage is open; staff may read it (screening)."""
+    """The provider edits while the stage is open; staff may read it (screening).
+
+    The page passes the pseudonymity boundary (`for_outsiders`): the screening officer's
+    reasons are scrubbed for the provider. The scores are `Score` rows, which the scrub does
+    not walk: they are the provider's own words and the form must save them back unchanged.
+    """
     with db.session() as session:
         submission = load_submission(session, submission_id)
         facts = submission_facts(session, submission)
@@ -66,23 +72,23 @@ def self_assessment_page(db: Database, actor: Actor, submission_id: int) -> Self
         _, rubric = pinned_rubric(session, submission)
         sheet = current_sheet(session, submission, SELF)
         scores = scores_of(session, sheet) if sheet else {}
-        returned = _returned_reason(session, submission)
-    own = Role.PROVIDER in actor.roles and actor.institution_id == facts.institution_id
-    status = sheet.status if sheet else None
-    return SelfAssessmentPage(
-        submission_id=submission_id,
-        title=submission.title,
-        stage=submission.stage,
-        stage_name=stage_name(submission.stage),
-        round=submission.current_round,
-        version=submission.version,
-        rubric=rubric,
-        scores=scores,
-        sheet_status=status,
-        can_edit=own and submission.stage == Stage.SELF_ASSESSMENT and status in (None, "open"),
-        done=sum(1 for score in scores.values() if is_done(score)),
-        returned_reason=returned,
-    )
+        own = Role.PROVIDER in actor.roles and actor.institution_id == facts.institution_id
+        status = sheet.status if sheet else None
+        page = SelfAssessmentPage(
+            submission_id=submission_id,
+            title=submission.title,
+            stage=submission.stage,
+            stage_name=stage_name(submission.stage),
+            round=submission.current_round,
+            version=submission.version,
+            rubric=rubric,
+            scores=scores,
+            sheet_status=status,
+            can_edit=own and submission.stage == Stage.SELF_ASSESSMENT and status in (None, "open"),
+            done=sum(1 for score in scores.values() if is_done(score)),
+            returned_reason=_returned_reason(session, submission),
+        )
+        return for_outsiders(session, actor, page)
 
 
 def progress(db: Database, actor: Actor, submission_id: int, criterion_id: str) -> Progress:

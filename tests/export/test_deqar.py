@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+from sqlmodel import select
+
+from qa.export.pack import PackFilter, build_pack
 from qa.export.pack.contract import DEQAR as DEQAR_TABLE
 from qa.export.pack.options import DeqarConfig
 from qa.export.pack.rows import deqar_row
-from tests.export.conftest import Decided, PackReader
+from qa.persistence.models import Condition
+from qa.services.decisions import ConditionInput, mark_condition_met, sign_off
+from tests.clock import TODAY
+from tests.export.conftest import DEQAR, OFFICE_KEY, Decided, PackReader
+from tests.world import World
 
 CONFIG = DeqarConfig(
     agency_id="AG-1", activity_id="ACT-7", report_url="https://x/{local_identifier}"
@@ -94,3 +103,38 @@ def test_the_readme_sheet_warns_about_missing_deqar_settings(decided: Decided) -
     assert any("QA_DEQAR_AGENCY_ID is not set" in w for w in warnings), warnings
     configured = PackReader(decided.build("configured.zip").path).records("README")
     assert not any(r["name"] == "warning" and "QA_DEQAR" in r["description"] for r in configured)
+
+
+def _deqar_decisions(world: World, path: Path) -> list[str]:
+    wanted = PackFilter(TODAY - timedelta(days=1), TODAY + timedelta(days=1))
+    built = build_pack(world.db, wanted, path, deqar=DEQAR, signing_key=OFFICE_KEY)
+    return [r["decision"] for r in PackReader(built.path).records("DEQAR")]
+
+
+def test_the_deqar_sheet_follows_a_decision_upgraded_by_its_conditions(
+    world: World, good_descriptor: dict[str, Any], tmp_path: Path
+) -> None:
+    submission_id = world.to_sign_off(good_descriptor)
+    sign_off(
+        world.db,
+        world.officers[0],
+        submission_id,
+        expected_version=world.submission(submission_id).version,
+        decision="approved_with_conditions",
+        rationale="The recognition procedure is not yet published; it must be before renewal.",
+        conditions=[ConditionInput("Publish the procedure", "Board", TODAY + timedelta(60))],
+        today=world.today,
+    )
+    assert _deqar_decisions(world, tmp_path / "pending.zip") == ["2"]
+    with world.db.session() as session:
+        condition = session.exec(select(Condition)).one()
+    assert condition.id is not None
+    mark_condition_met(
+        world.db,
+        world.officers[0],
+        condition.id,
+        expected_version=condition.version,
+        evidence="Minutes",
+    )
+    assert world.stage(submission_id) == "approved"
+    assert _deqar_decisions(world, tmp_path / "met.zip") == ["1"]

@@ -2,10 +2,12 @@
 
 The world's reviewers and officers get unmistakable names, user names and e-mail addresses
 (one with accents, mentioned without them). Free text everywhere mentions them: screening
-reasons, comments per criterion, review summaries, a sign-off rationale, conditions, a
-revise-and-resubmit rationale. Then every page and fragment a provider or an agency can open,
-and every file of an agency's audit pack (the workbook's XML parts too), is scanned; any
-trace of a canary fails the test, naming the page or file.
+reasons, comments per criterion, review summaries, a sign-off rationale, conditions and the
+evidence that one was met, a revise-and-resubmit rationale, a reviewer's request for more
+time. Then every page and fragment a provider or an agency can open (the resubmission form,
+the self-assessment page while a file is back from screening), every message mailed to the
+provider's people, and every file of an agency's audit pack (the workbook's XML parts too),
+is scanned; any trace of a canary fails the test, naming the page, message or file.
 """
 
 from __future__ import annotations
@@ -21,11 +23,13 @@ from zipfile import ZipFile
 import pytest
 from sqlmodel import col, select
 
+from qa.domain.enums import Role
 from qa.domain.score_input import ScoreInput
 from qa.export.pack import DeqarConfig
 from qa.export.pack_jobs import build_next
-from qa.persistence.models import User
-from qa.services.decisions import ConditionInput, sign_off
+from qa.persistence.models import Condition, Notification, User, UserRole
+from qa.services.decisions import ConditionInput, mark_condition_met, resubmit, sign_off
+from qa.services.extensions import request_extension
 from qa.services.reviews import declare_conflict, respond, save_review_score, submit_review
 from tests.clock import TODAY
 from tests.web.conftest import WebUser
@@ -86,6 +90,16 @@ def _review(world: World, submission_id: int, recommendation: str) -> None:
         done = declare_conflict(
             world.db, reviewer, assignment.id, expected_version=done.version, has_conflict=False
         )
+        if n == 0:
+            current = world.assignment(assignment.id).review_by or world.today
+            request_extension(
+                world.db,
+                reviewer,
+                assignment.id,
+                proposed=max(current, world.today) + timedelta(days=7),
+                reason=MENTIONS[1] + " " + MENTIONS[2],
+                today=world.today,
+            )
         for i, criterion in enumerate(world.rubric.criteria):
             comment = MENTIONS[(i + n) % len(MENTIONS)]
             save_review_score(
@@ -145,7 +159,24 @@ def canary_files(world: World, good_descriptor: dict[str, Any]) -> dict[str, int
         today=world.today,
     )
     world.route()
+    with world.db.session() as session:
+        condition = session.exec(select(Condition).order_by(col(Condition.id))).first()
+    assert condition is not None and condition.id is not None
+    mark_condition_met(
+        world.db,
+        world.officers[1],
+        condition.id,
+        expected_version=condition.version,
+        evidence=MENTIONS[4] + " " + MENTIONS[0],
+    )
     return files
+
+
+def _resubmitted(world: World, submission_id: int) -> None:
+    """The provider opens round 2 of the revise-and-resubmit file (round 1 stays in packs)."""
+    version = world.submission(submission_id).version
+    resubmit(world.db, world.provider, submission_id, expected_version=version, today=world.today)
+    world.route()
 
 
 def _pages(user: WebUser, paths: list[str]) -> Iterator[tuple[str, str]]:
@@ -177,7 +208,11 @@ def test_no_canary_reaches_a_provider_or_an_agency(
     seen: list[tuple[str, str]] = []
     provider_paths = ["/", *(f"/submissions/{f}" for f in files)]
     provider_paths += [f"/submissions/{f}/self-assessment" for f in files]
+    provider_paths.append(f"/submissions/{canary_files['revise']}/resubmit")
     seen += _pages(provider, provider_paths)
+    _resubmitted(world, canary_files["revise"])
+    seen += _pages(provider, [f"/submissions/{canary_files['revise']}", "/"])
+    seen += _provider_mail(world)
     agency_paths = ["/", "/agency", "/agency?decision=approved_with_conditions"]
     agency_paths.append(f"/submissions/{canary_files['conditions']}")  # decided files only
     seen += _pages(agency, agency_paths)
@@ -204,5 +239,36 @@ def test_no_canary_reaches_a_provider_or_an_agency(
     assert _leaks(staff_view), "the officer's own view should show the free text as written"
     assert any("R01" in text for name, text in members if name.endswith(".csv"))
 
+    leaks = {where: found for where, text in seen if (found := _leaks(text))}
+    assert not leaks, "identities leaked:\n" + "\n".join(f"{w}: {f}" for w, f in leaks.items())
+
+
+def _provider_mail(world: World) -> Iterator[tuple[str, str]]:
+    """Every message queued for the provider's people: e-mail leaves the office too."""
+    with world.db.session() as session:
+        provider_ids = select(UserRole.user_id).where(UserRole.role == Role.PROVIDER.value)
+        query = select(Notification).where(col(Notification.recipient_id).in_(provider_ids))
+        for message in session.exec(query.order_by(col(Notification.id))):
+            yield f"e-mail to provider {message.key}", f"{message.subject}\n{message.body}"
+
+
+def test_no_canary_reaches_a_provider_whose_file_was_returned_at_screening(
+    world: World, good_descriptor: dict[str, Any], web: Callable[[str], WebUser]
+) -> None:
+    """The screening officer's reasons, shown while the provider revises, and mailed."""
+    _become_canaries(world)
+    submission_id = world.submit(good_descriptor | {"external_id": "CANARY-3"})
+    world.route()
+    world.self_assess(submission_id)
+    world.screen(submission_id, accept=False, reasons=" ".join(MENTIONS))
+    world.route()
+    assert world.stage(submission_id) == "self_assessment"
+    provider = web("ines")
+    paths = ["/", f"/submissions/{submission_id}", f"/submissions/{submission_id}/self-assessment"]
+    seen = [*_pages(provider, paths), *_provider_mail(world)]
+    mails = [text for where, text in seen if where.startswith("e-mail")]
+    assert any("returned at screening" in text for text in mails), "the provider is told"
+    shown = provider.get(f"/submissions/{submission_id}/self-assessment").text
+    assert "the QA office" in shown or "a reviewer" in shown, "the reasons are shown, scrubbed"
     leaks = {where: found for where, text in seen if (found := _leaks(text))}
     assert not leaks, "identities leaked:\n" + "\n".join(f"{w}: {f}" for w, f in leaks.items())
