@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import true
+from sqlalchemy import ColumnElement, true
 from sqlmodel import Session, col, select
 
 from qa.audit.chain import ChainBroken, chain_head, check_sealed_part
@@ -132,9 +132,7 @@ def pack_checkpoints(
             .order_by(col(AuditCheckpoint.id))
         )
     )
-    newest = session.exec(
-        select(AuditCheckpoint).where(upto).order_by(col(AuditCheckpoint.id).desc()).limit(1)
-    ).first()
+    newest = _newest(session, upto)
     if newest is not None and all(row.id != newest.id for row in rows):
         rows.append(newest)
     return [Checkpoint.of(row) for row in rows]
@@ -247,10 +245,10 @@ def signature_problems(checkpoints: Iterable[Checkpoint], keys: Sequence[PublicK
     return problems
 
 
-def _newest(session: Session) -> AuditCheckpoint | None:
-    return session.exec(
-        select(AuditCheckpoint).order_by(col(AuditCheckpoint.id).desc()).limit(1)
-    ).first()
+def _newest(session: Session, upto: ColumnElement[bool] | None = None) -> AuditCheckpoint | None:
+    """The newest checkpoint (among those `upto` admits)."""
+    query = select(AuditCheckpoint).order_by(col(AuditCheckpoint.id).desc()).limit(1)
+    return session.exec(query if upto is None else query.where(upto)).first()
 
 
 __all__ = [

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from qa.audit.signing import load_or_create
+from qa.audit.signing import PublicKey, load_or_create
 from qa.domain.actor import Actor
 from qa.domain.pack_access import require_pack_requester
 from qa.domain.policy import is_staff
@@ -45,9 +45,21 @@ async def page(request: Request) -> Response:
         "decisions": [(value, label) for value, (label, _) in DECISIONS.items()],
         "pack_defaults": _last_month(request),
         "can_reveal": is_staff(actor),
-        "office_key": load_or_create(request.app.state.settings.signing_key_path).public,
+        "office_key": _office_key(request),
     } | _packs_context(db, actor)
     return render(request, "agency/agency.html", context)
+
+
+def _office_key(request: Request) -> PublicKey:
+    """The office's public key, parsed again only when the key file changed (a rotation)."""
+    path = request.app.state.settings.signing_key_path
+    public = load_or_create(path).public if not path.exists() else None
+    stamp = path.stat().st_mtime_ns
+    cached: tuple[int, PublicKey] | None = getattr(request.app.state, "office_key", None)
+    if cached is None or cached[0] != stamp:
+        cached = (stamp, public or load_or_create(path).public)
+        request.app.state.office_key = cached
+    return cached[1]
 
 
 def _last_month(request: Request) -> dict[str, str]:
