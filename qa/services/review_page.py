@@ -65,14 +65,31 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class PrincipleProgress:
+    """One principle's line in the progress box: a jump link and its count."""
+
+    code: str
+    name: str
+    scored: int
+    total: int
+    first_missing: str | None  # the criterion a jump lands on (the first unscored one)
+    first: str
+
+
+@dataclass(frozen=True)
 class Progress:
     scored: int
     total: int
     missing: tuple[Criterion, ...]
+    principles: tuple[PrincipleProgress, ...] = ()
 
     @property
     def complete(self) -> bool:
         return not self.missing
+
+    @property
+    def next_unscored(self) -> Criterion | None:
+        return self.missing[0] if self.missing else None
 
 
 @dataclass(frozen=True)
@@ -164,7 +181,19 @@ def progress_from(rubric: Rubric, scores: dict[str, Score]) -> Progress:
 def progress_of(rubric: Rubric, done: Set[str]) -> Progress:
     """Progress from the set of answered criteria (an autosave returns it)."""
     missing = tuple(c for c in rubric.criteria if c.id not in done)
-    return Progress(len(rubric.criteria) - len(missing), len(rubric.criteria), missing)
+    principles = []
+    for p in rubric.principles:
+        criteria = rubric.criteria_of(p.code)
+        if not criteria:
+            continue
+        open_ = [c.id for c in criteria if c.id not in done]
+        scored = len(criteria) - len(open_)
+        first_missing = open_[0] if open_ else None
+        principles.append(
+            PrincipleProgress(p.code, p.name, scored, len(criteria), first_missing, criteria[0].id)
+        )
+    total = len(rubric.criteria)
+    return Progress(total - len(missing), total, missing, tuple(principles))
 
 
 def note(assignment: Assignment, open_review: bool, sheet: Scoresheet | None) -> Note:

@@ -21,6 +21,7 @@ from qa.web.errors import qa_error
 from qa.web.templating import render, templates
 
 CANNOT_JUDGE = "cj"
+MIN_SUMMARY = 20  # the service checks it again
 _CRITERION = re.compile(r"^[A-Z]{4}-\d{1,2}$")
 
 
@@ -124,18 +125,32 @@ async def submit(request: Request) -> Response:
     db = request.app.state.db
     form = await request.form()
     assignment_id = int(request.path_params["id"])
+    recommendation = str(form.get("recommendation", ""))
+    summary = str(form.get("summary", ""))
+    if problems := _submit_problems(recommendation, summary):
+        raise InvalidInput("the review was not submitted", problems)
     submit_review(
         db,
         current_actor(request),
         assignment_id,
         expected_version=params.version(form.get("version")),
-        recommendation=str(form.get("recommendation", "")),
-        summary=str(form.get("summary", "")),
+        recommendation=recommendation,
+        summary=summary,
     )
     _kick(request)
     if request.headers.get("hx-request"):
         return Response(status_code=204, headers={"HX-Redirect": f"/reviews/{assignment_id}"})
     return RedirectResponse(f"/reviews/{assignment_id}", status_code=303)
+
+
+def _submit_problems(recommendation: str, summary: str) -> tuple[str, ...]:
+    """What the form misses (the form has `novalidate`: the page's own summary, not a popup)."""
+    problems = []
+    if not recommendation:
+        problems.append("Choose your recommendation")
+    if len(summary.strip()) < MIN_SUMMARY:
+        problems.append(f"Write a summary for the provider of at least {MIN_SUMMARY} characters")
+    return tuple(problems)
 
 
 async def ask_for_time(request: Request) -> Response:

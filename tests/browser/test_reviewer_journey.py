@@ -95,12 +95,12 @@ def test_reviewer_scores_with_the_keyboard_only_and_every_page_is_accessible(
     assert "Saved" in page.inner_text("#status-QUAL-1")
     assert page.inner_text("#progress-text") == "1 of 43 criteria scored"
     assert page.get_attribute("#progress progress", "value") == "1"
-    page.keyboard.press("Tab")
+    page.keyboard.press("c")  # the comment is not a Tab stop: C opens it
     assert page.evaluate("document.activeElement.id") == "comment-QUAL-1"
     page.keyboard.type("Approval record of 2026-05-04 seen.")
     with page.expect_response(lambda r: r.url.endswith("/scores/QUAL-1")):
         page.keyboard.press("Tab")  # leaving the box saves the comment
-    assert page.evaluate("document.activeElement.tagName") == "SUMMARY"  # guidance of QUAL-2
+    assert _active(page) == "level-QUAL-2"  # Tab goes on to the next criterion's level
     page.focus("#comment-QUAL-2")
     with page.expect_response(lambda r: r.url.endswith("/scores/QUAL-2"), timeout=5000):
         page.keyboard.type("Still reading the monitoring plan")  # a pause in typing saves
@@ -214,3 +214,108 @@ def test_an_answer_not_saved_offline_or_on_a_server_error_says_so_and_is_sent_ag
         "htmx:responseError",
     )
     assert [e for e in page_errors if not any(x in e for x in expected)] == []  # htmx logs
+
+
+def _active(page: Any) -> str:
+    """The focused element as `name` (a form control) or its text."""
+    return str(
+        page.evaluate("document.activeElement.name || document.activeElement.textContent.trim()")
+    )
+
+
+def test_the_whole_rubric_by_keyboard_in_at_most_three_keys_per_criterion(
+    browser_page: Any, page_errors: list[str], scene: Scene
+) -> None:
+    """From the top of the page to 43 saved answers with keys only, counted (rubric.js)."""
+    page = browser_page
+    sign_in_and_get_ready(page, scene)
+    criteria = scene.world.rubric.criteria
+    keys = 0
+
+    def press(key: str) -> None:
+        nonlocal keys
+        page.keyboard.press(key)
+        keys += 1
+
+    while not _active(page).startswith("Next unscored"):  # skip link, menu, account, …
+        press("Tab")
+        assert keys < 20, "the progress box's “Next unscored” comes early in the Tab order"
+    press("Enter")
+    for number, criterion in enumerate(criteria):
+        assert _active(page) == f"level-{criterion.id}"  # one Tab stop per criterion
+        press("x" if number % 10 == 9 else str(number % 4))
+        if number + 1 < len(criteria):
+            press("Tab")
+    page.wait_for_selector("#progress-text:has-text('43 of 43')")
+    per_criterion = keys / len(criteria)
+    print(f"\nkeys per criterion: {per_criterion:.2f} ({keys} keys for {len(criteria)} criteria)")
+    assert per_criterion <= 3
+    assert "Every criterion is scored" in page.inner_text("#next-unscored")
+    assert page.is_checked("input[name='level-QUAL-3'][value='2']")
+    assert page.is_checked(f"input[name='level-{criteria[9].id}'][value='cj']")
+    page.reload()  # every answer was saved, and the focus comes back to the last criterion
+    assert page.inner_text("#progress-text") == "43 of 43 criteria scored"
+    assert _active(page) == f"level-{criteria[-1].id}"
+    assert page_errors == []
+
+
+def test_comment_guidance_jump_links_and_focus_after_a_reload(
+    browser_page: Any, page_errors: list[str], scene: Scene
+) -> None:
+    page = browser_page
+    sign_in_and_get_ready(page, scene)
+    assert "QUAL-1" in page.inner_text("#next-unscored")
+    principle = scene.world.rubric.principles[1]
+    first = scene.world.rubric.criteria_of(principle.code)[0].id
+    page.click(f"#principle-links a:has-text('{principle.name}')")  # a jump link per principle
+    assert _active(page) == f"level-{first}"
+    with page.expect_response(lambda r: r.url.endswith(f"/scores/{first}")):
+        page.keyboard.press("2")
+    page.keyboard.press("g")  # the guidance opens without being a Tab stop
+    assert page.evaluate(f"document.querySelector('#c-{first} .guidance').open")
+    page.keyboard.press("c")
+    assert page.evaluate("document.activeElement.id") == f"comment-{first}"
+    page.keyboard.type("Seen in the handbook.")
+    with page.expect_response(lambda r: r.url.endswith(f"/scores/{first}")):
+        page.keyboard.press("Escape")  # back to the levels; leaving the box saves
+    assert _active(page) == f"level-{first}"
+    page.wait_for_selector(
+        f"#principle-links >> text=1/{len(scene.world.rubric.criteria_of(principle.code))}"
+    )
+    page.keyboard.press("n")  # the next unscored criterion
+    assert _active(page) == "level-QUAL-1"
+    assert_accessible(page, "the review page (keyboard scoring)")
+    screenshot(page, "review-progress-box", full_page=False)
+
+    page.reload()  # focus returns to the last criterion touched
+    assert _active(page) == "level-QUAL-1"
+    assert page.input_value(f"#comment-{first}") == "Seen in the handbook."
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "solid"
+    ring = page.evaluate("getComputedStyle(document.activeElement).outlineColor")
+    assert _contrast(ring, "rgb(255, 255, 255)") >= 3  # WCAG 2.2 non-text contrast
+    assert page_errors == []
+
+
+def test_submitting_without_recommendation_or_summary_shows_the_error_summary(
+    browser_page: Any, page_errors: list[str], scene: Scene
+) -> None:
+    page = browser_page
+    sign_in_and_get_ready(page, scene)
+    page.click("button:has-text('Submit review')")  # no browser popup: the form is novalidate
+    page.wait_for_selector("#messages .error-summary")
+    messages = page.inner_text("#messages")
+    assert "Choose your recommendation" in messages
+    assert "summary for the provider of at least 20 characters" in messages
+    assert page.evaluate("document.activeElement.classList.contains('error-summary')")
+    assert_accessible(page, "the review page (recommendation missing)")
+    screenshot(page, "review-submit-missing-recommendation", full_page=False)
+
+
+def _contrast(first: str, second: str) -> float:
+    def luminance(css: str) -> float:
+        channels = [int(x) / 255 for x in css[css.index("(") + 1 : css.index(")")].split(",")[:3]]
+        r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    high, low = sorted((luminance(first), luminance(second)), reverse=True)
+    return (high + 0.05) / (low + 0.05)

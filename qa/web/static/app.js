@@ -96,6 +96,21 @@
       say(elt, "field-error", "Not saved.");  // refined by the handlers above
     }
   });
+  // A form refused by the app: its error summary takes the focus (as on a full page), so
+  // keyboard and screen reader users land on what to fix. Autosave refusals do not move it.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail.target;
+    var config = event.detail.requestConfig;
+    var from = config && config.elt;
+    if (!target || target.id !== "messages" || !from || from.tagName !== "FORM") {
+      return;
+    }
+    var summary = target.querySelector(".error-summary");
+    if (summary) {
+      summary.setAttribute("tabindex", "-1");
+      summary.focus();
+    }
+  });
   window.addEventListener("online", retry);
   window.setInterval(function () {
     if (failed.size && navigator.onLine) {
