@@ -18,6 +18,7 @@ from qa.domain.actor import Actor
 from qa.domain.descriptor_fields import label
 from qa.domain.enums import Stage
 from qa.domain.errors import NotFound
+from qa.domain.labels import label as words
 from qa.domain.policy import require_assigned_reviewer
 from qa.domain.rubric import Criterion, Rubric
 from qa.domain.scoring import Decision
@@ -399,16 +400,16 @@ def _values(key: str, data: dict[str, Any]) -> tuple[str, ...]:
             parts.append(f"QF-EHEA {_words(data['qf_ehea_cycle'])} cycle")
         return ("; ".join(parts),)
     if key == "assessment_type":
-        kinds = ", ".join(_words(v) for v in value or ())
+        kinds = ", ".join(words(v) for v in value or ())
         return (kinds, str(data.get("assessment_description") or ""))
     if key == "participation_form":
-        return (_words(value) + ("; work-based" if data.get("work_based") else ""),)
+        return (words(value) + ("; work-based" if data.get("work_based") else ""),)
     if key == "qa_type":
-        return (_words(value), str(data.get("qa_evidence") or ""))
+        return (words(value), str(data.get("qa_evidence") or ""))
     if key == "stackability":
-        return (_words(value), str(data.get("stackability_target") or ""))
+        return (words(value), str(data.get("stackability_target") or ""))
     if key == "supervision":
-        return (_words(value),)
+        return (words(value),)
     if isinstance(value, list):
         return tuple(str(v) for v in value)
     return (str(value),) if value is not None else ()

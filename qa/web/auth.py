@@ -134,11 +134,13 @@ async def login(request: Request) -> Response:
     if attempt is None:
         minutes = int(rules.limits.window.total_seconds() // 60)
         error = THROTTLED.format(minutes=minutes)
-        return render(request, "login.html", {"next": target, "error": error}, 429)
+        context = {"next": target, "error": error, "login_name": login_name[:200]}
+        return render(request, "login.html", context, 429)
     slots: HashingSlots = request.app.state.hashing_slots
     matches = await to_thread.run_sync(password_matches, attempt, password, limiter=slots.limiter())
     if not matches:
-        return render(request, "login.html", {"next": target, "error": WRONG}, 400)
+        context = {"next": target, "error": WRONG, "login_name": login_name[:200]}
+        return render(request, "login.html", context, 400)
     token = await run_in_threadpool(finish_sign_in, db, attempt, rules.sessions)
     start_session_cookie(request, token)
     return RedirectResponse(target, status_code=303)

@@ -110,7 +110,7 @@ def _error_page(
     when the database is what failed).
     """
     htmx = bool(request.headers.get("hx-request"))
-    template = "_error.html" if htmx else "error.html"
+    template = "_error.html" if htmx else "not_found.html" if status == 404 else "error.html"
     context: dict[str, Any] = {"message": message, "problems": problems}
     if standalone:
         context |= {"csrf_token": "", "user": None, "roles": set(), "path": request.url.path}

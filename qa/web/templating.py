@@ -9,6 +9,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
+from qa.domain.labels import isced, label
+from qa.domain.stage_guidance import stage_name
 from qa.web.security import csrf_token
 
 
@@ -42,3 +44,8 @@ def render(
     response = templates.TemplateResponse(request, name, context, status_code=status_code)
     response.headers["Vary"] = "HX-Request"
     return response
+
+
+templates.env.filters["label"] = label
+templates.env.filters["isced"] = isced
+templates.env.filters["stage"] = stage_name

@@ -71,8 +71,8 @@ def test_the_pipeline_counts_stages_and_filters_swap_only_the_results(
     assert page.status_code == 200 and "HX-Request" in page.headers["Vary"]
     text = page.text
     assert "<h1>Pipeline</h1>" in text and 'id="pipeline"' in text and 'id="filters"' in text
-    assert re.search(r"peer review <span class=\"count\">1</span>", text)
-    assert re.search(r"screening <span class=\"count\">1</span>", text)
+    assert re.search(r"Peer review <span class=\"count\">1</span>", text)
+    assert re.search(r"Screening by the QA office <span class=\"count\">1</span>", text)
     assert 'hx-trigger="input changed delay:300ms from:#q, change, submit"' in text
     assert f'href="/officer/submissions/{in_review}"' in text and "Reviewer load" in text
 
@@ -81,7 +81,10 @@ def test_the_pipeline_counts_stages_and_filters_swap_only_the_results(
     assert f'href="/officer/submissions/{screening}"' in fragment.text
     assert f'href="/officer/submissions/{in_review}"' not in fragment.text
     assert 'id="stage-filter" value="screening" hx-swap-oob="true"' in fragment.text
-    assert "Showing 1–1 of 1 file" in fragment.text and "in screening" in fragment.text
+    assert (
+        "Showing 1–1 of 1 file" in fragment.text
+        and "in Screening by the QA office" in fragment.text
+    )
 
     plain = officer.get("/officer?stage=screening")  # the same filter without JavaScript
     assert "<html" in plain.text and 'id="stage-filter" value="screening"' in plain.text

@@ -1,0 +1,94 @@
+"""Pages everyone meets: the sign-in page for a visitor, a failed sign-in, the 404 page,
+the favicon, a new reviewer's home, and the header and tables on a 390 px phone."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from qa.persistence.db import Database
+from qa.persistence.models import User
+from qa.services.passwords import hash_password
+from tests.browser.axe import assert_accessible
+from tests.browser.conftest import screenshot
+from tests.world import World, build_world
+
+pytestmark = pytest.mark.browser
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def world(live_server: str, sqlite_db: Database, today: date) -> World:
+    world = build_world(sqlite_db, today)
+    newcomer = world.add_reviewer("newcomer", "learner", ["0613"])
+    with sqlite_db.write() as session:
+        for user_id in (newcomer.user_id, world.provider.user_id):
+            user = session.get(User, user_id)
+            assert user is not None
+            user.password_hash = hash_password(PASSWORD)
+            session.add(user)
+        session.commit()
+    return world
+
+
+def sign_in(page: Any, base: str, username: str) -> None:
+    page.goto(base + "/login")
+    page.fill("#login", username)
+    page.fill("#password", PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(base + "/")
+
+
+def test_a_visitor_learns_what_this_is_and_a_failed_sign_in_keeps_the_name(
+    browser_page: Any, page_errors: list[str], live_server: str, world: World
+) -> None:
+    page = browser_page
+    page.goto(live_server + "/")
+    assert "/login" in page.url
+    assert "What this is" in page.inner_text("main")
+    assert "reviews short courses" in page.inner_text("main")
+    icon = page.get_attribute("link[rel=icon]", "href")
+    assert icon and page.request.get(icon).status == 200
+    page.fill("#login", "newcomer")
+    page.fill("#password", "not the password")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".error-summary")
+    assert page.input_value("#login") == "newcomer"  # only the password is typed again
+    assert page.evaluate("document.activeElement.id") == "password"
+    assert_accessible(page, "the sign-in page (failed)")
+    screenshot(page, "login-failed")
+
+    page.goto(live_server + "/no/such/page")
+    assert "Page not found" in page.inner_text("h1")
+    assert page.locator("header.bar .brand").count() == 1
+    assert_accessible(page, "the 404 page")
+    screenshot(page, "not-found")
+    assert [e for e in page_errors if "status of 4" not in e] == []
+
+
+def test_a_new_reviewer_is_told_what_to_expect_and_the_phone_layout_fits(
+    browser_page: Any, page_errors: list[str], live_server: str, world: World
+) -> None:
+    page = browser_page
+    sign_in(page, live_server, "newcomer")
+    text = page.inner_text("main")
+    assert "Nothing here yet" not in text
+    assert "You have no review invitations yet" in text and "Declare any conflict" in text
+    assert_accessible(page, "a new reviewer's home")
+    screenshot(page, "home-new-reviewer")
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    for who, path in (("newcomer", "/"), ("ines", "/")):
+        if who == "ines":
+            page.click("button:has-text('Sign out')")
+            sign_in(page, live_server, who)
+        page.goto(live_server + path)
+        overflow = page.evaluate("document.documentElement.scrollWidth")
+        assert overflow <= 390, f"{who}'s {path} is {overflow} px wide on a 390 px phone"
+        header = page.locator("header.bar").bounding_box()
+        assert header is not None and header["width"] <= 390
+        assert_accessible(page, f"{who}'s home on a phone")
+    screenshot(page, "home-phone")
+    assert page_errors == []
