@@ -31,6 +31,7 @@ from qa.persistence.models import (
     Institution,
     Submission,
 )
+from qa.services.action_queue import OFFICE_STAGES
 from qa.services.assignments import OPEN_STATES
 from qa.services.dashboard_attention import (
     LateCondition,
@@ -45,6 +46,14 @@ from qa.services.dashboard_attention import (
 )
 
 PAGE_SIZE = 50
+WAITING_FOR: dict[str, str] = {
+    Stage.DRAFT: "Provider is writing it",
+    Stage.SUBMITTED: "Automatic check",
+    Stage.SELF_ASSESSMENT: "Provider's self-assessment",
+    Stage.PEER_REVIEW: "Reviewers are scoring",
+    Stage.APPROVED_WITH_CONDITIONS: "Provider meets the conditions",
+    Stage.REVISE_AND_RESUBMIT: "Provider revises it",
+}
 SORTS = {"oldest": "longest in stage first", "newest": "newest in stage first", "title": "title"}
 AnySelect = Select[*tuple[Any, ...]]
 _Query = TypeVar("_Query", bound=AnySelect)
@@ -118,6 +127,16 @@ class PipelineRow:
     @property
     def stale(self) -> bool:
         return self.stage_limit is not None and self.days_in_stage > self.stage_limit
+
+    @property
+    def office_action(self) -> str | None:
+        """What the office must do now ("Screen", …), or None when it waits for others."""
+        return next((a for s, a in OFFICE_STAGES if s == self.stage), None)
+
+    @property
+    def waiting_for(self) -> str:
+        """Whom the file waits for, in a few words (the column is never left empty)."""
+        return WAITING_FOR.get(self.stage, "Nothing to do")
 
 
 @dataclass(frozen=True)

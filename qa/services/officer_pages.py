@@ -47,18 +47,26 @@ from qa.services.officer_review import (
 from qa.services.scoresheets import SELF, current_sheet, levels_of, pinned_rubric, scores_of
 
 NEXT_STEP = {
-    Stage.DRAFT: "The provider is still preparing the descriptor.",
-    Stage.SUBMITTED: "Waiting for the automatic Annex I check.",
-    Stage.SELF_ASSESSMENT: "Waiting for the provider's self-assessment.",
-    Stage.SCREENING: "Screen the file: pass it to peer review or return it with reasons.",
-    Stage.PEER_REVIEW: "Peer review: keep the panel full and the reviews on time.",
-    Stage.MODERATION: "The reviewers disagree: agree a consensus on each disputed criterion.",
-    Stage.SIGN_OFF: "Ready for a decision by an officer who did not review it.",
-    Stage.APPROVED: "Approved.",
-    Stage.APPROVED_WITH_CONDITIONS: "Approved with conditions: follow them up until all are met.",
-    Stage.REJECTED: "Rejected.",
-    Stage.REVISE_AND_RESUBMIT: "Waiting for the provider to revise and resubmit.",
-    Stage.WITHDRAWN: "Withdrawn by the provider.",
+    Stage.DRAFT: "The provider is still writing the descriptor; nothing is needed from you yet.",
+    Stage.SUBMITTED: "The automatic Annex I check runs now; nothing is needed from you yet.",
+    Stage.SELF_ASSESSMENT: "The provider is completing the self-assessment; you screen it next.",
+    Stage.SCREENING: (
+        "You screen the file: pass it to peer review, or return it to the provider with reasons."
+    ),
+    Stage.PEER_REVIEW: (
+        "The reviewers are scoring; you keep the panel full and the reviews on time."
+    ),
+    Stage.MODERATION: (
+        "The reviewers disagree on some criteria; you agree a consensus score for each of them."
+    ),
+    Stage.SIGN_OFF: "An officer who did not review the file signs the decision.",
+    Stage.APPROVED: "The file is approved; nothing more is needed.",
+    Stage.APPROVED_WITH_CONDITIONS: (
+        "The file is approved with conditions; you mark each condition met when the evidence is in."
+    ),
+    Stage.REJECTED: "The file is rejected; nothing more is needed.",
+    Stage.REVISE_AND_RESUBMIT: "The provider revises the micro-credential and resubmits it.",
+    Stage.WITHDRAWN: "The provider withdrew the file; nothing more is needed.",
 }
 
 
@@ -341,3 +349,21 @@ def _decisions(session: Session, submission_id: int, today: date) -> list[Decisi
         )
         for decision, name in rows
     ]
+
+
+def panel_after(db: Database, submission_id: int, chosen: list[int]) -> int:
+    """How many reviewers the current round's panel would have with `chosen` invited too
+    (for the warning before inviting beyond the panel size)."""
+    active = ("invited", "accepted", "overdue", "submitted")
+    with db.session() as session:
+        submission = load_submission(session, submission_id)
+        on_panel = set(
+            session.exec(
+                select(Assignment.reviewer_id).where(
+                    Assignment.submission_id == submission_id,
+                    Assignment.round_number == submission.current_round,
+                    col(Assignment.state).in_(active),
+                )
+            ).all()
+        )
+    return len(on_panel | set(chosen))

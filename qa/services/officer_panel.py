@@ -34,6 +34,7 @@ class AssignmentView:
     can_cancel: bool
     can_reinvite: bool
     extension: ExtensionRequest | None = None  # the reviewer's pending request for more time
+    can_reopen: bool = False  # a submitted review, while the round is still in peer review
 
 
 def panel_assignments(
@@ -69,6 +70,7 @@ def panel_assignments(
             can_cancel=open_review and a.state in OPEN_STATES,
             can_reinvite=open_review and a.state in RENEWABLE_STATES and a.coi_status != "declared",
             extension=asked.get(a.id or 0) if open_review else None,
+            can_reopen=open_review and a.state == "submitted",
         )
         for n, (a, name) in enumerate(rows, start=1)
     ]

@@ -13,12 +13,15 @@ from starlette.routing import BaseRoute, Route
 
 from qa.domain.errors import Conflict, IllegalTransition, InvalidInput
 from qa.domain.score_input import ScoreInput
+from qa.services.action_queue import action_queue
 from qa.services.assignments import cancel_assignment, invite_reviewers, reinvite
+from qa.services.corrections import reopen_review
 from qa.services.dashboard import SORTS, PipelineFilter, pipeline
 from qa.services.decisions import complete_moderation, mark_condition_met, save_consensus, sign_off
 from qa.services.extensions import decide_extension, submission_of_request
 from qa.services.follow_up import change_due_date, remind_now
 from qa.services.officer_pages import (
+    panel_after,
     submission_of_assignment,
     submission_of_condition,
 )
@@ -60,9 +63,10 @@ async def pipeline_page(request: Request) -> Response:
     )
     fragment = is_htmx(request)
     name = "officer/_pipeline.html" if fragment else "officer/pipeline.html"
-    response = render(
-        request, name, {"view": view, "oob": fragment, "sorts": SORTS, "load_rows": LOAD_ROWS}
-    )
+    context = {"view": view, "oob": fragment, "sorts": SORTS, "load_rows": LOAD_ROWS}
+    if not fragment:
+        context["queue"] = action_queue(request.app.state.db, actor)
+    response = render(request, name, context)
     if fragment:  # the address bar shows the filters without the empty fields of the form
         response.headers["HX-Push-Url"] = view.filters.url(page=view.filters.page)
     return response
@@ -105,6 +109,19 @@ async def invite(request: Request) -> Response:
     actor = officer_actor(request)
     submission_id = int(request.path_params["id"])
     form = await request.form()
+    chosen = [
+        params.whole_number(value, "the reviewer id") for value in form.getlist("reviewer_id")
+    ]
+    if (
+        chosen
+        and "beyond_panel" not in form
+        and (total := panel_after(request.app.state.db, submission_id, chosen))
+        > review_settings(request).required_reviews
+    ):
+        beyond = {"selected": chosen, "total": total}
+        return workspace_response(
+            request, submission_id, beyond=beyond
+        )  # a question, not a refusal
     return attempt(
         request,
         submission_id,
@@ -112,10 +129,7 @@ async def invite(request: Request) -> Response:
             request.app.state.db,
             actor,
             submission_id,
-            [
-                params.whole_number(value, "the reviewer id")
-                for value in form.getlist("reviewer_id")
-            ],
+            chosen,
             today=clock.today(request),
             settings=review_settings(request),
         ),
@@ -169,6 +183,29 @@ async def reinvite_reviewer(request: Request) -> Response:
             expected_version=params.version(form.get("version")),
             today=clock.today(request),
             settings=review_settings(request),
+        ),
+        "panel",
+    )
+
+
+async def reopen(request: Request) -> Response:
+    """Reopen a submitted review so its reviewer can correct it (with a reason, audited)."""
+    if (redirect := login_required(request)) is not None:
+        return redirect
+    actor = officer_actor(request)
+    db = request.app.state.db
+    assignment_id = int(request.path_params["id"])
+    submission_id = submission_of_assignment(db, assignment_id)
+    form = await request.form()
+    return attempt(
+        request,
+        submission_id,
+        lambda: reopen_review(
+            db,
+            actor,
+            assignment_id,
+            expected_version=params.version(form.get("version")),
+            reason=form_text(form, "reason"),
         ),
         "panel",
     )
@@ -238,6 +275,8 @@ async def sign(request: Request) -> Response:
         return workspace_response(request, submission_id, sign_form=entered.with_more_rows())
     if entered.errors:
         return workspace_response(request, submission_id, status=422, sign_form=entered)
+    if "confirm_step" in form and "confirmed" not in form:  # the page's form: check, then sign
+        return workspace_response(request, submission_id, sign_form=entered, confirm=True)
     try:
         sign_off(
             request.app.state.db,
@@ -357,6 +396,7 @@ ROUTES: list[BaseRoute] = [
     Route("/officer/submissions/{id:int}/sign-off", sign, methods=["POST"]),
     Route("/officer/assignments/{id:int}/cancel", cancel, methods=["POST"]),
     Route("/officer/assignments/{id:int}/reinvite", reinvite_reviewer, methods=["POST"]),
+    Route("/officer/assignments/{id:int}/reopen", reopen, methods=["POST"]),
     Route("/officer/assignments/{id:int}/remind", remind, methods=["POST"]),
     Route("/officer/assignments/{id:int}/due-date", due_date, methods=["POST"]),
     Route("/officer/extensions/{id:int}", extension, methods=["POST"]),

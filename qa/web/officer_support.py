@@ -62,6 +62,8 @@ def workspace_response(
     status: int = 200,
     refusal: QAError | None = None,
     sign_form: SignOffForm | None = None,
+    beyond: dict[str, Any] | None = None,
+    confirm: bool = False,
 ) -> Response:
     view = workspace(
         request.app.state.db,
@@ -78,6 +80,8 @@ def workspace_response(
         "cannot_judge": CANNOT_JUDGE,
         "message": str(refusal) if refusal else None,
         "problems": refusal.problems if isinstance(refusal, InvalidInput) else (),
+        "beyond": beyond,
+        "confirm": confirm,
     }
     return render(request, "officer/workspace.html", context, status)
 

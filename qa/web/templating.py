@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
+from qa.domain.descriptor_fields import label as element_label
 from qa.domain.labels import isced, label
 from qa.domain.stage_guidance import stage_name
 from qa.web.security import csrf_token
@@ -49,3 +50,4 @@ def render(
 templates.env.filters["label"] = label
 templates.env.filters["isced"] = isced
 templates.env.filters["stage"] = stage_name
+templates.env.filters["element"] = element_label

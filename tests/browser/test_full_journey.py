@@ -255,14 +255,22 @@ def open_file(page: Any, journey: Journey, submission_id: int) -> None:
 
 def screen_and_invite(page: Any, journey: Journey, submission_id: int) -> dict[str, int]:
     """Pass screening, then invite two reviewers; each reviewer's assignment id."""
-    pipeline(page, journey, "screening")
+    pipeline(page, journey, "Screening by the QA office")
+    queue = page.inner_text("#needs-action")  # what waits for the officer comes first
+    assert re.search(r"1\s+file to screen", queue) and "requests for more time" in queue
+    row = page.locator("#pipeline tbody tr", has_text=TITLE).inner_text()
+    assert "yours to screen" in row  # the "Needs attention" column
     audit(page, "the officer's pipeline", "06-officer-pipeline")
     open_file(page, journey, submission_id)
     assert "Every criterion cites evidence." in page.inner_text("#screening")
     audit(page, "the officer's workspace (screening)", "07-officer-screening", full_page=False)
     with page.expect_navigation():
         page.click("#screening button[name=outcome][value=accept]")
-    assert "peer review" in page.inner_text("main .stats")
+    assert "Peer review" in page.inner_text("main .stats")
+    assert "The reviewers are scoring" in page.inner_text("main")  # what happens next
+    # routing has not run yet: the panel says so and refreshes itself until it has
+    assert "choosing reviewers now" in page.inner_text("#panel")
+    assert page.get_attribute("#panel-assignments", "hx-trigger") == "every 3s"
 
     # The officer chooses the panel before routing runs. (Under `qa serve` the worker would
     # usually invite two first; the officer would then only change the panel. Here the
@@ -274,9 +282,19 @@ def screen_and_invite(page: Any, journey: Journey, submission_id: int) -> dict[s
         page.click("#panel button:has-text('Invite the selected reviewers')")
     rows = page.locator("#panel tbody tr[id^=assignment-]")
     assert rows.count() == 2
+    assert page.get_attribute("#panel-assignments", "hx-trigger") is None  # no more polling
+    assert "goes beyond the panel size" in page.inner_text("#panel-size")
+    page.check(f"#reviewer-{journey.user_id('lucia')}")  # a third: warned before inviting
+    with page.expect_navigation():
+        page.click("#panel button:has-text('Invite the selected reviewers')")
+    assert "Invite beyond the panel size?" in page.inner_text("#beyond-warning")
+    assert page.is_checked(f"#reviewer-{journey.user_id('lucia')}")
+    audit(page, "the officer's workspace (beyond the panel size)", "08-officer-beyond-panel")
+    assert rows.count() == 2  # nobody was invited
+    page.goto(journey.url(f"/officer/submissions/{submission_id}"))
     assert "0 of 2 required reviews in" in page.inner_text("#panel-heading")
     for name in ("Agnieszka", "Soren"):
-        assert "invited" in rows.filter(has_text=name).inner_text()
+        assert "Invited" in rows.filter(has_text=name).inner_text()
     page.locator("#panel").scroll_into_view_if_needed()
     audit(page, "the officer's workspace (panel)", "08-officer-panel", full_page=False)
 
@@ -288,18 +306,28 @@ def screen_and_invite(page: Any, journey: Journey, submission_id: int) -> dict[s
 
 
 def sign_the_decision(page: Any, journey: Journey, submission_id: int) -> None:
-    pipeline(page, journey, "sign off")
+    pipeline(page, journey, "Waiting for the decision")
     open_file(page, journey, submission_id)
     sign_off = page.inner_text("#sign-off")
-    assert "approved" in sign_off and "Agnieszka" in sign_off  # staff see who reviewed
+    assert "Approved" in sign_off and "Agnieszka" in sign_off  # staff see who reviewed
     assert page.is_checked("#decision-approved")  # the recommendation is chosen for them
     page.locator("#sign-off").scroll_into_view_if_needed()
     audit(page, "the officer's workspace (sign-off)", "11-officer-sign-off", full_page=False)
     page.fill("#rationale", "Both reviewers recommend approval; every must-pass criterion at 2+.")
+    assert not page.is_visible("#condition-text-1")  # condition rows: only with conditions
+    page.check("#decision-approved_with_conditions")
+    assert page.is_visible("#condition-text-1")
+    page.check("#decision-approved")
     with page.expect_navigation():
-        page.click("#sign-off button:has-text('Sign the decision')")
-    assert "Round 1: approved" in page.inner_text("#decisions")
-    assert "approved" in page.inner_text("main .stats")
+        page.click("#sign-off button:has-text('Check the decision')")
+    confirm = page.inner_text("#confirm-sign")  # a summary to confirm before signing
+    assert "Approve" in confirm and "every must-pass criterion at 2+" in confirm
+    assert journey.world.decisions(submission_id) == []
+    audit(page, "the officer's workspace (confirm the decision)", "11-officer-confirm")
+    with page.expect_navigation():
+        page.click("#sign-off button:has-text('Confirm and sign')")
+    assert "Round 1: Approved" in page.inner_text("#decisions")
+    assert "Approved" in page.inner_text("main .stats")
     page.locator("#decisions").scroll_into_view_if_needed()
     audit(page, "the officer's workspace (decided)", "12-officer-decided", full_page=False)
     journey.route()  # tells the provider about the decision
@@ -341,7 +369,7 @@ def submit_review(page: Any, summary: str) -> None:
 
 
 def first_review(page: Any, journey: Journey, assignment_id: int) -> None:
-    """With the keyboard: the arrow keys choose a level (each choice saves), Tab the comment."""
+    """With the keyboard: the arrow keys choose a level (each choice saves), C the comment."""
     open_invitation(page, journey, assignment_id)
     audit(page, "the review page (invitation)", "09-review-invitation", full_page=False)
     accept(page)
@@ -349,7 +377,7 @@ def first_review(page: Any, journey: Journey, assignment_id: int) -> None:
     for key in ("Space", "ArrowDown", "ArrowDown"):
         with page.expect_response(lambda r: r.url.endswith("/scores/QUAL-1")):
             page.keyboard.press(key)
-    page.keyboard.press("Tab")
+    page.keyboard.press("c")
     assert page.evaluate("document.activeElement.id") == "comment-QUAL-1"
     page.keyboard.type("Approval record of 2026-05-04 seen.")
     with page.expect_response(lambda r: r.url.endswith("/scores/QUAL-1")):

@@ -300,6 +300,11 @@ EXPECTATIONS: dict[tuple[str, str], tuple[Case, ...]] = {
     ("POST", "/officer/assignments/{id:int}/reinvite"): (
         case("/officer/assignments/{assignment}/reinvite", STAFF, {"version": STALE}),
     ),
+    ("POST", "/officer/assignments/{id:int}/reopen"): (
+        case(
+            "/officer/assignments/{assignment}/reopen", STAFF, {"version": STALE, "reason": REASON}
+        ),
+    ),
     # panel follow-up: officers and admins (a reminder is a harmless trace; 409 the second time)
     ("POST", "/officer/assignments/{id:int}/remind"): (
         case("/officer/assignments/{assignment}/remind", STAFF, {}),

@@ -180,9 +180,13 @@ def test_invite_cancel_and_invite_again_from_the_workspace(
     assert "detailed field" in page and "0 of 6" in page and "not asked yet" in page
     assert "already on the panel (invited)" in page
 
-    invited = officer.post(
-        f"/officer/submissions/{submission_id}/invite", {"reviewer_id": [marta.user_id]}
-    )
+    assert "Anyone you invite now goes beyond the panel size" in page
+    path = f"/officer/submissions/{submission_id}/invite"
+    warned = officer.post(path, {"reviewer_id": [marta.user_id]})  # a warning first
+    assert warned.status_code == 200 and "Yes, invite beyond the panel size" in warned.text
+    assert f'value="{marta.user_id}" aria-label="Invite Marta" checked' in warned.text
+    assert not any(a.reviewer_id == marta.user_id for a in world.assignments(submission_id))
+    invited = officer.post(path, {"reviewer_id": [marta.user_id], "beyond_panel": "1"})
     assert invited.status_code == 303
     assert any(a.reviewer_id == marta.user_id for a in world.assignments(submission_id))
 
@@ -256,9 +260,9 @@ def test_the_panel_refuses_a_colleague_of_the_provider_and_an_overloaded_reviewe
     assert "at the maximum load (1 of 1)" in page
     assert f'name="reviewer_id" value="{colleague.id}"' not in page
     path = f"/officer/submissions/{submission_id}/invite"
-    refused = officer.post(path, {"reviewer_id": [colleague.id]})
+    refused = officer.post(path, {"reviewer_id": [colleague.id], "beyond_panel": "1"})
     assert refused.status_code == 403 and "Pedro belongs to the provider" in refused.text
-    overloaded = officer.post(path, {"reviewer_id": [busy.user_id]})
+    overloaded = officer.post(path, {"reviewer_id": [busy.user_id], "beyond_panel": "1"})
     assert overloaded.status_code == 403
     assert "Jonas already has 1 open reviews and the maximum load is 1" in overloaded.text
     assert len(world.assignments(submission_id)) == 3
@@ -578,3 +582,24 @@ def test_signed_out_visitors_are_sent_to_sign_in(web: Web, world: World) -> None
     officer.client.post("/logout", data={"csrf_token": officer.token})
     response = officer.get("/officer")
     assert response.status_code == 303 and response.headers["location"] == "/login?next=/officer"
+
+
+def test_an_officer_reopens_a_submitted_review_with_a_reason(
+    web: Web, world: World, good_descriptor: dict[str, Any]
+) -> None:
+    submission_id = world.to_peer_review(good_descriptor)
+    first = world.round_assignments(submission_id)[0]
+    world.review(first)
+    officer = web("aoife")
+    page = officer.get(f"/officer/submissions/{submission_id}").text
+    assert f"/officer/assignments/{first.id}/reopen" in page and "Reopen the review" in page
+    submitted = world.assignment(first.id or 0)
+    path = f"/officer/assignments/{first.id}/reopen"
+    refused = officer.post(path, {"version": submitted.version, "reason": ""})
+    assert refused.status_code == 422
+    reason = "QUAL-2 was scored against the wrong approval record."
+    done = officer.post(path, {"version": submitted.version, "reason": reason})
+    assert done.status_code == 303 and done.headers["location"].endswith("#panel")
+    assert world.assignment(first.id or 0).state == "accepted"
+    entries = _audit(world, "assignment.reopened")
+    assert len(entries) == 1 and entries[0].entity_id == str(first.id)
