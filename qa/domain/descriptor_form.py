@@ -67,6 +67,17 @@ _FORM_HINTS = {
     "awarding_bodies": "Each body needs its legal name and at least one identifier. Leave a "
     "body's fields empty to remove it.",
     "work_based": "Tick when part of the learning takes place at work.",
+    # plain words for people (the spreadsheet's help names the standards: BCP 47, ISO 3166)
+    "title_language": "The language the title is written in, as a short code: en for English, "
+    "pt for Portuguese, de for German. Leave it empty for English.",
+    "issuer_countries": "Each country as its two-letter code, one per line: PT for Portugal, "
+    "ES for Spain, DE for Germany.",
+    "issue_date": "The first day a learner can receive it. Choose it in the calendar, or type "
+    "it in the order the box shows.",
+    "eqf_level": "EQF level 1 to 8, or “Not applicable” with the reason in the next box.",
+    "eqf_not_applicable_reason": "Needed only when the EQF level is “Not applicable”.",
+    "language": "Optional. The languages it is taught in, as short codes, one per line: en, "
+    "pt, de.",
 }
 _KEY_IN_TEXT = re.compile(
     r"\b(" + "|".join(re.escape(key) for key in FIELDS_BY_KEY if "_" in key) + r")\b"

@@ -64,7 +64,8 @@ class NextStep:
 _FOR_PROVIDER: dict[Stage, NextStep] = {
     Stage.DRAFT: NextStep(
         Holder.PROVIDER,
-        "Complete the descriptor and submit it for review. Nothing is sent until you submit.",
+        "Complete the descriptor and submit it for review. The QA office can see a draft, "
+        "but nothing is reviewed until you submit it.",
     ),
     Stage.SUBMITTED: NextStep(
         Holder.SYSTEM,

@@ -1,7 +1,7 @@
 """A submission's status page: stage, history, next step, decisions and review summaries.
 
 Shared by every role that may see the file (`require_viewer_of`). Blind review: only staff
-see who reviewed (`sees_reviewer_names`); everyone else reads "Reviewer 1, 2, 3", numbered
+see who reviewed (`sees_reviewer_names`); everyone else reads "Reviewer A, B, C", lettered
 as the scoring rules number the raters. A reviewer never sees the other reviews here, and a
 provider sees the reviews of a round only once that round is decided.
 """
@@ -40,6 +40,7 @@ from qa.persistence.models import (
 )
 from qa.services.disclosure import for_outsiders
 from qa.services.lifecycle import load_submission, stage_history, submission_facts
+from qa.services.provider_feedback import RoundFeedback, criterion_feedback
 from qa.services.scoresheets import PEER
 from qa.services.self_assessment_page import progress_in
 
@@ -142,6 +143,7 @@ class StatusPage:
     can_resubmit: bool
     can_withdraw: bool
     my_assignment_id: int | None  # the viewer's own review of this file, if any
+    feedback: tuple[RoundFeedback, ...] = ()  # per criterion, blind (the provider's people)
 
 
 def status_page(db: Database, actor: Actor, submission_id: int) -> StatusPage:
@@ -195,6 +197,11 @@ def _build(
         returned=_returned(stage, changes),
         decisions=decisions,
         reviews=_reviews(session, actor, facts, submission.id, {d.round for d in decisions}),
+        feedback=(
+            criterion_feedback(session, submission, {d.round for d in decisions})
+            if for_provider and not staff
+            else ()
+        ),
         self_done=done,
         self_total=total,
         staff=staff,
@@ -347,7 +354,7 @@ def _reviews(
         user = names.get(reviewer_id)
         reviews.append(
             ReviewSummary(
-                label=user.display_name if user else f"Reviewer {len(reviews) + 1}",
+                label=user.display_name if user else f"Reviewer {chr(ord('A') + len(reviews))}",
                 recommendation=sheet.recommendation or "",
                 recommendation_words=stage_name(sheet.recommendation or ""),
                 summary=sheet.summary or "",

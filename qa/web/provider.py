@@ -29,7 +29,9 @@ DONE = {
     "self_assessment": "Your self-assessment is submitted and goes to screening.",
     "resubmitted": "Resubmitted. A new review round starts with the automatic check.",
     "withdrawn": "The micro-credential is withdrawn.",
+    "deleted": "The draft is deleted. It was never sent for review.",
 }
+DRAFT_DELETED = "Draft deleted by the provider before it was submitted."
 
 
 def _id(request: Request) -> int:
@@ -79,6 +81,9 @@ async def withdraw_save(request: Request) -> Response:
     _may_withdraw(view, actor)  # the same refusal as the form, before reading the form
     form = await request.form()
     reason = str(form.get("reason", "")).strip()
+    draft = view.stage == Stage.DRAFT  # "Delete draft": no reason needed, the trail says so
+    if draft and form.get("confirm") == "yes":
+        reason = reason or DRAFT_DELETED
     if not reason or form.get("confirm") != "yes":
         error = (
             "Give a reason for withdrawing."
@@ -89,7 +94,9 @@ async def withdraw_save(request: Request) -> Response:
         return render(request, "provider/withdraw.html", context, 422)
     withdraw(db, actor, submission_id, expected_version=version_of(form), reason=reason)
     kick(request)
-    return go_to(request, f"/submissions/{submission_id}?done=withdrawn")
+    return go_to(
+        request, f"/submissions/{submission_id}?done={'deleted' if draft else 'withdrawn'}"
+    )
 
 
 def _may_withdraw(view: StatusPage, actor: Actor) -> None:

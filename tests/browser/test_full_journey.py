@@ -476,7 +476,7 @@ def test_a_micro_credential_goes_from_provider_to_decision_in_the_browser(
     page.wait_for_url(journey.url(f"/submissions/{submission_id}"))
     main = page.inner_text("main")
     assert "Decision, round 1:" in main and "Approved" in main
-    assert "Reviewer 1" in main and "Reviewer 2" in main
+    assert "Reviewer A" in main and "Reviewer B" in main
     html = page.content()
     for name in REVIEWER_NAMES:
         assert name not in html, f"the provider's status page shows reviewer {name}"

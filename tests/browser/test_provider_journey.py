@@ -11,6 +11,8 @@ import pytest
 
 from qa.persistence.db import Database
 from qa.persistence.models import User
+from qa.services.decisions import sign_off
+from qa.services.descriptor_drafts import start
 from qa.services.passwords import hash_password
 from tests.browser.axe import assert_accessible
 from tests.browser.conftest import screenshot
@@ -131,4 +133,81 @@ def test_the_self_assessment_autosaves_and_counts_what_is_done(
     assert "Complete your self-assessment" in page.inner_text("main")
     assert_accessible(page, "the status page")
     screenshot(page, "provider-status")
+    assert unexpected(page_errors) == []
+
+
+def _decided(world: World, descriptor: dict[str, Any], decision: str) -> int:
+    submission_id = world.to_sign_off(descriptor | {"external_id": f"FB-{decision[:6]}"})
+    sign_off(
+        world.db,
+        world.officers[1],
+        submission_id,
+        expected_version=world.submission(submission_id).version,
+        decision=decision,
+        rationale="Revise the assessment plan as the reviewers describe per criterion.",
+        today=world.today,
+    )
+    world.route()
+    return submission_id
+
+
+def test_a_provider_reads_each_criterion_s_feedback_blind(
+    browser_page: Any, page_errors: list[str], scene: Scene, good_descriptor: dict[str, Any]
+) -> None:
+    page = browser_page
+    submission_id = _decided(scene.world, good_descriptor, "revise_and_resubmit")
+    sign_in(page, scene, f"/submissions/{submission_id}")
+    feedback = page.locator("#feedback-1")
+    assert "Feedback per criterion, round 1" in feedback.inner_text()
+    page.click("#feedback-1 summary:has-text('Quality')")
+    row = page.inner_text("#feedback-1-QUAL-1")
+    assert "must pass: passes" in row and "3 — Fully met" in row and "“seen”" in row
+    headers = page.locator("#feedback-1 details[open] thead").first.inner_text()
+    assert "Reviewer A" in headers and "Reviewer B" in headers and "Consensus" in headers
+    text = page.inner_text("main")
+    for name in ("Agnieszka", "Soren", "Lucia"):
+        assert name not in text  # blind
+    assert_accessible(page, "the status page with feedback per criterion")
+    screenshot(page, "provider-feedback")
+    assert unexpected(page_errors) == []
+
+
+def test_the_status_page_follows_the_automatic_check_and_a_draft_is_deleted(
+    browser_page: Any, page_errors: list[str], scene: Scene, good_descriptor: dict[str, Any]
+) -> None:
+    page = browser_page
+    world = scene.world
+    submitted = world.submit(good_descriptor | {"external_id": "LIVE-1"})
+    sign_in(page, scene, f"/submissions/{submitted}")
+    assert "This page updates by itself" in page.inner_text("main")
+    assert_accessible(page, "the status page (automatic check running)")
+    world.route()  # the check passes: the page shows it without a reload
+    page.locator("main", has_text="Complete your self-assessment").wait_for(timeout=10000)
+    assert "This page updates by itself" not in page.inner_text("main")
+
+    page.goto(f"{scene.url}/submissions/new")
+    hints = page.inner_text("main")
+    for jargon in ("BCP 47", "ISO 3166", "not_applicable", "YYYY-MM-DD"):
+        assert jargon not in hints
+    assert "two-letter code" in hints and "Choose it in the calendar" in hints
+
+    draft = start(
+        world.db,
+        world.provider,
+        good_descriptor | {"external_id": "DRAFT-9"},
+        today=world.today,
+        submit=False,
+    ).submission_id
+    assert draft is not None
+    page.goto(f"{scene.url}/submissions/{draft}")
+    assert page.locator("main a:has-text('Withdraw')").count() == 0
+    page.click("main a:has-text('Delete draft')")
+    assert "Delete the draft" in page.inner_text("h1")
+    assert_accessible(page, "the delete-draft page")
+    screenshot(page, "provider-delete-draft")
+    page.check("#confirm")
+    page.click("button:has-text('Delete the draft')")
+    page.wait_for_url(f"{scene.url}/submissions/{draft}?done=deleted")
+    assert "The draft is deleted" in page.inner_text("main")
+    assert world.stage(draft) == "withdrawn"
     assert unexpected(page_errors) == []

@@ -210,6 +210,8 @@ def test_no_canary_reaches_a_provider_or_an_agency(
     provider_paths += [f"/submissions/{f}/self-assessment" for f in files]
     provider_paths.append(f"/submissions/{canary_files['revise']}/resubmit")
     seen += _pages(provider, provider_paths)
+    # the per-criterion feedback (every reviewer's comment, naming everybody) is scanned too
+    assert any("Feedback per criterion" in text for _, text in seen)
     _resubmitted(world, canary_files["revise"])
     seen += _pages(provider, [f"/submissions/{canary_files['revise']}", "/"])
     seen += _provider_mail(world)
