@@ -12,7 +12,7 @@ from starlette.routing import BaseRoute, Route
 from qa.audit.signing import PublicKey, load_or_create
 from qa.domain.actor import Actor
 from qa.domain.pack_access import require_pack_requester
-from qa.domain.policy import is_staff
+from qa.domain.policy import is_staff, require_agency_or_staff
 from qa.export.pack import PackFilter
 from qa.export.pack_jobs import list_packs, pack_download, request_pack
 from qa.persistence.db import Database
@@ -46,6 +46,7 @@ async def page(request: Request) -> Response:
         "pack_defaults": _last_month(request),
         "can_reveal": is_staff(actor),
         "office_key": _office_key(request),
+        "built": request.query_params.get("built") == "1",
     } | _packs_context(db, actor)
     return render(request, "agency/agency.html", context)
 
@@ -73,12 +74,23 @@ def _packs_context(db: Database, actor: Actor) -> dict[str, Any]:
 
 
 async def packs(request: Request) -> Response:
-    """The pack list alone (the page polls it while a pack is being built)."""
+    """The pack list alone for htmx (the page polls it while a pack is being built); opened
+    directly, the agency page at its packs."""
     if (redirect := login_required(request)) is not None:
         return redirect
+    if not request.headers.get("hx-request"):
+        return RedirectResponse("/agency#audit-packs", status_code=303)
     return render(
         request, "agency/_packs.html", _packs_context(request.app.state.db, current_actor(request))
     )
+
+
+async def verify(request: Request) -> Response:
+    """How to check that a pack is genuine, with the office's public key."""
+    if (redirect := login_required(request)) is not None:
+        return redirect
+    require_agency_or_staff(current_actor(request))
+    return render(request, "agency/verify.html", {"office_key": _office_key(request)})
 
 
 async def request_pack_view(request: Request) -> Response:
@@ -97,7 +109,7 @@ async def request_pack_view(request: Request) -> Response:
     kick = getattr(request.app.state, "kick", None)
     if kick is not None:
         kick()
-    return RedirectResponse("/agency#audit-packs", status_code=303)
+    return RedirectResponse("/agency?built=1#audit-packs", status_code=303)
 
 
 async def download(request: Request) -> Response:
@@ -120,4 +132,5 @@ ROUTES: list[BaseRoute] = [
     Route("/agency/packs", packs, methods=["GET"]),
     Route("/agency/packs", request_pack_view, methods=["POST"]),
     Route("/agency/packs/{id:int}/download", download, methods=["GET"]),
+    Route("/agency/verify", verify, methods=["GET"]),
 ]

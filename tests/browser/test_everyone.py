@@ -4,10 +4,14 @@ the favicon, a new reviewer's home, and the header and tables on a 390 px phone.
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from qa.config import Settings
+from qa.export.pack import DeqarConfig
+from qa.export.pack_jobs import build_next
 from qa.persistence.db import Database
 from qa.persistence.models import User
 from qa.services.passwords import hash_password
@@ -91,4 +95,42 @@ def test_a_new_reviewer_is_told_what_to_expect_and_the_phone_layout_fits(
         assert header is not None and header["width"] <= 390
         assert_accessible(page, f"{who}'s home on a phone")
     screenshot(page, "home-phone")
+    assert page_errors == []
+
+
+def test_an_agency_asks_for_a_pack_and_learns_how_to_verify_it(
+    browser_page: Any, page_errors: list[str], live_server: str, world: World, tmp_path: Path
+) -> None:
+    page = browser_page
+    auditor = world.add_agency_user("auditor", "AG-TEST")
+    with world.db.write() as session:
+        user = session.get(User, auditor.user_id)
+        assert user is not None
+        user.password_hash = hash_password(PASSWORD)
+        session.add(user)
+        session.commit()
+    sign_in(page, live_server, "auditor")
+    page.goto(live_server + "/agency")
+    text = page.inner_text("main")
+    for repository_talk in ("docs/", "qa audit", "verify-pack", ".md"):
+        assert repository_talk not in text
+    page.click("#pack_from")  # the last month is filled in: build it
+    with page.expect_navigation():
+        page.click("button:has-text('Build audit pack')")
+    assert "Your audit pack is queued" in page.inner_text("#pack-requested")
+    assert_accessible(page, "the agency page (pack queued)")
+    packs_dir = Settings.from_env({"QA_DATA_DIR": str(tmp_path)}).packs_dir
+    assert build_next(world.db, packs_dir, DeqarConfig()) is not None
+    page.locator("#pack-list", has_text="empty").wait_for(timeout=10000)  # no decision then
+    assert "No decision in this period" in page.inner_text("#pack-list")
+
+    page.goto(live_server + "/agency/packs")  # opened directly: the whole page
+    assert page.locator("header.bar").count() == 1 and "Audit packs" in page.inner_text("main")
+    page.click("a:has-text('How to verify a pack')")
+    page.wait_for_url(live_server + "/agency/verify")
+    assert "How to verify an audit pack" in page.inner_text("h1")
+    assert "BEGIN PUBLIC KEY" in page.input_value("#office-key-pem")
+    assert len(page.inner_text("#key-fingerprint")) >= 16
+    assert_accessible(page, "how to verify a pack")
+    screenshot(page, "agency-verify")
     assert page_errors == []

@@ -30,7 +30,9 @@ def test_an_agency_requests_a_pack_watches_it_build_and_downloads_it(
     assert "Build audit pack" in page and "No audit packs have been built yet" in page
     assert "Name the reviewers" not in page  # agencies get pseudonyms
     asked = agency.post("/agency/packs", {"date_from": "2026-01-01", "date_to": "2026-12-31"})
-    assert asked.status_code == 303 and asked.headers["location"] == "/agency#audit-packs"
+    assert asked.status_code == 303 and asked.headers["location"] == "/agency?built=1#audit-packs"
+    assert "Your audit pack is queued" in agency.get("/agency?built=1").text
+    assert agency.get("/agency/packs").headers["location"] == "/agency#audit-packs"  # a full page
     listing = agency.get("/agency/packs", htmx=True).text
     assert "queued" in listing and 'hx-trigger="every 2s"' in listing  # polls while busy
     assert "<html" not in listing

@@ -348,6 +348,7 @@ EXPECTATIONS: dict[tuple[str, str], tuple[Case, ...]] = {
         case("/agency?decision=approved", AGENCY_OR_STAFF, htmx=True),
     ),
     ("GET", "/agency/packs"): (case("/agency/packs", AGENCY_OR_STAFF, htmx=True),),
+    ("GET", "/agency/verify"): (case("/agency/verify", AGENCY_OR_STAFF),),
     ("POST", "/agency/packs"): (
         case(
             "/agency/packs", AGENCY_OR_STAFF, {"date_from": "2026-01-01", "date_to": "2026-12-31"}

@@ -111,6 +111,32 @@
       summary.focus();
     }
   });
+  // "Copy" buttons (a sign-in link, the office's public key): data-copy names the field.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("button[data-copy]");
+    if (!button) {
+      return;
+    }
+    var field = document.querySelector(button.getAttribute("data-copy"));
+    var status = button.parentNode.querySelector("[data-copy-status]");
+    if (!field) {
+      return;
+    }
+    function done(text) {
+      if (status) {
+        status.textContent = text;
+      }
+    }
+    field.select();
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(field.value).then(
+        function () { done("Copied."); },
+        function () { done("Selected: press Ctrl+C (or ⌘C) to copy."); }
+      );
+    } else {
+      done("Selected: press Ctrl+C (or ⌘C) to copy.");
+    }
+  });
   window.addEventListener("online", retry);
   window.setInterval(function () {
     if (failed.size && navigator.onLine) {
