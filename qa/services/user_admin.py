@@ -94,9 +94,14 @@ def choices(db: Database, actor: Actor) -> Choices:
     )
 
 
-def list_users(db: Database, actor: Actor, search: str = "") -> list[UserRow]:
+def list_users(
+    db: Database, actor: Actor, search: str = "", role: str | None = None
+) -> list[UserRow]:
     require_admin(actor)
     query = select(User).order_by(User.username).limit(LIST_LIMIT)
+    if role in {r.value for r in Role}:
+        holders = select(UserRole.user_id).where(UserRole.role == role)
+        query = query.where(col(User.id).in_(holders))
     if term := search.strip().lower():
         query = query.where(
             or_(

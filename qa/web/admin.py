@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from qa.domain.enums import Role
 from qa.services.account_settings import FieldErrors
 from qa.services.invitations import LINK_DAYS, IssuedLink, issue_link
 from qa.services.user_admin import (
@@ -49,10 +50,17 @@ async def users(request: Request) -> Response:
     if (redirect := login_required(request)) is not None:
         return redirect
     search = request.query_params.get("q", "").strip()
+    role = request.query_params.get("role", "").strip() or None
     found = await run_in_threadpool(
-        list_users, request.app.state.db, current_actor(request), search
+        list_users, request.app.state.db, current_actor(request), search, role
     )
-    context = {"users": found, "search": search, "truncated": len(found) >= LIST_LIMIT}
+    context = {
+        "users": found,
+        "search": search,
+        "role": role,
+        "roles_known": [r.value for r in Role],
+        "truncated": len(found) >= LIST_LIMIT,
+    }
     name = "admin/_users.html" if request.headers.get("hx-request") else "admin/users.html"
     return render(request, name, context)
 

@@ -3,6 +3,7 @@ the favicon, a new reviewer's home, and the header and tables on a 390 px phone.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -10,11 +11,14 @@ from typing import Any
 import pytest
 
 from qa.config import Settings
+from qa.domain.actor import Actor
 from qa.export.pack import DeqarConfig
 from qa.export.pack_jobs import build_next
 from qa.persistence.db import Database
 from qa.persistence.models import User
 from qa.services.passwords import hash_password
+from qa.services.rubrics import store_rubric
+from qa.services.users import add_user
 from tests.browser.axe import assert_accessible
 from tests.browser.conftest import screenshot
 from tests.world import World, build_world
@@ -133,4 +137,56 @@ def test_an_agency_asks_for_a_pack_and_learns_how_to_verify_it(
     assert len(page.inner_text("#key-fingerprint")) >= 16
     assert_accessible(page, "how to verify a pack")
     screenshot(page, "agency-verify")
+    assert page_errors == []
+
+
+def test_an_admin_filters_people_copies_a_link_and_reads_rubrics_and_settings(
+    browser_page: Any, page_errors: list[str], live_server: str, world: World
+) -> None:
+    page = browser_page
+    add_user(
+        world.db,
+        Actor.cli("tests"),
+        username="ada",
+        email="ada@example.org",
+        display_name="Ada",
+        roles=["admin"],
+        password=PASSWORD,
+    )
+    first, *rest = world.rubric.criteria
+    changed = replace(first, title=first.title + " (revised)")
+    revised = replace(world.rubric, version="9.9", criteria=(changed, *rest[:-1]))
+    store_rubric(world.db, Actor.cli("tests"), revised, "revised.toml")
+    sign_in(page, live_server, "ada")
+
+    page.goto(live_server + "/admin/users")
+    with page.expect_response(lambda r: "/admin/users?" in r.url):
+        page.select_option("#role", "reviewer")
+    page.locator("#users caption", has_text="with the role Reviewer").wait_for()
+    assert "Newcomer" in page.inner_text("#users") and "Ada" not in page.inner_text("#users")
+    assert_accessible(page, "the users page filtered by role")
+    page.click("#users a:has-text('Newcomer')")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    with page.expect_navigation():
+        page.click("button:has-text('Issue a new')")
+    page.click("button:has-text('Copy the link')")
+    page.locator("[data-copy-status]", has_text="Copied").wait_for()
+    link = page.input_value("#issued-link")
+    assert page.evaluate("navigator.clipboard.readText()") == link
+
+    page.click("nav[aria-label=Main] >> text=Rubrics")
+    rows = page.locator("tbody tr[id^=version-]")
+    assert rows.count() == 2 and "active" in rows.first.inner_text()
+    with page.expect_navigation():
+        page.click("button:has-text('Compare')")
+    diff = page.inner_text(".changes")
+    assert f"changed {first.id}" in diff and "title" in diff and f"removed {rest[-1].id}" in diff
+    assert_accessible(page, "the rubrics page")
+    screenshot(page, "admin-rubrics")
+
+    page.click("nav[aria-label=Main] >> text=Settings")
+    text = page.inner_text("main")
+    assert "Reviews required" in text and "QA_REQUIRED_REVIEWS" in text
+    assert_accessible(page, "the settings page")
+    screenshot(page, "admin-settings")
     assert page_errors == []

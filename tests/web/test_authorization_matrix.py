@@ -332,6 +332,8 @@ EXPECTATIONS: dict[tuple[str, str], tuple[Case, ...]] = {
         case("/admin/users?q=a", {ADMIN}, htmx=True),
     ),
     ("GET", "/admin/users/new"): (case("/admin/users/new", {ADMIN}),),
+    ("GET", "/admin/rubrics"): (case("/admin/rubrics", {ADMIN}),),
+    ("GET", "/admin/settings"): (case("/admin/settings", {ADMIN}),),
     ("POST", "/admin/users/new"): (case("/admin/users/new", {ADMIN}, {"username": "x"}),),
     ("GET", "/admin/users/{id:int}"): (case("/admin/users/{spare}", {ADMIN}),),
     ("POST", "/admin/users/{id:int}"): (case("/admin/users/{spare}", {ADMIN}, {"email": ""}),),
