@@ -116,6 +116,8 @@ async def new_save(request: Request) -> Response:
         return _form_page(request, _new_page(), values, saved.report, status=422, summary=True)
     if submit:
         kick(request)
+    if intent == "review":  # saved as a draft; the review step shows what happens on submit
+        return go_to(request, f"/submissions/{saved.submission_id}/submit")
     return go_to(request, f"/submissions/{saved.submission_id}?done={_done(submit, 'saved')}")
 
 
@@ -158,6 +160,8 @@ async def edit_save(request: Request) -> Response:
         return _form_page(request, page, values, saved.report, status=422, summary=True)
     if submit:
         kick(request)
+    if intent == "review":
+        return go_to(request, f"/submissions/{submission_id}/submit")
     return go_to(request, f"/submissions/{submission_id}?done={_done(submit, 'saved')}")
 
 

@@ -63,6 +63,18 @@ async def submit(request: Request) -> Response:
     return go_to(request, f"/submissions/{submission_id}?done=submitted")
 
 
+async def submit_form(request: Request) -> Response:
+    """The review step before submitting: what is checked and what happens next."""
+    if (redirect := login_required(request)) is not None:
+        return redirect
+    view = status_page(request.app.state.db, current_actor(request), _id(request))
+    if not view.acts_for_provider or (view.stage == Stage.DRAFT and not view.can_submit):
+        raise NotAllowed("only the provider or a QA officer can submit a micro-credential")
+    if not view.can_submit:
+        raise IllegalTransition(f"it is {view.stage_name.lower()}, so it cannot be submitted")
+    return render(request, "provider/submit.html", {"view": view})
+
+
 async def withdraw_form(request: Request) -> Response:
     """Confirm before withdrawing: it closes the file for good."""
     if (redirect := login_required(request)) is not None:
@@ -117,6 +129,7 @@ ROUTES: list[BaseRoute] = [
     Route("/submissions/{id:int}", status, methods=["GET"]),
     Route("/submissions/{id:int}/edit", descriptor_form.edit_form, methods=["GET"]),
     Route("/submissions/{id:int}/edit", descriptor_form.edit_save, methods=["POST"]),
+    Route("/submissions/{id:int}/submit", submit_form, methods=["GET"]),
     Route("/submissions/{id:int}/submit", submit, methods=["POST"]),
     Route("/submissions/{id:int}/self-assessment", self_assessment.page, methods=["GET"]),
     Route(

@@ -129,14 +129,25 @@ async def submit(request: Request) -> Response:
     summary = str(form.get("summary", ""))
     if problems := _submit_problems(recommendation, summary):
         raise InvalidInput("the review was not submitted", problems)
-    submit_review(
-        db,
-        current_actor(request),
-        assignment_id,
-        expected_version=params.version(form.get("version")),
-        recommendation=recommendation,
-        summary=summary,
-    )
+    actor = current_actor(request)
+    try:
+        submit_review(
+            db,
+            actor,
+            assignment_id,
+            expected_version=params.version(form.get("version")),
+            recommendation=recommendation,
+            summary=summary,
+        )
+    except InvalidInput as refusal:  # missing criteria: name them with their titles
+        if not any(_CRITERION.match(p) for p in refusal.problems):
+            raise
+        rubric = review_page(db, actor, assignment_id).rubric
+        titled = tuple(
+            f"{p} {rubric.criterion(p).title}" if _CRITERION.match(p) else p
+            for p in refusal.problems
+        )
+        raise InvalidInput(str(refusal), titled) from refusal
     _kick(request)
     if request.headers.get("hx-request"):
         return Response(status_code=204, headers={"HX-Redirect": f"/reviews/{assignment_id}"})

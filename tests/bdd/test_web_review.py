@@ -228,7 +228,7 @@ def _submit_refused(reviewer: Reviewer, message: str, datatable: list[list[str]]
     assert response is not None and response.status_code == 422, response
     assert response.headers["HX-Retarget"] == "#messages"
     assert message in response.text
-    named = re.findall(r"<li>([A-Z]{4}-\d+)</li>", response.text)
+    named = re.findall(r"<li>([A-Z]{4}-\d+) [^<]+</li>", response.text)  # id and title
     assert sorted(named) == sorted(row[0] for row in datatable[1:]), named
 
 

@@ -193,7 +193,11 @@ def describe_and_submit(page: Any, journey: Journey, descriptor: dict[str, Any])
     fill_descriptor(page, descriptor)
     assert page.locator("main .field-error").count() == 0, page.inner_text("main")
     screenshot(page, "journey-02-provider-descriptor-form")
-    page.click("button[name=intent][value=submit]")
+    page.click("button[name=intent][value=review]")  # saved; a review step comes first
+    page.wait_for_url(re.compile(r"/submissions/\d+/submit$"))
+    assert "What happens when you submit" in page.inner_text("main")
+    audit(page, "the review step before submitting", "02b-provider-before-submit")
+    page.click("main button:has-text('Submit for review')")
     page.wait_for_url(re.compile(r"/submissions/\d+\?done=submitted$"))
     match = re.search(r"/submissions/(\d+)", page.url)
     assert match is not None

@@ -213,6 +213,9 @@ EXPECTATIONS: dict[tuple[str, str], tuple[Case, ...]] = {
     ("POST", "/submissions/{id:int}/edit"): (
         case("/submissions/{draft}/edit", FOR_PROVIDER, {"version": STALE, "title": "Changed"}),
     ),
+    ("GET", "/submissions/{id:int}/submit"): (
+        case("/submissions/{draft}/submit", {OWN, OFFICER}),  # the review step before submit
+    ),
     ("POST", "/submissions/{id:int}/submit"): (
         case("/submissions/{draft}/submit", {OWN, OFFICER}, {"version": STALE}),  # admin: 403
     ),

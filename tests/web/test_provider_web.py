@@ -92,8 +92,11 @@ def test_a_provider_saves_a_valid_draft_and_lands_on_its_status_page(
     page = ines.get(f"/submissions/{submission_id}?done=saved")
     assert page.status_code == 200
     assert "The draft is saved" in page.text and "Applied Data Analysis with Python" in page.text
-    assert f'action="/submissions/{submission_id}/submit"' in page.text
+    assert f'href="/submissions/{submission_id}/submit"' in page.text  # the review step
     assert f'href="/submissions/{submission_id}/edit"' in page.text
+    check = ines.get(f"/submissions/{submission_id}/submit")
+    assert check.status_code == 200 and "What happens when you submit" in check.text
+    assert f'action="/submissions/{submission_id}/submit"' in check.text
 
 
 def test_an_invalid_form_comes_back_with_every_problem_and_nothing_is_saved(
