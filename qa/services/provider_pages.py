@@ -80,6 +80,8 @@ class ConditionView:
     due_date: date
     status: str
     evidence: str | None
+    id: int = 0
+    version: int = 0
 
 
 @dataclass(frozen=True)
@@ -307,7 +309,9 @@ def _decisions(
                 valid_from=row.valid_from,
                 valid_to=row.valid_to,
                 conditions=tuple(
-                    ConditionView(c.text, c.owner, c.due_date, c.status, c.evidence)
+                    ConditionView(
+                        c.text, c.owner, c.due_date, c.status, c.evidence, c.id or 0, c.version
+                    )
                     for c in conditions
                 ),
                 overall_mean=aggregates.get("overall_mean"),

@@ -14,6 +14,7 @@ from qa.domain.actor import Actor
 from qa.domain.enums import Stage
 from qa.domain.errors import IllegalTransition, NotAllowed
 from qa.domain.stages import OPEN_STAGES, Action, plan_transition
+from qa.services.condition_reports import report_condition_met
 from qa.services.decisions import withdraw
 from qa.services.provider_pages import StatusPage, status_page
 from qa.services.submissions import submit_descriptor
@@ -30,6 +31,7 @@ DONE = {
     "resubmitted": "Resubmitted. A new review round starts with the automatic check.",
     "withdrawn": "The micro-credential is withdrawn.",
     "deleted": "The draft is deleted. It was never sent for review.",
+    "reported": "Thank you: the QA office checks your evidence and records the condition as met.",
 }
 DRAFT_DELETED = "Draft deleted by the provider before it was submitted."
 
@@ -73,6 +75,23 @@ async def submit_form(request: Request) -> Response:
     if not view.can_submit:
         raise IllegalTransition(f"it is {view.stage_name.lower()}, so it cannot be submitted")
     return render(request, "provider/submit.html", {"view": view})
+
+
+async def report_condition(request: Request) -> Response:
+    """The provider reports a condition as met, with evidence (an officer confirms it)."""
+    if (redirect := login_required(request)) is not None:
+        return redirect
+    submission_id = _id(request)
+    form = await request.form()
+    report_condition_met(
+        request.app.state.db,
+        current_actor(request),
+        submission_id,
+        int(request.path_params["condition"]),
+        expected_version=version_of(form),
+        evidence=str(form.get("evidence", "")),
+    )
+    return go_to(request, f"/submissions/{submission_id}?done=reported")
 
 
 async def withdraw_form(request: Request) -> Response:
@@ -140,6 +159,11 @@ ROUTES: list[BaseRoute] = [
     Route("/submissions/{id:int}/self-assessment/submit", self_assessment.submit, methods=["POST"]),
     Route("/submissions/{id:int}/resubmit", descriptor_form.resubmit_form, methods=["GET"]),
     Route("/submissions/{id:int}/resubmit", descriptor_form.resubmit_save, methods=["POST"]),
+    Route(
+        "/submissions/{id:int}/conditions/{condition:int}/report",
+        report_condition,
+        methods=["POST"],
+    ),
     Route("/submissions/{id:int}/withdraw", withdraw_form, methods=["GET"]),
     Route("/submissions/{id:int}/withdraw", withdraw_save, methods=["POST"]),
 ]

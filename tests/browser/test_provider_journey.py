@@ -4,14 +4,15 @@ self-assessment's autosave and progress, the status page; every page audited wit
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from sqlmodel import select
 
 from qa.persistence.db import Database
-from qa.persistence.models import User
-from qa.services.decisions import sign_off
+from qa.persistence.models import AuditEntry, User
+from qa.services.decisions import ConditionInput, sign_off
 from qa.services.descriptor_drafts import start
 from qa.services.passwords import hash_password
 from tests.browser.axe import assert_accessible
@@ -138,6 +139,11 @@ def test_the_self_assessment_autosaves_and_counts_what_is_done(
 
 def _decided(world: World, descriptor: dict[str, Any], decision: str) -> int:
     submission_id = world.to_sign_off(descriptor | {"external_id": f"FB-{decision[:6]}"})
+    conditions = [
+        ConditionInput(
+            "Publish the exam regulations", "Exams office", world.today + timedelta(days=60)
+        )
+    ]
     sign_off(
         world.db,
         world.officers[1],
@@ -146,6 +152,7 @@ def _decided(world: World, descriptor: dict[str, Any], decision: str) -> int:
         decision=decision,
         rationale="Revise the assessment plan as the reviewers describe per criterion.",
         today=world.today,
+        conditions=conditions if decision == "approved_with_conditions" else (),
     )
     world.route()
     return submission_id
@@ -210,4 +217,27 @@ def test_the_status_page_follows_the_automatic_check_and_a_draft_is_deleted(
     page.wait_for_url(f"{scene.url}/submissions/{draft}?done=deleted")
     assert "The draft is deleted" in page.inner_text("main")
     assert world.stage(draft) == "withdrawn"
+    assert unexpected(page_errors) == []
+
+
+def test_a_provider_reports_a_condition_as_met_and_the_officer_sees_it(
+    browser_page: Any, page_errors: list[str], scene: Scene, good_descriptor: dict[str, Any]
+) -> None:
+    page = browser_page
+    submission_id = _decided(scene.world, good_descriptor, "approved_with_conditions")
+    sign_in(page, scene, f"/submissions/{submission_id}")
+    page.click("summary:has-text('Report it as met')")
+    page.fill("textarea[name=evidence]", "Published on the course page, section Exams.")
+    with page.expect_navigation():
+        page.click("button:has-text('Send to the QA office')")
+    assert "the QA office checks your evidence" in page.inner_text("main")
+    assert "reported met" in page.inner_text("main")
+    assert_accessible(page, "the status page (condition reported)")
+    screenshot(page, "provider-condition-reported")
+    with scene.world.db.session() as session:
+        entry = session.exec(
+            select(AuditEntry).where(AuditEntry.action == "condition.reported_met")
+        ).one()
+    assert entry.submission_id == submission_id
+    assert scene.world.stage(submission_id) == "approved_with_conditions"  # the officer confirms
     assert unexpected(page_errors) == []

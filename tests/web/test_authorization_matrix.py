@@ -244,6 +244,13 @@ EXPECTATIONS: dict[tuple[str, str], tuple[Case, ...]] = {
     ("POST", "/submissions/{id:int}/resubmit"): (
         case("/submissions/{revise}/resubmit", FOR_PROVIDER, {"version": STALE}),
     ),
+    ("POST", "/submissions/{id:int}/conditions/{condition:int}/report"): (
+        case(
+            "/submissions/{decided}/conditions/{condition}/report",
+            FOR_PROVIDER,
+            {"version": STALE, "evidence": "The exam regulations were published."},
+        ),
+    ),
     ("GET", "/submissions/{id:int}/withdraw"): (
         case("/submissions/{peer_review}/withdraw", JUDGES_FOR_PROVIDER),
     ),

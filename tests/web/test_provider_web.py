@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -12,8 +13,8 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from qa.domain.actor import Actor
-from qa.persistence.models import Submission, User
-from qa.services.decisions import sign_off
+from qa.persistence.models import Condition, Submission, User
+from qa.services.decisions import ConditionInput, sign_off
 from qa.services.institutions import add_institution
 from qa.services.submissions import descriptor_data
 from qa.services.users import add_user
@@ -509,3 +510,38 @@ def test_withdraw_asks_for_a_reason_and_a_confirmation(
     page = ines.get(f"/submissions/{submission_id}?done=withdrawn").text
     assert "Withdrawn" in page and "Course cancelled" in page and "Withdraw…" not in page
     assert ines.get(path).status_code == 409
+
+
+def test_a_provider_reports_a_condition_met_and_an_officer_confirms_it(
+    web: Web, world: World, good_descriptor: dict[str, Any]
+) -> None:
+    submission_id = world.to_sign_off(good_descriptor)
+    sign_off(
+        world.db,
+        world.officers[1],
+        submission_id,
+        expected_version=world.submission(submission_id).version,
+        decision="approved_with_conditions",
+        rationale="Publish the exam regulations before the first cohort starts.",
+        today=world.today,
+        conditions=[
+            ConditionInput(
+                "Publish the exam regulations", "Exams office", world.today + timedelta(days=60)
+            )
+        ],
+    )
+    with world.db.session() as session:
+        condition = session.exec(select(Condition)).one()
+    ines = web("ines")
+    path = f"/submissions/{submission_id}/conditions/{condition.id}/report"
+    refused = ines.post(path, {"version": condition.version, "evidence": ""})
+    assert refused.status_code == 422
+    evidence = "Published on the course page, section Exams."
+    done = ines.post(path, {"version": condition.version, "evidence": evidence})
+    assert done.status_code == 303 and done.headers["location"].endswith("?done=reported")
+    assert "reported met" in ines.get(f"/submissions/{submission_id}").text
+    officer = web("aoife").get(f"/officer/submissions/{submission_id}").text
+    assert "the provider reports it met" in officer and f'value="{evidence}"' in officer
+    assert world.stage(submission_id) == "approved_with_conditions"  # until an officer confirms
+    reviewer = web("agnieszka").post(path, {"version": condition.version + 1, "evidence": "x" * 9})
+    assert reviewer.status_code == 403  # not the provider
