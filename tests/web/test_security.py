@@ -158,7 +158,7 @@ def test_stage_filter_returns_a_fragment_for_htmx(
     sign_in(client, "officer1")
     fragment = client.get("/?stage=submitted", headers={"HX-Request": "true"})
     assert fragment.text.lstrip().startswith("<table>")
-    assert "1 submission in submitted" in fragment.text
+    assert "1 submission in Submitted (automatic check)" in fragment.text
     assert fragment.headers["vary"].count("HX-Request") >= 1
 
 
