@@ -10,15 +10,12 @@ from __future__ import annotations
 from collections.abc import Set
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlmodel import Session, col, select
 
 from qa.domain.actor import Actor
-from qa.domain.descriptor_fields import label
 from qa.domain.enums import Stage
 from qa.domain.errors import NotFound
-from qa.domain.labels import label as words
 from qa.domain.policy import require_assigned_reviewer
 from qa.domain.rubric import Criterion, Rubric
 from qa.domain.scoring import Decision
@@ -35,6 +32,7 @@ from qa.persistence.models import (
 from qa.services.autosave import SCORING_STATES
 from qa.services.extensions import latest_request
 from qa.services.lifecycle import load_submission
+from qa.services.review_facts import Fact, summary_facts
 from qa.services.scoresheets import PEER, SELF, pinned_rubric, rater_key, scores_of
 
 RECOMMENDATIONS: tuple[tuple[str, str], ...] = (
@@ -46,14 +44,6 @@ RECOMMENDATIONS: tuple[tuple[str, str], ...] = (
 #: How the rubric section is shown: scoring, a disabled preview, the record of what was
 #: scored, or not at all.
 SCORE, PREVIEW, RECORD, HIDDEN = "score", "preview", "record", "hidden"
-
-
-@dataclass(frozen=True)
-class Fact:
-    """One descriptor element for the summary: a label and one value or several."""
-
-    label: str
-    values: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -345,79 +335,3 @@ def _evidence(scores: dict[str, Score]) -> dict[str, Evidence]:
 
 def _when(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d at %H:%M UTC") if moment else "an earlier date"
-
-
-# -- the descriptor summary --------------------------------------------------------------------
-
-#: Annex I elements in the order a reviewer reads them (details join their element).
-_SUMMARY = (
-    "awarding_bodies",
-    "issuer_countries",
-    "learning_outcomes",
-    "workload_ects",
-    "eqf_level",
-    "assessment_type",
-    "participation_form",
-    "supervision",
-    "learner_identification",
-    "qa_type",
-    "stackability",
-    "prerequisites",
-    "grade_scheme",
-    "issue_date",
-    "language",
-    "further_information",
-)
-
-
-def summary_facts(data: dict[str, Any]) -> tuple[Fact, ...]:
-    """The Annex I descriptor as label/value pairs, leaving out elements that are empty."""
-    facts = []
-    for key in _SUMMARY:
-        values = tuple(v for v in _values(key, data) if v)
-        if values:
-            facts.append(Fact(label(key), values))
-    return tuple(facts)
-
-
-def _values(key: str, data: dict[str, Any]) -> tuple[str, ...]:
-    value = data.get(key)
-    if key == "awarding_bodies":
-        return tuple(str(body.get("name", "")) for body in value or ())
-    if key == "issuer_countries":
-        regions = ", ".join(data.get("issuer_regions") or ())
-        return (", ".join(value or ()) + (f" (regions {regions})" if regions else ""),)
-    if key == "workload_ects":
-        hours = data.get("workload_hours")
-        return (f"{_number(value)} ECTS" + (f" ({_number(hours)} hours)" if hours else ""),)
-    if key == "eqf_level":
-        parts = [f"EQF {value}" if value else "EQF not applicable"]
-        if data.get("eqf_not_applicable_reason"):
-            parts[0] += f" ({data['eqf_not_applicable_reason']})"
-        if data.get("nqf_level"):
-            parts.append(str(data["nqf_level"]))
-        if data.get("qf_ehea_cycle"):
-            parts.append(f"QF-EHEA {_words(data['qf_ehea_cycle'])} cycle")
-        return ("; ".join(parts),)
-    if key == "assessment_type":
-        kinds = ", ".join(words(v) for v in value or ())
-        return (kinds, str(data.get("assessment_description") or ""))
-    if key == "participation_form":
-        return (words(value) + ("; work-based" if data.get("work_based") else ""),)
-    if key == "qa_type":
-        return (words(value), str(data.get("qa_evidence") or ""))
-    if key == "stackability":
-        return (words(value), str(data.get("stackability_target") or ""))
-    if key == "supervision":
-        return (words(value),)
-    if isinstance(value, list):
-        return tuple(str(v) for v in value)
-    return (str(value),) if value is not None else ()
-
-
-def _words(value: object) -> str:
-    return str(value or "").replace("_", " ")
-
-
-def _number(value: object) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)

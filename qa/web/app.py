@@ -22,6 +22,7 @@ from qa.web import (
     agency,
     notifications,
     officer,
+    officer_corrections,
     provider,
     reviews,
 )
@@ -63,6 +64,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Starlette:
             Route("/reviews/{id:int}/extension", reviews.ask_for_time, methods=["POST"]),
             *provider.ROUTES,
             *officer.ROUTES,
+            *officer_corrections.ROUTES,
             *notifications.ROUTES,
             *account.ROUTES,
             *admin.ROUTES,

@@ -15,7 +15,6 @@ from qa.domain.errors import Conflict, IllegalTransition, InvalidInput
 from qa.domain.score_input import ScoreInput
 from qa.services.action_queue import action_queue
 from qa.services.assignments import cancel_assignment, invite_reviewers, reinvite
-from qa.services.corrections import reopen_review
 from qa.services.dashboard import SORTS, PipelineFilter, pipeline
 from qa.services.decisions import complete_moderation, mark_condition_met, save_consensus, sign_off
 from qa.services.extensions import decide_extension, submission_of_request
@@ -183,29 +182,6 @@ async def reinvite_reviewer(request: Request) -> Response:
             expected_version=params.version(form.get("version")),
             today=clock.today(request),
             settings=review_settings(request),
-        ),
-        "panel",
-    )
-
-
-async def reopen(request: Request) -> Response:
-    """Reopen a submitted review so its reviewer can correct it (with a reason, audited)."""
-    if (redirect := login_required(request)) is not None:
-        return redirect
-    actor = officer_actor(request)
-    db = request.app.state.db
-    assignment_id = int(request.path_params["id"])
-    submission_id = submission_of_assignment(db, assignment_id)
-    form = await request.form()
-    return attempt(
-        request,
-        submission_id,
-        lambda: reopen_review(
-            db,
-            actor,
-            assignment_id,
-            expected_version=params.version(form.get("version")),
-            reason=form_text(form, "reason"),
         ),
         "panel",
     )
@@ -396,7 +372,6 @@ ROUTES: list[BaseRoute] = [
     Route("/officer/submissions/{id:int}/sign-off", sign, methods=["POST"]),
     Route("/officer/assignments/{id:int}/cancel", cancel, methods=["POST"]),
     Route("/officer/assignments/{id:int}/reinvite", reinvite_reviewer, methods=["POST"]),
-    Route("/officer/assignments/{id:int}/reopen", reopen, methods=["POST"]),
     Route("/officer/assignments/{id:int}/remind", remind, methods=["POST"]),
     Route("/officer/assignments/{id:int}/due-date", due_date, methods=["POST"]),
     Route("/officer/extensions/{id:int}", extension, methods=["POST"]),
