@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlmodel import select
 
 from qa.config import Settings
 from qa.domain.actor import Actor
@@ -77,9 +78,19 @@ def test_a_visitor_learns_what_this_is_and_a_failed_sign_in_keeps_the_name(
 
 
 def test_a_new_reviewer_is_told_what_to_expect_and_the_phone_layout_fits(
-    browser_page: Any, page_errors: list[str], live_server: str, world: World
+    browser_page: Any,
+    page_errors: list[str],
+    live_server: str,
+    world: World,
+    good_descriptor: dict[str, Any],
 ) -> None:
     page = browser_page
+    world.to_peer_review(good_descriptor)  # agnieszka has an invitation on her home page
+    with world.db.write() as session:
+        invited = session.exec(select(User).where(User.username == "agnieszka")).one()
+        invited.password_hash = hash_password(PASSWORD)
+        session.add(invited)
+        session.commit()
     sign_in(page, live_server, "newcomer")
     text = page.inner_text("main")
     assert "Nothing here yet" not in text
@@ -88,8 +99,8 @@ def test_a_new_reviewer_is_told_what_to_expect_and_the_phone_layout_fits(
     screenshot(page, "home-new-reviewer")
 
     page.set_viewport_size({"width": 390, "height": 844})
-    for who, path in (("newcomer", "/"), ("ines", "/")):
-        if who == "ines":
+    for who, path in (("newcomer", "/"), ("ines", "/"), ("agnieszka", "/")):
+        if who != "newcomer":
             page.click("button:has-text('Sign out')")
             sign_in(page, live_server, who)
         page.goto(live_server + path)
@@ -98,7 +109,8 @@ def test_a_new_reviewer_is_told_what_to_expect_and_the_phone_layout_fits(
         header = page.locator("header.bar").bounding_box()
         assert header is not None and header["width"] <= 390
         assert_accessible(page, f"{who}'s home on a phone")
-    screenshot(page, "home-phone")
+    assert "Review invitations" in page.inner_text("main")
+    screenshot(page, "home-phone-reviewer")
     assert page_errors == []
 
 
