@@ -84,6 +84,12 @@ _KEY_IN_TEXT = re.compile(
 )
 
 
+def readable(text: str) -> str:
+    """A message for people: element keys become their labels, `not_applicable` words."""
+    text = _KEY_IN_TEXT.sub(lambda m: f"“{FIELDS_BY_KEY[m.group(0)].label}”", text)
+    return text.replace("not_applicable", "“Not applicable”")
+
+
 def choice_words(choice: str) -> str:
     """A code as words: internal_and_external -> Internal and external; 6 -> EQF 6."""
     if choice.isdigit():

@@ -10,6 +10,7 @@ from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from qa.domain.descriptor_fields import label as element_label
+from qa.domain.descriptor_form import readable
 from qa.domain.labels import isced, label
 from qa.domain.stage_guidance import stage_name
 from qa.web.security import csrf_token
@@ -51,3 +52,4 @@ templates.env.filters["label"] = label
 templates.env.filters["isced"] = isced
 templates.env.filters["stage"] = stage_name
 templates.env.filters["element"] = element_label
+templates.env.filters["readable"] = readable
