@@ -296,8 +296,12 @@ def test_an_incomplete_self_assessment_names_what_is_missing(
     refused = ines.post(f"{path}/submit", {"version": version})
     assert refused.status_code == 422
     assert "43 criteria still need an answer" in refused.text
-    assert '<a href="#c-QUAL-1">QUAL-1: evidence, or a reason why there is none</a>' in refused.text
-    assert '<a href="#c-QUAL-2">QUAL-2: a level, or cannot judge</a>' in refused.text
+    assert (
+        '<a href="#c-QUAL-1">QUAL-1 Internal quality assurance covers the micro-credential: '
+        "evidence, or a reason why there is none</a>"
+    ) in refused.text
+    assert '<a href="#c-QUAL-2">QUAL-2 Valid external' in refused.text
+    assert ": a level, or cannot judge</a>" in refused.text
     assert world.stage(self_assessing) == "self_assessment"
 
 
