@@ -285,14 +285,17 @@ async def load(
 
 
 def cpu_seconds(pids: list[int]) -> float:
+    """CPU of these processes and of every child they have reaped (utime, stime, cutime,
+    cstime): a PostgreSQL backend or a flow-run process that ended between two readings is
+    still counted, in its parent's figures."""
     tick = os.sysconf("SC_CLK_TCK")
     total = 0.0
-    for pid in pids:
+    for pid in set(pids):
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+        total += sum(int(value) for value in fields[11:15]) / tick
     return total
 
 
@@ -312,8 +315,14 @@ def descendants(root: int) -> list[int]:
 
 
 def postgres_pids() -> list[int]:
-    out = subprocess.run(["pgrep", "-f", "postgres"], capture_output=True, text=True, check=False)
-    return [int(p) for p in out.stdout.split()]
+    """The postmaster and its live children (backends it reaps count in its own figures)."""
+    found = subprocess.run(
+        ["pgrep", "-o", "-x", "postgres"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return [pid for root in found.stdout.split() for pid in descendants(int(root))]
 
 
 # -- the two modes -------------------------------------------------------------------------

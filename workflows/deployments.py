@@ -32,6 +32,9 @@ PACKS = "qa-audit-packs/build"
 DEADLINES = "qa-deadlines/daily"
 SEAL = "qa-audit-seal/seal"
 ZOMBIE_AUTOMATION = "qa: crash flow runs whose heartbeats stopped"
+#: The routing sweep's default interval: the catch-all behind on-demand runs. Each run is a
+#: process of its own on a worker (about 2 s of CPU to start), so seconds would cost a core.
+SWEEP_SECONDS = 30.0
 #: Heartbeat period the workers set (PREFECT_FLOWS_HEARTBEAT_FREQUENCY, at least 30 s).
 HEARTBEAT_SECONDS = 30
 
@@ -56,7 +59,7 @@ class DeploymentSpec:
         return f"{self.flow_name}/{self.name}"
 
 
-def deployment_specs(*, sweep_seconds: float = 10.0) -> list[DeploymentSpec]:
+def deployment_specs(*, sweep_seconds: float = SWEEP_SECONDS) -> list[DeploymentSpec]:
     """Every flow of the product with its schedules (times in the office's zone)."""
     return [
         DeploymentSpec(
@@ -98,22 +101,48 @@ class DeployReport:
     automation: bool
 
 
-def deploy(pool: str, *, timezone: str = "UTC", sweep_seconds: float = 10.0) -> DeployReport:
-    """Create or update the pool, the deployments and their schedules (idempotent)."""
-    return asyncio.run(_deploy(pool, timezone=timezone, sweep_seconds=sweep_seconds))
+def deploy(
+    pool: str,
+    *,
+    timezone: str = "UTC",
+    sweep_seconds: float = SWEEP_SECONDS,
+    only_missing: bool = False,
+) -> DeployReport:
+    """Create or update the pool, the deployments and their schedules (idempotent).
+
+    `only_missing` (what a worker does on start) creates what does not exist yet and leaves
+    existing deployments as the operator's last `qa deploy` made them.
+    """
+    return asyncio.run(
+        _deploy(pool, timezone=timezone, sweep_seconds=sweep_seconds, only_missing=only_missing)
+    )
 
 
-async def _deploy(pool: str, *, timezone: str, sweep_seconds: float) -> DeployReport:
+async def _deploy(
+    pool: str, *, timezone: str, sweep_seconds: float, only_missing: bool
+) -> DeployReport:
     from prefect.client.orchestration import get_client
 
     async with get_client() as client:
         created = await _ensure_pool(client, pool)
         names = []
         for spec in deployment_specs(sweep_seconds=sweep_seconds):
+            if only_missing and await _exists(client, spec):
+                continue
             await _apply(client, spec, pool, timezone)
             names.append(spec.full_name)
         automation = await _ensure_zombie_automation()
     return DeployReport(pool, created, names, automation)
+
+
+async def _exists(client: Any, spec: DeploymentSpec) -> bool:
+    from prefect.exceptions import ObjectNotFound
+
+    try:
+        await client.read_deployment_by_name(spec.full_name)
+    except ObjectNotFound:
+        return False
+    return True
 
 
 async def _ensure_pool(client: Any, pool: str) -> bool:

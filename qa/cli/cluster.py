@@ -32,7 +32,7 @@ class ClusterSpec:
     web: int = 2
     pool: str = "qa"
     worker_limit: int = 2
-    sweep_seconds: float = 10.0
+    sweep_seconds: float = 30.0
     #: The data folder every process shares (keys, packs); None: FOLDER/data.
     data_dir: Path | None = None
     extra_env: dict[str, str] = field(default_factory=dict)

@@ -52,7 +52,7 @@ def require_distributed(config: Settings, pool: str | None) -> str:
 def deploy(
     pool: str | None = typer.Option(None, help="Work pool name (default: QA_WORK_POOL)."),
     sweep_seconds: float = typer.Option(
-        10.0, min=1.0, help="How often the routing sweep runs (the catch-all)."
+        30.0, min=1.0, help="How often the routing sweep runs (the catch-all)."
     ),
 ) -> None:
     """Create or update the work pool, a deployment of every flow, and their schedules."""
@@ -76,7 +76,7 @@ def pool_worker(config: Settings, pool: str, *, limit: int, healthcheck_port: in
     """
     from workflows.deployments import deploy as apply
 
-    apply(pool, timezone=config.timezone)
+    apply(pool, timezone=config.timezone, only_missing=True)
     env = {**WORKER_DEFAULTS, **os.environ, "PREFECT_API_URL": config.prefect_api_url or ""}
     command = [
         sys.executable,

@@ -70,6 +70,12 @@ def test_deploy_creates_everything_once(prefect_api: str, pool_name: str) -> Non
     assert [s.interval.total_seconds() for s in schedules["route"]] == [7.0]
     assert [(s.cron, s.timezone) for s in schedules["daily"]] == [("0 6 * * *", "Europe/Helsinki")]
     assert [s.interval.total_seconds() for s in schedules["seal"]] == [60.0]
+    # A worker starting creates only what is missing: the operator's interval stays.
+    started = deploy(pool_name, timezone="UTC", only_missing=True)
+    assert started.deployments == []
+    kept = asyncio.run(_read(pool_name))["schedules"]
+    assert [s.interval.total_seconds() for s in kept["route"]] == [7.0]
+    assert [s.timezone for s in kept["daily"]] == ["Europe/Helsinki"]
     # A changed sweep interval replaces the schedule rather than adding a second one.
     deploy(pool_name, timezone="Europe/Helsinki", sweep_seconds=3)
     again = asyncio.run(_read(pool_name))["schedules"]
