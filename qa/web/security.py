@@ -19,7 +19,7 @@ from starlette.datastructures import Headers
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from qa.web.api.problems import is_api
+from qa.web.api.problems import is_api, unauthenticated
 
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 MAX_FORM_BYTES = 1_000_000
@@ -93,9 +93,12 @@ class CSRFProtection:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
-        if is_api(str(scope.get("path", ""))) and "authorization" in headers:
-            # A bearer-token call: no cookie authenticates it, so there is nothing to forge.
-            await self.app(scope, receive, send)
+        if is_api(str(scope.get("path", ""))):
+            if "authorization" in headers:
+                # A bearer-token call: no cookie authenticates it, so there is nothing to forge.
+                await self.app(scope, receive, send)
+            else:  # the API's own answer to a call without a token, not the form's refusal
+                await unauthenticated(str(scope.get("path", "")))(scope, receive, send)
             return
         if headers.get("sec-fetch-site") == "cross-site" or not _same_origin(headers):
             await PlainTextResponse("Cross-site request refused.", 403)(scope, receive, send)

@@ -25,7 +25,7 @@ from qa.domain.actor import Actor
 from qa.persistence.db import Database
 from qa.services.account_settings import FieldErrors
 from qa.services.api_tokens import token_principal
-from qa.web.api.problems import problem
+from qa.web.api.problems import problem, unauthenticated
 from qa.web.api.registry import Handler, Operation
 
 MAX_BODY_BYTES = 1_000_000
@@ -94,12 +94,7 @@ async def _authenticate(request: Request) -> Actor | Response:
     header = request.headers.get("authorization", "")
     scheme, _, secret = header.partition(" ")
     if not header:
-        return problem(
-            401,
-            "send a personal API token: Authorization: Bearer <token>",
-            instance=request.url.path,
-            headers={"WWW-Authenticate": 'Bearer realm="api"'},
-        )
+        return unauthenticated(request.url.path)
     actor = None
     if scheme.lower() == "bearer" and secret.strip():
         actor = await run_in_threadpool(token_principal, request.app.state.db, secret.strip())

@@ -73,3 +73,13 @@ def problem(
     )
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def unauthenticated(path: str) -> Response:
+    """401 for a call without a bearer token (the session cookie never counts)."""
+    return problem(
+        401,
+        "send a personal API token: Authorization: Bearer <token>",
+        instance=path,
+        headers={"WWW-Authenticate": 'Bearer realm="api"'},
+    )

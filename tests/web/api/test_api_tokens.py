@@ -107,6 +107,9 @@ def test_a_session_cookie_never_authenticates_an_api_call(web: Callable[[str], W
         "/api/v1/submissions", json={}, headers={"X-CSRF-Token": ines.token}
     )
     assert response.status_code == 401
+    bare = ines.client.post("/api/v1/packs", json={})  # neither a token nor a CSRF token
+    assert bare.status_code == 401 and bare.headers["content-type"] == "application/problem+json"
+    assert "Bearer" in bare.headers["www-authenticate"]
 
 
 def test_api_calls_need_no_csrf_token_and_pages_still_do(api: Any, world: World) -> None:
