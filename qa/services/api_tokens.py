@@ -19,7 +19,7 @@ from sqlmodel import col, func, select
 
 from qa.audit.log import record
 from qa.domain.actor import Actor
-from qa.domain.bounds import control_character
+from qa.domain.bounds import control_character, in_range
 from qa.domain.enums import Role
 from qa.domain.errors import InvalidInput, NotAllowed, NotFound
 from qa.persistence import clock
@@ -149,6 +149,8 @@ def list_tokens(db: Database, actor: Actor, user_id: int) -> list[TokenView]:
 
 def revoke_token(db: Database, actor: Actor, token_id: int) -> TokenView:
     """Revoke a token at once (a second revocation changes nothing and is not audited)."""
+    if not in_range(token_id):  # no row can have it (and SQLite cannot even be asked)
+        raise NotFound(f"there is no API token {token_id}")
     with db.write() as session:
         row = session.get(ApiToken, token_id)
         if row is None:
