@@ -56,6 +56,7 @@ def registry() -> Registry:
         ),
         *resources.OPERATIONS,
         *submissions.OPERATIONS,
+        *resources.CREDENTIAL_OPERATIONS,
     )
     return found
 

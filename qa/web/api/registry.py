@@ -175,7 +175,8 @@ def _operation(op: Operation, keys: dict[Any, Any]) -> dict[str, Any]:
             "application/json": {"schema": _ref(keys, op.response, "serialization")}
         }
     elif op.media_type is not None:
-        schema = {"type": "object"} if op.media_type == "application/json" else {"type": "string"}
+        is_json = op.media_type.endswith("json")
+        schema = {"type": "object"} if is_json else {"type": "string"}
         success["content"] = {op.media_type: {"schema": schema}}
     if op.headers:
         success["headers"] = {name: {"schema": {"type": "string"}} for name in op.headers}

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 from starlette.responses import FileResponse, Response
 
+from qa.domain.credential_documents import elm_document, ob3_achievement
 from qa.domain.enums import Stage
 from qa.domain.errors import NotFound
 from qa.domain.pack_access import require_pack_requester
@@ -16,6 +18,7 @@ from qa.services.account_settings import FieldErrors
 from qa.services.agency_pages import DECISIONS, decided_submissions, parse_filter
 from qa.services.dashboard import SORTS, PipelineFilter, pipeline
 from qa.services.institutions import list_institutions
+from qa.services.published import published_credential
 from qa.web.api import models as m
 from qa.web.api.call import Call, _cursor_key, encode_cursor, json_response, paginate, parse_body
 from qa.web.api.models import CURSOR_SCHEMA, DATE_SCHEMA
@@ -261,5 +264,55 @@ OPERATIONS = (
             Query("q", "Title or code contains.", TEXT),
             Query("sort", "One of: " + ", ".join(SORTS), TEXT),
         ),
+    ),
+)
+
+
+# -- published micro-credentials (public) -------------------------------------------------------
+
+
+def _credential_url(call: Call, suffix: str) -> str:
+    base = str(call.request.base_url).rstrip("/")
+    return f"{base}/api/v1/credentials/{call.id}{suffix}"
+
+
+def elm(call: Call) -> Response:
+    facts = published_credential(call.db, call.id)
+    document = elm_document(facts, _credential_url(call, ".jsonld"))
+    return _public_json(document, "application/ld+json")
+
+
+def ob3(call: Call) -> Response:
+    facts = published_credential(call.db, call.id)
+    return _public_json(ob3_achievement(facts, _credential_url(call, "/ob3.json")), None)
+
+
+def _public_json(document: dict[str, object], media_type: str | None) -> Response:
+    body = json.dumps(document, ensure_ascii=False, sort_keys=True).encode("utf-8")
+    return Response(
+        body,
+        media_type=media_type or "application/json",
+        headers={"Cache-Control": "no-cache"},  # public, but revalidated (a decision may change)
+    )
+
+
+CREDENTIAL_OPERATIONS = (
+    Operation(
+        "GET",
+        "/credentials/{id}.jsonld",
+        elm,
+        "An approved micro-credential as ELM 3 (Europass) JSON-LD",
+        "credentials",
+        public=True,
+        media_type="application/ld+json",
+    ),
+    Operation(
+        "GET",
+        "/credentials/{id}/ob3.json",
+        ob3,
+        "An approved micro-credential as an Open Badges 3.0 achievement",
+        "credentials",
+        public=True,
+        media_type="application/json",
     ),
 )

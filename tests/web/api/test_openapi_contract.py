@@ -120,6 +120,10 @@ def test_every_documented_response_schema_validates_real_responses(
         (aoife.get("/pipeline"), "GET", "/pipeline"),
         (ines.get("/pipeline"), "GET", "/pipeline"),
         (api(None).get("/openapi.json"), "GET", "/openapi.json"),
+        (api(None).get(f"/credentials/{decided}.jsonld"), "GET", "/credentials/{id}.jsonld"),
+        (api(None).get(f"/credentials/{draft}.jsonld"), "GET", "/credentials/{id}.jsonld"),
+        (api(None).get(f"/credentials/{decided}/ob3.json"), "GET", "/credentials/{id}/ob3.json"),
+        (api(None).get("/credentials/7/ob3.json"), "GET", "/credentials/{id}/ob3.json"),
     ]
     statuses = {created.status_code}
     for response, method, template in calls:
