@@ -135,6 +135,7 @@ async def _read_json(request: Request) -> Any:
 def parse_body(model: type[T], body: Any) -> T:
     """A pydantic body model from the JSON, or 422 naming each element."""
     assert issubclass(model, BaseModel)
+    text_control(body)
     try:
         return model.model_validate(body)
     except ValidationError as exc:
@@ -146,9 +147,10 @@ def parse_body(model: type[T], body: Any) -> T:
 
 
 def text_control(body: Any, field: str = "body") -> None:
-    """Control characters anywhere in a JSON body are refused, as in forms (`InputGuard`)."""
+    """Control characters anywhere in a JSON body are refused, as in forms (`InputGuard`), and
+    so are lone surrogates (JSON can write `\ud800`; no database can store it)."""
     if isinstance(body, str):
-        if what := bounds.control_character(body):
+        if what := bounds.control_character(body) or _not_text(body):
             raise FieldErrors(f"{field} contains {what}", {field: f"It contains {what}."})
     elif isinstance(body, dict):
         for key, value in body.items():
@@ -157,6 +159,14 @@ def text_control(body: Any, field: str = "body") -> None:
     elif isinstance(body, list):
         for index, value in enumerate(body):
             text_control(value, f"{field}[{index}]")
+
+
+def _not_text(value: str) -> str | None:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "a lone surrogate (not a character)"
+    return None
 
 
 # -- pagination ---------------------------------------------------------------------------------

@@ -80,6 +80,29 @@ def test_a_body_that_is_not_a_descriptor_is_422_naming_the_field(
     assert refused.status_code == 422 and field in _fields(refused)
 
 
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/submissions", b'{"title": "x\\udfff"}', "title"),
+        ("/submissions", b'{"x\\ud800": 1}', "body"),
+        ("/submissions", b'{"learning_outcomes": ["ok", "\\u0000"]}', "learning_outcomes[1]"),
+        (
+            "/packs",
+            b'{"date_from": "2026-01-01", "date_to": "2026-01-02", "provider": "\\ud800"}',
+            "provider",
+        ),
+    ],
+)
+def test_lone_surrogates_and_nul_in_json_are_422_not_500(
+    api: Any, path: str, body: bytes, field: str
+) -> None:
+    user = api("ines" if path == "/submissions" else "aoife")
+    headers = user.headers() | {"content-type": "application/json"}
+    refused = user.client.post(f"/api/v1{path}", content=body, headers=headers)
+    assert refused.status_code == 422, refused.text
+    assert field in _fields(refused)
+
+
 def test_a_body_that_is_not_json_is_refused_cleanly(api: Any) -> None:
     ines = api("ines")
     url, auth = "/api/v1/submissions", ines.headers()
