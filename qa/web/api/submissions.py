@@ -10,7 +10,7 @@ from typing import Any
 from starlette.responses import Response
 
 from qa.domain.descriptor import Descriptor
-from qa.domain.errors import Conflict
+from qa.domain.errors import Conflict, NotAllowed
 from qa.domain.report import ValidationReport
 from qa.export.pack.options import DeqarConfig
 from qa.services.account_settings import FieldErrors
@@ -77,7 +77,7 @@ def create_submission(call: Call) -> Response:
 
 def update_descriptor(call: Call) -> Response:
     """Replace a draft's descriptor (If-Match: the ETag of the last GET)."""
-    view = status_page(call.db, call.actor, call.id)  # 404 / 403 first
+    view = _provider_side(call)  # 404 / 403 before any precondition
     version = if_match(call, view.version)
     raw = _descriptor_body(call.body)
     try:
@@ -99,7 +99,7 @@ def update_descriptor(call: Call) -> Response:
 
 def submit(call: Call) -> Response:
     """Send a draft for review (If-Match); the automatic Annex I check runs next."""
-    view = status_page(call.db, call.actor, call.id)
+    view = _provider_side(call)
     version = if_match(call, view.version)
     submit_descriptor(
         call.db, call.actor, call.id, expected_version=version, today=call.db.clock.today()
@@ -117,6 +117,14 @@ def decisions(call: Call) -> Response:
             decisions=[_decision(d, deqar.get(d.round)) for d in view.decisions],
         )
     )
+
+
+def _provider_side(call: Call) -> StatusPage:
+    """The file, for someone who may act for its provider (`require_provider_of`), or 403."""
+    view = status_page(call.db, call.actor, call.id)
+    if not view.acts_for_provider:
+        raise NotAllowed("only the provider or a QA officer can change this micro-credential")
+    return view
 
 
 def _descriptor_body(body: Any) -> dict[str, Any]:

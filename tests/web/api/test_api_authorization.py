@@ -123,8 +123,15 @@ def test_no_one_outside_the_provider_side_changes_a_draft(scene: Scene, principa
     draft = scene.ids["draft"]
     etag = scene.as_user("ines").get(f"/submissions/{draft}").headers["etag"]
     api = scene.as_user(principal)
-    assert api.put(f"/submissions/{draft}/descriptor", {}, **{"If-Match": etag}).status_code == 403
-    assert api.post(f"/submissions/{draft}/submit", **{"If-Match": etag}).status_code == 403
+    for match in (etag, '"999"', None):  # refused before any precondition is looked at
+        extra = {"If-Match": match} if match else {}
+        assert api.put(f"/submissions/{draft}/descriptor", {}, **extra).status_code == 403
+        assert api.post(f"/submissions/{draft}/submit", **extra).status_code == 403
+    decided = scene.ids["decided"]
+    if principal in ("greta", "hanna"):  # they may read the decided file, not change it
+        decided_etag = api.get(f"/submissions/{decided}").headers["etag"]
+        put = api.put(f"/submissions/{decided}/descriptor", {}, **{"If-Match": decided_etag})
+        assert put.status_code == 403
     assert scene.world.stage(draft) == "draft"
 
 

@@ -101,7 +101,8 @@ def test_a_bad_name_is_refused_naming_the_field(world: World, name: object, says
 def test_a_session_cookie_never_authenticates_an_api_call(web: Callable[[str], WebUser]) -> None:
     ines = web("ines")
     assert ines.get("/account").status_code == 200  # signed in on the web
-    assert ines.get("/api/v1/me").status_code == 401
+    refused = ines.get("/api/v1/me")
+    assert refused.status_code == 401 and "set-cookie" not in refused.headers
     # with the cookie and the session's CSRF token: still no bearer token, still refused
     response = ines.client.post(
         "/api/v1/submissions", json={}, headers={"X-CSRF-Token": ines.token}
