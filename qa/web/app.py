@@ -29,7 +29,16 @@ STATIC = Path(__file__).resolve().parent / "static"
 
 
 def secret_key(settings: Settings) -> str:
-    """The session signing key: generated once into the data folder (mode 0600)."""
+    """The session signing key: `QA_SECRET_KEY`, else the file `QA_SECRET_KEY_FILE`, else
+    one generated once into the data folder (mode 0600).
+
+    Replicated web processes on several machines must share it (either setting); the data
+    folder's key is the embedded default.
+    """
+    if settings.secret_key:
+        return settings.secret_key
+    if settings.secret_key_file is not None:
+        return settings.secret_key_file.read_text(encoding="utf-8").strip()
     path = settings.data_dir / "secret_key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -48,6 +57,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Starlette:
             Route("/login", login, methods=["POST"]),
             Route("/logout", logout, methods=["POST"]),
             Route("/health", health),
+            Route("/healthz", health),
             Route("/reviews/{id:int}", reviews.page),
             Route("/reviews/{id:int}/answer", reviews.answer, methods=["POST"]),
             Route("/reviews/{id:int}/scores/{criterion}", reviews.autosave, methods=["POST"]),

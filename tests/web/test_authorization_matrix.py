@@ -153,6 +153,7 @@ EXPECTATIONS: dict[tuple[str, str], tuple[Case, ...]] = {
     ("POST", "/login"): (case("/login", EVERYONE, {"login": "nobody", "password": "wrong"}),),
     ("POST", "/logout"): (case("/logout", EVERYONE, ends_session=True),),
     ("GET", "/health"): (case("/health", EVERYONE),),
+    ("GET", "/healthz"): (case("/healthz", EVERYONE),),
     ("GET", "/invite/{token}"): (case("/invite/no-such-token", EVERYONE),),
     ("POST", "/invite/{token}"): (
         case("/invite/no-such-token", EVERYONE, {"password": "x", "confirm": "x"}),
