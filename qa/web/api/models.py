@@ -56,6 +56,20 @@ class SubmissionPage(Out):
     next_cursor: str | None
 
 
+class AssignmentOut(Out):
+    id: int
+    submission_id: int
+    title: str
+    state: str
+    respond_by: date | None
+    review_by: date | None
+
+
+class AssignmentPage(Out):
+    items: list[AssignmentOut]
+    next_cursor: str | None
+
+
 class HistoryOut(Out):
     at: datetime
     round: int

@@ -5,6 +5,7 @@ Annex I validation and the same per-field messages (`validate_descriptor`).
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from starlette.responses import Response
@@ -15,7 +16,7 @@ from qa.domain.report import ValidationReport
 from qa.export.pack.options import DeqarConfig
 from qa.services.account_settings import FieldErrors
 from qa.services.descriptor_drafts import edit, require_author, start
-from qa.services.listings import visible_submissions
+from qa.services.listings import my_assignments, visible_submissions
 from qa.services.provider_pages import DecisionView, StatusPage, status_page
 from qa.services.submissions import submit_descriptor
 from qa.web.api import models as m
@@ -55,6 +56,24 @@ def list_submissions(call: Call) -> Response:
         for r in page
     ]
     return json_response(m.SubmissionPage(items=items, next_cursor=cursor))
+
+
+def assignments(call: Call) -> Response:
+    """A reviewer's own assignments (the same list as their home page); others get none."""
+    rows = my_assignments(call.db, call.actor)
+    page, cursor = paginate(call, rows, lambda row: (row.id,))
+    items = [
+        m.AssignmentOut(
+            id=r.id,
+            submission_id=r.submission_id,
+            title=r.title,
+            state=r.state,
+            respond_by=date.fromisoformat(r.respond_by) if r.respond_by else None,
+            review_by=date.fromisoformat(r.review_by) if r.review_by else None,
+        )
+        for r in page
+    ]
+    return json_response(m.AssignmentPage(items=items, next_cursor=cursor))
 
 
 def get_submission(call: Call) -> Response:
@@ -217,6 +236,15 @@ def _submission(call: Call, view: StatusPage) -> m.SubmissionOut:
 
 
 OPERATIONS = (
+    Operation(
+        "GET",
+        "/assignments",
+        assignments,
+        "Reviewers: their own assignments, newest first",
+        "reviews",
+        m.AssignmentPage,
+        queries=PAGING,
+    ),
     Operation(
         "GET",
         "/submissions",

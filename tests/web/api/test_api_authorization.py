@@ -100,7 +100,7 @@ def test_lists_hold_only_what_the_principal_may_open(scene: Scene, principal: st
     expected = {
         "ines": own,
         "pablo": {ids["foreign"]},
-        "agnieszka": set(),  # a reviewer's list is their assignments (not in the API yet)
+        "agnieszka": set(),  # a reviewer's list is their assignments (GET /assignments)
         "zoe": set(),
         "aoife": own | {ids["foreign"]},
         "root": own | {ids["foreign"]},
@@ -116,6 +116,19 @@ def test_lists_hold_only_what_the_principal_may_open(scene: Scene, principal: st
         }
     else:
         assert packs.status_code == 403
+
+
+@pytest.mark.parametrize("principal", PRINCIPALS)
+def test_a_reviewer_lists_only_their_own_assignments(scene: Scene, principal: str) -> None:
+    items = scene.as_user(principal).get("/assignments?limit=100").json()["items"]
+    mine = {
+        a.id
+        for key in ("peer_review", "decided")
+        for a in scene.world.assignments(scene.ids[key])
+        if a.reviewer_id == _user(scene, principal)
+    }
+    assert {item["id"] for item in items} == mine
+    assert bool(mine) is (principal == "agnieszka")  # zoe is on no panel; the rest review none
 
 
 @pytest.mark.parametrize("principal", ["pablo", "agnieszka", "zoe", "greta", "hanna"])

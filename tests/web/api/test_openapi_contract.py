@@ -76,6 +76,7 @@ def test_every_documented_response_schema_validates_real_responses(
     decided_etag = aoife.get(f"/submissions/{decided}").headers["etag"]
     calls: list[tuple[Any, str, str]] = [
         (ines.get("/me"), "GET", "/me"),
+        (api("agnieszka").get("/assignments"), "GET", "/assignments"),
         (api(None).get("/me"), "GET", "/me"),
         (ines.get("/institutions?limit=1"), "GET", "/institutions"),
         (ines.get("/institutions?limit=0"), "GET", "/institutions"),
