@@ -185,7 +185,7 @@ def limit_of(call: Call) -> int:
     return value
 
 
-def _cursor_key(call: Call) -> Key | None:
+def cursor_key(call: Call) -> Key | None:
     raw = call.query("cursor")
     if raw is None or raw == "":
         return None
@@ -211,7 +211,7 @@ def encode_cursor(key: Key) -> str:
 
 def paginate(call: Call, items: Sequence[T], key: Callable[[T], Key]) -> tuple[list[T], str | None]:
     """Keyset pagination, newest (largest key) first; the cursor is the last key given."""
-    limit, after = limit_of(call), _cursor_key(call)
+    limit, after = limit_of(call), cursor_key(call)
     ordered = sorted(items, key=key, reverse=True)
     if after is not None:
         ordered = [item for item in ordered if key(item) < after]

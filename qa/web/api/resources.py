@@ -20,7 +20,7 @@ from qa.services.dashboard import SORTS, PipelineFilter, pipeline
 from qa.services.institutions import list_institutions
 from qa.services.published import published_credential
 from qa.web.api import models as m
-from qa.web.api.call import Call, _cursor_key, encode_cursor, json_response, paginate, parse_body
+from qa.web.api.call import Call, cursor_key, encode_cursor, json_response, paginate, parse_body
 from qa.web.api.models import CURSOR_SCHEMA, DATE_SCHEMA
 from qa.web.api.registry import Operation, Query
 from qa.web.api.submissions import PAGING
@@ -147,7 +147,7 @@ def officer_pipeline(call: Call) -> Response:
         problems["sort"] = f"Choose one of {', '.join(SORTS)}."
     if problems:
         raise FieldErrors("the filter is not valid", problems)
-    after = _cursor_key(call)
+    after = cursor_key(call)
     number = after[0] if after else 1
     filters = replace(
         PipelineFilter.from_query({k: call.query(k) or "" for k in ("provider", "overdue", "q")}),
