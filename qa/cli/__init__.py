@@ -20,6 +20,7 @@ from qa.cli.catalogue import import_app, template_app
 from qa.cli.exit_codes import EXIT_CONFLICT, EXIT_USER_ERROR
 from qa.cli.export import export_app
 from qa.cli.setup import register_setup_commands
+from qa.cli.tokens import tokens_app
 from qa.cli.worker import register_worker_commands
 from qa.domain.errors import Conflict, InvalidInput, QAError
 
@@ -39,6 +40,7 @@ app.add_typer(import_app, name="import")
 app.add_typer(template_app, name="template")
 app.add_typer(audit_app, name="audit")
 app.add_typer(export_app, name="export")
+app.add_typer(tokens_app, name="tokens")
 
 __all__ = ["EXIT_CONFLICT", "EXIT_USER_ERROR", "app", "main"]
 

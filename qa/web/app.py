@@ -16,6 +16,7 @@ from qa.config import Settings
 from qa.domain.errors import QAError
 from qa.persistence.db import Database
 from qa.web import account, admin, agency, notifications, officer, provider, reviews
+from qa.web.api.app import mount as api_mount
 from qa.web.auth import HashingSlots, LoadUser, SignInRules, login, login_page, logout
 from qa.web.cookies import SessionCookie
 from qa.web.errors import database_unavailable, http_error, qa_error, server_error
@@ -68,6 +69,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Starlette:
             *account.ROUTES,
             *admin.ROUTES,
             *agency.ROUTES,
+            api_mount(),  # /api/v1: bearer tokens only (see qa.web.api)
             Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
         ],
         exception_handlers={

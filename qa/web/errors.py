@@ -25,6 +25,8 @@ from qa.domain.errors import (
     NotFound,
     QAError,
 )
+from qa.web.api.errors import http_problem, qa_problem
+from qa.web.api.problems import is_api, problem
 from qa.web.templating import render, templates
 
 STATUS: dict[type[QAError], int] = {
@@ -49,6 +51,8 @@ UNAVAILABLE_STATES = ("25006", "08", "53", "57P")
 
 async def qa_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, QAError)
+    if is_api(request.url.path):
+        return qa_problem(request, exc)
     status = next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 400)
     problems = exc.problems if isinstance(exc, InvalidInput) else ()
     return _error_page(request, str(exc), problems, status)
@@ -57,12 +61,16 @@ async def qa_error(request: Request, exc: Exception) -> Response:
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     message = HTTP_MESSAGES.get(exc.status_code, str(exc.detail).rstrip(".").lower())
+    if is_api(request.url.path):
+        return http_problem(request, exc.status_code, message, dict(exc.headers or {}))
     response = _error_page(request, message, (), exc.status_code)
     response.headers.update(exc.headers or {})
     return response
 
 
 async def too_large(request: Request, limit: int) -> Response:
+    if is_api(request.url.path):
+        return problem(413, f"the request body is too large (at most {limit:,} bytes)")
     return _error_page(request, f"the form is too large (at most {limit:,} bytes)", (), 413)
 
 
@@ -83,6 +91,9 @@ async def database_unavailable(request: Request, exc: Exception) -> Response:
         raise exc
     detail = str(getattr(exc, "orig", exc)).lower()
     what = "written to" if "read-only" in detail or "readonly" in detail else "reached"
+    if is_api(request.url.path):
+        retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        return problem(503, UNAVAILABLE.format(what=what), headers=retry)
     response = _error_page(request, UNAVAILABLE.format(what=what), (), 503, standalone=True)
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
@@ -93,6 +104,8 @@ async def server_error(request: Request, exc: Exception) -> Response:
     if is_unavailable(exc):  # e.g. while loading the signed-in user
         return await database_unavailable(request, exc)
     message = "something went wrong on our side; nothing you did caused it. Try again later"
+    if is_api(request.url.path):
+        return problem(500, message)
     return _error_page(request, message, (), 500, standalone=True)
 
 

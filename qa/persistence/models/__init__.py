@@ -1,6 +1,7 @@
 """All tables; importing this package registers them on `SQLModel.metadata`."""
 
 from qa.persistence.models.access import AccessToken, SignInAttempt, WebSession
+from qa.persistence.models.api_tokens import ApiToken
 from qa.persistence.models.checkpoints import AuditCheckpoint
 from qa.persistence.models.extensions import ExtensionRequest
 from qa.persistence.models.org import Institution, User, UserRole
@@ -23,6 +24,7 @@ from qa.persistence.models.submission import (
 
 __all__ = [
     "AccessToken",
+    "ApiToken",
     "Assignment",
     "AuditCheckpoint",
     "AuditEntry",
