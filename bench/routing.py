@@ -162,6 +162,7 @@ def bulk_scores(
                     "comment": None,
                     "no_evidence_reason": None,
                     "updated_by": None,
+                    "updated_at": db.clock.now(),
                 }
                 for cid in cast.criteria
             ],
