@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
 from datetime import datetime
 
 import time_machine
@@ -24,7 +25,7 @@ def main() -> None:
         import qa.services.outbox as outbox
         from qa.services.routing import RoutingContext
 
-        real = getattr(outbox, "route_in")  # noqa: B009 - imported there, patched there
+        real: Callable[..., list[str]] = getattr(outbox, "route_in")  # noqa: B009 - patched there
 
         def slow(session: Session, submission_id: int, ctx: RoutingContext) -> list[str]:
             time.sleep(delay)
