@@ -3,7 +3,8 @@
 `QA_FAULT_NOW` (ISO instant) starts the child's clock there (the test session's clock is
 travelled, see tests/clock.py; a restart "later" passes a later instant).
 `QA_FAULT_ROUTE_DELAY` (seconds) slows each submission's routing step, so a kill lands in
-the middle of a batch instead of after it.
+the middle of a batch instead of after it. `QA_FAULT_PACK_DELAY` (seconds) holds a pack
+build after its zip is written under the temporary name and before it is renamed.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 import time_machine
 from sqlmodel import Session
@@ -32,6 +34,18 @@ def main() -> None:
             return real(session, submission_id, ctx)
 
         setattr(outbox, "route_in", slow)  # noqa: B010
+    pack_delay = float(os.environ.get("QA_FAULT_PACK_DELAY") or 0)
+    if pack_delay:
+        import qa.export.pack.build as build
+
+        write_zip: Callable[..., Any] = getattr(build, "write_zip")  # noqa: B009
+
+        def slow_zip(*args: Any, **kwargs: Any) -> Any:
+            written = write_zip(*args, **kwargs)
+            time.sleep(pack_delay)
+            return written
+
+        setattr(build, "write_zip", slow_zip)  # noqa: B010
     from qa.cli import main as qa
 
     qa(sys.argv[1:])
