@@ -19,6 +19,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from sqlalchemy import event
 from sqlmodel import col, select
 from starlette.testclient import TestClient
 
@@ -152,3 +153,47 @@ def test_dropped_connections_give_503s_or_saves_and_nothing_half_written(
     verdict = verify_everything(world.db, [])
     assert verdict.reconciliation.ok, verdict.reconciliation.differences[:5]
     assert verdict.chain.ok
+
+
+def test_a_connection_dropped_before_any_write_is_replaced_and_the_request_served(
+    pg_world: World, tmp_path: Path
+) -> None:
+    """Idle pooled connections terminated: the pool's pre-ping replaces them. A connection
+    terminated just before the request's first query (the signed-in user's session): the
+    lookup is run again on a new connection, and the page is served, not a 503."""
+    world = pg_world
+    app = create_app(Settings.from_env({"QA_DATA_DIR": str(tmp_path)}), db=world.db)
+    admin_url = world.db.url.render_as_string(hide_password=False)
+    admin_url = admin_url.replace("postgresql+psycopg://", "postgresql://")
+    with world.db.write() as session:
+        user = session.exec(select(User).where(col(User.username) == "ines")).one()
+        user.password_hash = hash_password(WEB_PASSWORD)
+        session.add(user)
+        session.commit()
+    with TestClient(app, base_url="http://testserver") as client:
+        provider = WebUser(client, "ines")
+        provider.sign_in()
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            idle = admin.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).fetchone()
+            assert idle is not None and idle[0] > 0
+            assert provider.get("/").status_code == 200  # pre-ping: new connections
+
+            dropped: list[int] = []
+
+            def drop_first(connection: Any, cursor: Any, statement: str, *args: Any) -> None:
+                if not dropped and "web_session" in statement:
+                    pid = connection.connection.dbapi_connection.info.backend_pid
+                    admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+                    dropped.append(pid)
+
+            event.listen(world.db.engine, "before_cursor_execute", drop_first)
+            try:
+                page = provider.get("/")
+            finally:
+                event.remove(world.db.engine, "before_cursor_execute", drop_first)
+        assert dropped, "the fault was not injected"
+        assert page.status_code == 200, page.text[-300:]
+        assert "Inês" in page.text or "ines" in page.text  # still signed in
