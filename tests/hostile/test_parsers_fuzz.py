@@ -20,6 +20,8 @@ import copy
 import csv
 import gc
 import io
+import json
+import os
 import warnings
 from pathlib import Path
 from typing import Any
@@ -239,3 +241,50 @@ def test_an_unreadable_xlsx_catalogue_leaves_no_file_open(tmp_path: Path) -> Non
             open_catalogue(path)
         gc.collect()
     assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | hostile_text.map(lambda t: t[:200]),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=20), inner),
+    max_leaves=12,
+)
+
+
+def test_hostile_backup_manifests_are_refused_and_restore_nothing(
+    office: Office, tmp_path: Path
+) -> None:
+    """`qa restore` of a backup whose manifest.json is anything but a manifest (random JSON,
+    or a real one with hostile entries): exit 2 with one line, nothing restored."""
+    backup = tmp_path / "backup"
+    assert office.run("backup", str(backup))[0] == 0
+    real = json.loads((backup / "manifest.json").read_text())
+    target = tmp_path / "restored"
+    tried: list[int] = []
+
+    @bounded(60)
+    @given(
+        st.one_of(
+            JSON,
+            st.builds(
+                lambda name, entry: real | {"files": real["files"] | {name: entry}},
+                hostile_text | st.sampled_from(["packs/a\x00b", "keys", "packs/", "packs/.."]),
+                JSON | st.just({"sha256": "0" * 64, "bytes": 1}),
+            ),
+            st.builds(lambda value: real | {"database": value}, JSON),
+        )
+    )
+    def attack(manifest: Any) -> None:
+        (backup / "manifest.json").write_bytes(wire(json.dumps(manifest)))
+        os.environ["QA_DATA_DIR"] = str(target)
+        try:
+            code, out, err = office.run("restore", str(backup))
+        finally:
+            os.environ["QA_DATA_DIR"] = str(office.folder)
+        tried.append(code)
+        assert code == 2, (manifest, code, err[-300:])
+        assert err.startswith("error: ") and "Traceback" not in out + err
+        assert not target.exists()
+
+    attack()
+    print(f"{len(tried)} hostile manifests refused")
+    assert len(tried) >= 30

@@ -111,6 +111,16 @@ def _said(page: str) -> str:
     return _message(found.group(1)) if found else ""
 
 
+def _names_a_field(message: str, fields: set[str]) -> bool:
+    """Whether the message names one of `fields`, as sent or in words (`date_to`: "date")."""
+    text = message.lower()
+    for name in fields:
+        words = [w for w in re.split(r"[-_\s]+", name.lower()) if len(w) > 2 and w != "qual"]
+        if name.lower() in text or any(word in text for word in words):
+            return True
+    return False
+
+
 def _message(page: str) -> str:
     text = re.sub(r"<[^>]+>", " ", page)
     return " ".join(text.split())
@@ -120,6 +130,9 @@ def _message(page: str) -> str:
 class Tally:
     tried: dict[str, int] = field(default_factory=dict)
     statuses: dict[int, int] = field(default_factory=dict)
+    #: 422 answers, and those whose message names a field that was changed (or its words).
+    refusals: int = 0
+    named: int = 0
 
 
 def _attack(scene: Scene, target: Target, rows: Rows, fields: set[str], tally: Tally) -> None:
@@ -156,6 +169,8 @@ def _attack(scene: Scene, target: Target, rows: Rows, fields: set[str], tally: T
         if status == 422:
             said = _said(response.text)
             assert said, f"{where}: 422 without a message"
+            tally.refusals += 1
+            tally.named += _names_a_field(said, changed_fields(form, baseline))
             if os.environ.get("QA_FUZZ_SHOW"):
                 print(f"422 {label} {changed}: {said[:160]}")
 
@@ -193,5 +208,6 @@ def test_every_form_handler_survives_hostile_forms(
         print(f"{count:4d} cases  {label}")
     total = sum(tally.tried.values())
     print(f"{total} cases on {len(tally.tried)} handlers; statuses {tally.statuses}")
+    print(f"{tally.named} of {tally.refusals} refusals (422) name a changed field in their message")
     assert total >= EXAMPLES_PER_ROUTE * len(posts) // 2
     assert not problems, f"{len(problems)} handlers failed:\n" + "\n".join(problems)
