@@ -170,7 +170,10 @@ def _attack(scene: Scene, target: Target, rows: Rows, fields: set[str], tally: T
             said = _said(response.text)
             assert said, f"{where}: 422 without a message"
             tally.refusals += 1
-            tally.named += _names_a_field(said, changed_fields(form, baseline))
+            named = _names_a_field(said, changed_fields(form, baseline))
+            tally.named += named
+            if os.environ.get("QA_FUZZ_SHOW") == "unnamed" and not named:
+                print(f"UNNAMED {label} {changed}: {said[:140]}")
             if os.environ.get("QA_FUZZ_SHOW"):
                 print(f"422 {label} {changed}: {said[:160]}")
 
