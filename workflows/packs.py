@@ -14,6 +14,7 @@ from qa.audit.signing import SigningKey, load_or_create
 from qa.config import DeqarSettings, Settings
 from qa.export.pack import DeqarConfig
 from qa.export.pack_jobs import build_next, schedule_monthly
+from qa.export.pack_recovery import recover_interrupted
 from workflows.resources import database, settings_from_environment
 
 
@@ -64,7 +65,8 @@ def build_one(config: PackConfig) -> tuple[int, str] | None:
 
 @flow(name="qa-audit-packs", persist_result=False, log_prints=False)
 def packs_flow(config: PackConfig | None = None) -> PackSummary:
-    """Queue the scheduled pack when due, then build until nothing waits.
+    """Queue again the builds a killed worker left, queue the scheduled pack when due, then
+    build until nothing waits.
 
     Without arguments (a deployment: on request from the agency page, and on the server's
     schedule) the settings and the day come from the environment of the process that runs it.
@@ -72,6 +74,7 @@ def packs_flow(config: PackConfig | None = None) -> PackSummary:
     if config is None:
         settings = settings_from_environment()
         config = PackConfig.from_settings(settings, settings.clock().today())
+    recover_interrupted(database(config.database_url), Path(config.packs_dir))
     if config.schedule == "monthly":
         schedule_monthly(database(config.database_url), config.today)
     summary = PackSummary()

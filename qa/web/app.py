@@ -19,7 +19,13 @@ from qa.web import account, admin, agency, notifications, officer, provider, rev
 from qa.web.api.app import mount as api_mount
 from qa.web.auth import HashingSlots, LoadUser, SignInRules, login, login_page, logout
 from qa.web.cookies import SessionCookie
-from qa.web.errors import database_unavailable, http_error, qa_error, server_error
+from qa.web.errors import (
+    ContainErrors,
+    database_unavailable,
+    http_error,
+    qa_error,
+    server_error,
+)
 from qa.web.input_guard import InputGuard
 from qa.web.pages import health, home
 from qa.web.params import bound_path_ids
@@ -80,6 +86,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Starlette:
         },
         middleware=[
             Middleware(SecurityHeaders),
+            Middleware(ContainErrors),
             Middleware(SessionCookie, secret_key=secret_key(settings), web=settings.web),
             Middleware(CSRFProtection),
             Middleware(LoadUser, db=database, sessions=rules.sessions),

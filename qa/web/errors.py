@@ -6,16 +6,23 @@
 * A database that cannot be used (read-only file, server down, locked for too long): 503
   with a page that says nothing was saved, and `Retry-After`.
 * Anything else: 500 with a page that gives nothing away.
+
+`ContainErrors` answers whatever escaped the handlers and the inner middleware (with the
+same pages) and logs it, without raising it on to the server: uvicorn closes a kept-alive
+connection when the application raises after its response, so the client's next request on
+it would be reset (issue 13).
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from qa.domain.errors import (
     Conflict,
@@ -44,6 +51,7 @@ UNAVAILABLE = (
     "the database cannot be {what} right now, so nothing was saved. Try again in a minute; "
     "if it keeps happening, tell the administrator"
 )
+log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 30
 #: PostgreSQL: read-only transaction, connection failures, disk full or out of memory, shutdown
 UNAVAILABLE_STATES = ("25006", "08", "53", "57P")
@@ -137,3 +145,32 @@ def _error_page(
         response.headers["HX-Retarget"] = "#messages"
         response.headers["HX-Reswap"] = "innerHTML"
     return response
+
+
+class ContainErrors:
+    """Outermost but for the security headers: an error becomes its page, never a reset."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking)
+        except Exception as exc:
+            if started:  # half a response is out: only the server can end it (it logs)
+                raise
+            log.error(
+                "unhandled error on %s %s", scope.get("method"), scope.get("path"), exc_info=exc
+            )
+            response = await server_error(Request(scope, receive), exc)
+            await response(scope, receive, send)
