@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 
-from workflows.api import free_port
+from workflows.api import free_port, lower_priority
 
 
 @dataclass
@@ -206,6 +206,10 @@ class Cluster:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # a group of its own: stop/kill reach its children
             )
+        if not member.name.startswith("web-"):
+            # On one machine, background routing yields to people waiting for a page (the
+            # flow-run processes inherit it); on machines of their own this changes nothing.
+            lower_priority(member.process.pid)
 
 
 def _terminate(member: Member, grace: float = 20.0) -> None:
