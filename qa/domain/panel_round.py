@@ -19,6 +19,10 @@ class Period:
     start: date
     end: date
 
+    @classmethod
+    def from_iso(cls, start: str, end: str) -> Period:
+        return cls(date.fromisoformat(start), date.fromisoformat(end))
+
     def overlaps(self, other: Period) -> bool:
         return self.start <= other.end and other.start <= self.end
 
