@@ -13,7 +13,7 @@ import sys
 import typer
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, SQLAlchemyError
 
-from qa.cli import pack_keys  # noqa: F401 - registers the pack commands on `qa audit`
+from qa.cli import assign, pack_keys  # noqa: F401 - register commands on `qa import`, `qa audit`
 from qa.cli.admin import db_app, institutions_app, rubrics_app, users_app
 from qa.cli.audit import audit_app
 from qa.cli.catalogue import import_app, template_app
