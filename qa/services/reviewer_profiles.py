@@ -82,7 +82,7 @@ def update_profile(
 ) -> ReviewerProfile:
     """Save the profile; `expected_version` None only when it does not exist yet."""
     is_admin = Role.ADMIN in actor.roles
-    if actor.user_id != user_id and not is_admin:
+    if (actor.user_id != user_id or Role.REVIEWER not in actor.roles) and not is_admin:
         raise NotAllowed("only the reviewer or an administrator can change this profile")
     values, errors = parse_profile(raw)
     if values is None:
@@ -177,3 +177,41 @@ def import_profiles(
         saved = [save_in(session, actor, reviewers[u], v, None) for u, v in parsed]
         session.commit()
         return saved
+
+
+@dataclass(frozen=True)
+class ProfileForm:
+    """The reviewer's own form: values as the fields show them, and the version."""
+
+    values: dict[str, str]
+    panel_role: str | None
+    version: int | None
+
+
+def profile_form(db: Database, actor: Actor, user_id: int) -> ProfileForm:
+    if Role.REVIEWER not in actor.roles and Role.ADMIN not in actor.roles:
+        raise NotAllowed("only reviewers have a reviewer profile")
+    if actor.user_id != user_id and Role.ADMIN not in actor.roles:
+        raise NotAllowed("only the reviewer or an administrator can see this profile")
+    with db.session() as session:
+        user = session.get(User, user_id)
+        if user is None:
+            raise NotFound(f"there is no user {user_id}")
+        profile = get_profile(session, user_id)
+        values = profile_values(user, profile)
+    return ProfileForm(
+        {
+            "expertise": "; ".join(values.expertise),
+            "eqf_levels": "; ".join(str(level) for level in values.eqf_levels),
+            "languages": "; ".join(values.languages),
+            "institution": values.institution or "",
+            "former_institutions": "; ".join(values.former_institutions),
+            "statement": values.statement,
+            "max_load": "" if values.max_load is None else str(values.max_load),
+            "unavailable": "; ".join(
+                f"{p.start.isoformat()}/{p.end.isoformat()}" for p in values.unavailable
+            ),
+        },
+        values.panel_role,
+        profile.version if profile else None,
+    )

@@ -15,7 +15,16 @@ from starlette.staticfiles import StaticFiles
 from qa.config import Settings
 from qa.domain.errors import QAError
 from qa.persistence.db import Database
-from qa.web import account, admin, agency, notifications, officer, provider, reviews
+from qa.web import (
+    account,
+    admin,
+    agency,
+    assignment_round,
+    notifications,
+    officer,
+    provider,
+    reviews,
+)
 from qa.web.auth import HashingSlots, LoadUser, SignInRules, login, login_page, logout
 from qa.web.cookies import SessionCookie
 from qa.web.errors import database_unavailable, http_error, qa_error, server_error
@@ -55,6 +64,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Starlette:
             *provider.ROUTES,
             *officer.ROUTES,
             *notifications.ROUTES,
+            *assignment_round.ROUTES,
             *account.ROUTES,
             *admin.ROUTES,
             *agency.ROUTES,
