@@ -23,6 +23,7 @@ from qa.web import (
     notifications,
     officer,
     provider,
+    review_quality,
     reviews,
 )
 from qa.web.auth import HashingSlots, LoadUser, SignInRules, login, login_page, logout
@@ -65,6 +66,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Starlette:
             *officer.ROUTES,
             *notifications.ROUTES,
             *assignment_round.ROUTES,
+            *review_quality.ROUTES,
             *account.ROUTES,
             *admin.ROUTES,
             *agency.ROUTES,

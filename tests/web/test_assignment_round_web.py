@@ -59,3 +59,20 @@ def test_a_reviewer_edits_their_profile_but_a_provider_has_none(
     assert 'value="0542; 0613"' in page and "Saved." in page
     assert reviewer.post("/profile", {"max_load": "99"}).status_code == 422
     assert web("ines").get("/profile").status_code == 403
+
+
+def test_the_review_quality_page_shows_agreement_gaps_and_severity(
+    world: World, web: Callable[[str], WebUser], good_descriptor: dict[str, Any]
+) -> None:
+    submission_id = world.to_peer_review(good_descriptor)
+    first, second, *_ = world.assignments(submission_id)
+    world.review(first, {c.id: 3 for c in world.rubric.criteria})
+    world.review(second, {c.id: 2 for c in world.rubric.criteria[:10]})
+    page = web("aoife").get("/officer/review-quality")
+    assert page.status_code == 200
+    text = page.text
+    assert "<svg" in text and "Agreement per principle" in text
+    assert "Agnieszka" in text and "Soren" in text
+    stricter = -10 / len(world.rubric.criteria)  # 2 instead of 3 on 10 criteria
+    assert f"{stricter:+.2f}" in text and f"{-stricter:+.2f}" in text
+    assert web("ines").get("/officer/review-quality").status_code == 403

@@ -261,6 +261,7 @@ EXPECTATIONS: dict[tuple[str, str], tuple[Case, ...]] = {
     # no pairing chosen: refused (422) for those allowed, nothing invited
     ("POST", "/officer/assignment-round"): (case("/officer/assignment-round", STAFF, {}),),
     ("GET", "/officer/conflicts"): (case("/officer/conflicts", STAFF),),
+    ("GET", "/officer/review-quality"): (case("/officer/review-quality", STAFF),),
     ("POST", "/officer/conflicts/scan"): (case("/officer/conflicts/scan", STAFF, {}),),
     ("POST", "/officer/conflicts/{id:int}"): (
         case("/officer/conflicts/1", STAFF, {"version": STALE, "outcome": "confirm"}),
