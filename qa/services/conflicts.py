@@ -199,15 +199,19 @@ def blocking_conflicts(session: Session) -> tuple[set[tuple[int, int]], set[tupl
 
 def has_blocking_conflict(session: Session, reviewer_id: int, submission: Submission) -> bool:
     """A hard or confirmed conflict with the file's provider or with the file itself."""
-    row = session.exec(
-        select(ReviewerConflict.id).where(
-            ReviewerConflict.reviewer_id == reviewer_id,
+    return reviewer_id in conflicted_reviewers(session, submission)
+
+
+def conflicted_reviewers(session: Session, submission: Submission) -> set[int]:
+    """Reviewers kept off this file by a hard or confirmed conflict (one query)."""
+    rows = session.exec(
+        select(ReviewerConflict.reviewer_id).where(
             col(ReviewerConflict.status).in_(BLOCKING),
             (col(ReviewerConflict.institution_id) == submission.institution_id)
             | (col(ReviewerConflict.submission_id) == submission.id),
         )
-    ).first()
-    return row is not None
+    ).all()
+    return set(rows)
 
 
 def _reviewer_facts(session: Session) -> list[ReviewerFacts]:

@@ -191,3 +191,21 @@ def test_a_bulk_invite_over_the_reviewers_maximum_is_an_error(
         session.commit()
     lines = check_bulk(world.db, world.officers[0], rows, settings=WIDER)
     assert lines[0].problems == ["Marta would have 2 open reviews; the maximum is 1"]
+
+
+def test_routing_leaves_out_a_reviewer_with_a_conflict_on_record(
+    world: World, good_descriptor: dict[str, Any]
+) -> None:
+    agnieszka = world.reviewers[0].user_id
+    assert agnieszka is not None
+    record_conflict(
+        world.db,
+        world.officers[0],
+        agnieszka,
+        institution_id=world.provider.institution_id,
+        reason="examined the provider's programmes last year",
+    )
+    submission_id = world.to_peer_review(good_descriptor)
+    invited = {a.reviewer_id for a in world.assignments(submission_id)}
+    assert agnieszka not in invited
+    assert len(invited) == 2
