@@ -127,11 +127,19 @@ def greedy(
     )
 
 
-def report(name: str, proposal: Proposal, seconds: float) -> None:
+def role_spread(proposal: Proposal, pool: list[PoolReviewer]) -> int:
+    """Load spread among available reviewers who hold a panel role (the others only fill
+    extra seats, so their load says little about balance)."""
+    loads = [proposal.loads[r.user_id] for r in pool if r.panel_role and r.available(WINDOW)]
+    return max(loads) - min(loads)
+
+
+def report(name: str, proposal: Proposal, seconds: float, pool: list[PoolReviewer]) -> None:
     low, high = proposal.load_range()
     print(
         f"{name:<15} solve {seconds:7.2f} s  total affinity {proposal.total_affinity:9.1f}  "
-        f"worst-off {proposal.worst_off:5.3f}  load {low}-{high} (spread {high - low})  "
+        f"worst-off {proposal.worst_off:5.3f}  load {low}-{high} (spread {high - low}, "
+        f"role holders {role_spread(proposal, pool)})  "
         f"composition {proposal.composition_coverage:6.1%}  pairings {len(proposal.pairings)}"
     )
 
@@ -162,11 +170,11 @@ def main() -> None:
             solve_round(files, pool, model, chosen),
             time.perf_counter() - started + fit,
         )
-        report(name, *results[name])
+        report(name, *results[name], pool)
     if not args.large:
         started = time.perf_counter()
         results["greedy"] = (greedy(files, pool, model, settings), time.perf_counter() - started)
-        report("greedy", *results["greedy"])
+        report("greedy", *results["greedy"], pool)
         base = results["greedy"][0]
         for name in ("optimiser", "optimiser fair"):
             ours = results[name][0]
@@ -175,7 +183,8 @@ def main() -> None:
             print(
                 f"{name} / greedy: total affinity {ours.total_affinity / base.total_affinity:.3f}, "
                 f"worst-off {ours.worst_off / max(base.worst_off, 1e-9):.3f}, "
-                f"load spread {high - low}/{g_high - g_low}, "
+                f"load spread {high - low}/{g_high - g_low} "
+                f"(role holders {role_spread(ours, pool)}/{role_spread(base, pool)}), "
                 f"composition {ours.composition_coverage:.1%}/{base.composition_coverage:.1%}"
             )
     short = results["optimiser"][0].shortfalls
