@@ -17,14 +17,15 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from qa.domain.actor import Actor
+from qa.domain.assignments import AssignmentEvent
 from qa.domain.enums import Role, Stage
 from qa.domain.errors import InvalidInput
 from qa.domain.policy import require_officer
 from qa.domain.review_settings import ReviewSettings
 from qa.persistence.db import Database
 from qa.persistence.models import Assignment, Submission, User, UserRole
-from qa.persistence.outbox import enqueue
-from qa.services.assignments import OPEN_STATES, change_assignment, invite_one, open_loads
+from qa.services.assignment_moves import move_assignment
+from qa.services.assignments import OPEN_STATES, invite_one, open_loads
 from qa.services.conflicts import blocking_conflicts
 from qa.services.reviewer_profiles import get_profile
 
@@ -94,19 +95,13 @@ def apply_bulk(
             else:
                 assert line.assignment is not None
                 assert line.assignment.id is not None
-                change_assignment(
+                move_assignment(
                     session,
                     actor,
                     line.assignment,
-                    line.assignment.version,
-                    {"state": "cancelled", "decline_reason": BULK_REASON},
-                    action="assignment.cancelled",
-                )
-                enqueue(
-                    session,
-                    "assignment.cancelled",
-                    submission_id=line.submission.id,
-                    dedupe_key=f"cancel:{line.assignment.id}:v{line.assignment.version}",
+                    AssignmentEvent.CANCEL,
+                    expected_version=line.assignment.version,
+                    values={"decline_reason": BULK_REASON},
                 )
         session.commit()
         return lines

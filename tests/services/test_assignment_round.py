@@ -8,9 +8,11 @@ import pytest
 from sqlmodel import col, select
 
 from qa.domain.actor import Actor
-from qa.domain.errors import NotAllowed
+from qa.domain.assignments import AssignmentEvent
+from qa.domain.errors import Conflict, IllegalTransition, NotAllowed
 from qa.domain.review_settings import ReviewSettings
 from qa.persistence.models import Assignment, AuditEntry, OutboxMessage, User
+from qa.services.assignment_moves import move_assignment
 from qa.services.assignment_round import apply_round, propose_round
 from qa.services.bulk_assignments import BulkRefused, apply_bulk, check_bulk
 from qa.services.conflicts import record_conflict
@@ -209,3 +211,41 @@ def test_routing_leaves_out_a_reviewer_with_a_conflict_on_record(
     invited = {a.reviewer_id for a in world.assignments(submission_id)}
     assert agnieszka not in invited
     assert len(invited) == 2
+
+
+def test_move_assignment_checks_the_table_and_the_version_and_leaves_a_trace(
+    world: World, good_descriptor: dict[str, Any]
+) -> None:
+    submission_id = world.to_peer_review(good_descriptor)
+    first = world.assignments(submission_id)[0]
+    officer = world.officers[0]
+    with world.db.write() as session, pytest.raises(IllegalTransition):
+        move_assignment(session, officer, first, AssignmentEvent.SUBMIT, expected_version=1)
+    with world.db.write() as session, pytest.raises(Conflict):
+        move_assignment(session, officer, first, AssignmentEvent.ACCEPT, expected_version=7)
+    with world.db.write() as session:
+        row = session.get(Assignment, first.id)
+        assert row is not None
+        version = move_assignment(
+            session,
+            officer,
+            row,
+            AssignmentEvent.CANCEL,
+            expected_version=row.version,
+            values={"decline_reason": "replaced by the office"},
+        )
+        session.commit()
+    moved = world.assignment(first.id or 0)
+    assert (moved.state, moved.version) == ("cancelled", version)
+    with world.db.session() as session:
+        entry = session.exec(
+            select(AuditEntry).where(
+                AuditEntry.action == "assignment.cancelled",
+                AuditEntry.entity_id == str(first.id),
+            )
+        ).one()
+        message = session.exec(
+            select(OutboxMessage).where(OutboxMessage.dedupe_key == f"move:{first.id}:v{version}")
+        ).one()
+    assert entry.before == {"decline_reason": None, "state": "invited"}
+    assert message.topic == "assignment.cancelled"
