@@ -6,11 +6,14 @@ The network, per file f and reviewer r (HotCRP's autoassigner, plus panel roles)
                 f ─extra seats of a role, COMPOSITION─▶ (f, role)
                 f ─k, SHORTFALL─▶ sink                (an unfilled seat)
 
-Costs are lexicographic: every seat that can be filled is filled (SHORTFALL), then as
-many panels as possible get one seat per role (COMPOSITION), then affinity minus the
+Costs are lexicographic: a seat for a role the panel lacks is worth ROLE_SEAT, any
+other filled seat EXTRA_SEAT (ROLE_SEAT > 2 · EXTRA_SEAT), so as many role seats as the
+pool allows are filled first, then as many seats as possible, then affinity minus the
 rising per-review cost (load balance) and minus a bonus for keeping an existing pairing
-(a re-run moves a pairing only when it gains more than `move_cost`). Hard constraints
-(conflicts, load caps, unavailability, descriptor language) are arcs that do not exist.
+(a re-run moves a pairing only when it gains more than `move_cost`). As costs: a role seat
+is free, an extra seat costs COMPOSITION = ROLE_SEAT - EXTRA_SEAT, an empty one SHORTFALL.
+Hard constraints (conflicts, load caps, unavailability, descriptor language) are arcs that
+do not exist.
 
 Fair mode maximises the worst-off file's panel affinity before the total (FairFlow's aim)
 by reweighting the weakest panels and solving again (see `_fair`).
@@ -39,8 +42,10 @@ from qa.domain.panel_round import (
 from qa.domain.reviewer_choice import PANEL_ROLES
 
 SCALE = 1000  # affinity units -> integer costs
-COMPOSITION = 10**5
-SHORTFALL = 10**7
+ROLE_SEAT = 10**7
+EXTRA_SEAT = 10**5  # above any affinity and load difference (SCALE units)
+SHORTFALL = ROLE_SEAT
+COMPOSITION = ROLE_SEAT - EXTRA_SEAT
 GROUPS = (*PANEL_ROLES, None)  # None: reviewers without a panel role
 Ints = npt.NDArray[np.int64]
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, timedelta
 
+import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from scipy.optimize import linear_sum_assignment
 
 from qa.domain.affinity import AffinityModel, FileTraits, ReviewerTraits
 from qa.domain.panel_round import Period, PoolReviewer, Proposal, RoundFile, RoundSettings
@@ -185,3 +187,28 @@ def test_a_higher_affinity_reviewer_wins_and_load_is_spread() -> None:
     assert p.loads == {1: 2, 2: 0, 3: 2}  # the rising cost shares the four files
     cheap = solve_round(files, pool, model, replace(one_seat, load_step=0.0))
     assert cheap.loads == {1: 4, 2: 0, 3: 0}
+
+
+def most_role_seats(files: list[RoundFile], pool: list[PoolReviewer]) -> int:
+    """The most (file, role) seats any assignment can fill: a bipartite matching of role
+    seats to units of reviewer capacity, computed independently of the solver."""
+    seats = [(f, role) for f in files for role in PANEL_ROLES]
+    units = [
+        r for r in pool if r.available(WINDOW) for _ in range(max(0, r.max_load - r.current_load))
+    ]
+    if not seats or not units:
+        return 0
+    gain = np.array(
+        [[1 if r.panel_role == role and eligible(f, r) else 0 for r in units] for f, role in seats]
+    )
+    rows, cols = linear_sum_assignment(gain, maximize=True)
+    return int(gain[rows, cols].sum())
+
+
+@FAST
+@given(instances(max_files=4, max_reviewers=7))
+def test_as_many_role_seats_are_filled_as_the_pool_allows(instance: Instance) -> None:
+    files, pool, model = instance
+    p = solve_round(files, pool, model, RoundSettings(window=WINDOW, candidates_per_role=None))
+    filled = sum(len({x.role for x in p.panels[f.file_id]} & set(PANEL_ROLES)) for f in files)
+    assert filled == most_role_seats(files, pool)
