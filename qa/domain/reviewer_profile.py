@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
+from qa.domain.bounds import calendar_day
 from qa.domain.panel_round import Period
 from qa.domain.reviewer_choice import PANEL_ROLES
 
@@ -51,8 +51,8 @@ def _items(value: Any) -> list[str]:
 
 def _period(text: str) -> Period:
     start, _, end = text.partition("/")
-    first = date.fromisoformat(start.strip())
-    last = date.fromisoformat((end or start).strip())
+    first = calendar_day(start)
+    last = calendar_day(end or start)
     if last < first:
         raise ValueError("ends before it starts")
     return Period(first, last)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from qa.domain.errors import InvalidInput
 from qa.export.review_quality import CHART_WIDTH, review_quality
+from qa.web import params
 from qa.web.auth import login_required
 from qa.web.officer_support import officer_actor
 from qa.web.templating import render
@@ -21,10 +19,7 @@ async def page(request: Request) -> Response:
         return redirect
     actor = officer_actor(request)
     raw = request.query_params.get("since", "").strip()
-    try:
-        since = date.fromisoformat(raw) if raw else None
-    except ValueError as exc:
-        raise InvalidInput("'since' is a date as YYYY-MM-DD") from exc
+    since = params.day(raw, "since") if raw else None
     view = await run_in_threadpool(review_quality, request.app.state.db, actor, since=since)
     return render(request, "officer/review_quality.html", {"view": view, "width": CHART_WIDTH})
 
