@@ -9,6 +9,7 @@ hard) or dismisses it with a reason. Every change is versioned and audited.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
@@ -180,11 +181,29 @@ def decide_conflict(
         return row
 
 
-def pending_conflicts(db: Database, actor: Actor) -> list[ReviewerConflict]:
+@dataclass(frozen=True)
+class PendingConflict:
+    row: ReviewerConflict
+    reviewer: str
+    provider: str
+
+
+def pending_conflicts(db: Database, actor: Actor) -> list[PendingConflict]:
+    """The queue an officer works through, oldest first, with names."""
     require_officer(actor)
     with db.session() as session:
         query = select(ReviewerConflict).where(ReviewerConflict.status == "pending")
-        return list(session.exec(query.order_by(col(ReviewerConflict.id))).all())
+        rows = session.exec(query.order_by(col(ReviewerConflict.id))).all()
+        names = {u.id: u.display_name for u in session.exec(select(User)).all()}
+        providers = {i.id: i.name for i in session.exec(select(Institution)).all()}
+        return [
+            PendingConflict(
+                row,
+                names.get(row.reviewer_id, f"user {row.reviewer_id}"),
+                providers.get(row.institution_id, "") if row.institution_id else "",
+            )
+            for row in rows
+        ]
 
 
 def blocking_conflicts(session: Session) -> tuple[set[tuple[int, int]], set[tuple[int, int]]]:

@@ -112,7 +112,7 @@ def _bulk(intake: Intake, datatable: list[list[str]]) -> None:
 @when(parsers.parse('officer Aoife dismisses one because "{reason}"'))
 def _dismiss(intake: Intake, reason: str = "") -> None:
     world = intake.world
-    first = pending_conflicts(world.db, world.officers[0])[0]
+    first = pending_conflicts(world.db, world.officers[0])[0].row
     assert first.id is not None
     intake.refusal = None
     try:

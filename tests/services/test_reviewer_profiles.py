@@ -112,7 +112,7 @@ def test_conflicts_recorded_found_confirmed_and_dismissed_with_a_reason(world: W
     found = scan_conflicts(world.db, officer)
     assert {f.conflict_type for f in found} == {"email_domain"}
     assert scan_conflicts(world.db, officer) == []  # nothing filed twice
-    first, second, *_ = pending_conflicts(world.db, officer)
+    first, second, *_ = (p.row for p in pending_conflicts(world.db, officer))
     with pytest.raises(InvalidInput, match="say why"):
         decide_conflict(
             world.db, officer, first.id or 0, confirm=False, reason="", expected_version=1

@@ -35,8 +35,8 @@ def test_the_conflict_queue_needs_a_reason_to_dismiss(
     officer = web("aoife")
     assert officer.post("/officer/conflicts/scan", {"scan": "yes"}).status_code == 303
     page = officer.get("/officer/conflicts").text
-    assert "e-mail domain example.org" in page
-    first = pending_conflicts(world.db, world.officers[0])[0]
+    assert "e-mail domain example.org" in page and "<td>Agnieszka</td>" in page
+    first = pending_conflicts(world.db, world.officers[0])[0].row
     refused = officer.post(f"/officer/conflicts/{first.id}", {"version": "1", "outcome": "dismiss"})
     assert refused.status_code == 422
     done = officer.post(
