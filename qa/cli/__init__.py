@@ -15,6 +15,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, SQLAlchemy
 
 from qa.cli import assign, pack_keys  # noqa: F401 - register commands on `qa import`, `qa audit`
 from qa.cli.admin import db_app, institutions_app, rubrics_app, users_app
+from qa.cli.assign import register_assign_commands
 from qa.cli.audit import audit_app
 from qa.cli.catalogue import import_app, template_app
 from qa.cli.exit_codes import EXIT_CONFLICT, EXIT_USER_ERROR
@@ -31,6 +32,7 @@ app = typer.Typer(
 )
 register_setup_commands(app)
 register_worker_commands(app)
+register_assign_commands(app)
 app.add_typer(users_app, name="users")
 app.add_typer(institutions_app, name="institutions")
 app.add_typer(rubrics_app, name="rubrics")

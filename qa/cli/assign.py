@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import typer
@@ -10,6 +11,7 @@ from qa.cli.catalogue import import_app
 from qa.cli.context import database, operator, settings, today
 from qa.cli.exit_codes import EXIT_USER_ERROR
 from qa.imports.sheets import read_rows
+from qa.services.assignment_round import apply_round, propose_round
 from qa.services.bulk_assignments import BulkRefused, apply_bulk, check_bulk
 from qa.services.reviewer_profiles import ImportRefused, import_profiles
 
@@ -56,3 +58,42 @@ def import_assignments_command(
             typer.echo(f"row {line.row}: {'; '.join(line.problems)}", err=True)
         raise typer.Exit(EXIT_USER_ERROR) from refused
     typer.echo(f"{len(applied)} row(s) applied in one transaction")
+
+
+def register_assign_commands(app: typer.Typer) -> None:
+    app.command("assign-round")(assign_round)
+
+
+def assign_round(
+    panel: int | None = typer.Option(None, help="Reviewers per file (default: the setting)."),
+    fair: bool = typer.Option(False, help="Best for the worst-off file first."),
+    apply: bool = typer.Option(False, help="Send the proposed invitations (all or none)."),
+) -> None:
+    """Propose panels for every file in peer review; with --apply, invite them."""
+    db, actor, review = database(), operator(), settings().review
+    if panel is not None:
+        review = replace(
+            review,
+            reviewers_to_invite=panel,
+            required_reviews=min(review.required_reviews, panel),
+        )
+    preview = propose_round(db, actor, today=today(), settings=review, fair=fair)
+    current = None
+    for p in preview.pairings:
+        if p.submission_id != current:
+            current = p.submission_id
+            typer.echo(f"file {p.submission_id}: {p.title}")
+        kept = " (already on the panel)" if p.existing else ""
+        role = (p.role or "no role").replace("_", " ")
+        typer.echo(f"  {p.reviewer} [{role}]{kept}: {p.reason}")
+    for file_id, title, reasons in preview.shortfalls:
+        typer.echo(f"short: file {file_id} ({title}): {'; '.join(reasons)}")
+    loads = [load for _, load, _ in preview.loads]
+    typer.echo(
+        f"{len(preview.new_pairings)} new invitation(s); reviewer loads "
+        f"{min(loads, default=0)}-{max(loads, default=0)}"
+    )
+    if apply and preview.new_pairings:
+        pairs = [(p.submission_id, p.reviewer_id) for p in preview.new_pairings]
+        invited = apply_round(db, actor, pairs, today=today(), settings=review)
+        typer.echo(f"{len(invited)} invitation(s) sent in one transaction")

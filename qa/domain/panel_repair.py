@@ -45,7 +45,7 @@ def consolidate(
         file, reviewer = by_file[file_id], by_user[user_id]
         return (
             user_id not in file.conflicts
-            and language_tag(file.language) in reviewer.languages
+            and (not reviewer.languages or language_tag(file.language) in reviewer.languages)
             and all(p.reviewer_id != user_id for p in panels[file_id])
         )
 

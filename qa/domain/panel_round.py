@@ -36,7 +36,7 @@ def language_tag(tag: str) -> str:
 class PoolReviewer:
     user_id: int
     panel_role: str | None  # one of PANEL_ROLES, or None
-    languages: frozenset[str]  # primary subtags (see `language_tag`)
+    languages: frozenset[str]  # primary subtags (see `language_tag`); empty: any
     max_load: int
     current_load: int = 0  # open reviews outside this round
     unavailable: tuple[Period, ...] = ()

@@ -68,7 +68,7 @@ def _eligibility(
         [r.available(settings.window) and r.current_load < r.max_load for r in pool], bool
     )
     by_language = {
-        lang: np.array([lang in r.languages for r in pool], bool)
+        lang: np.array([not r.languages or lang in r.languages for r in pool], bool)
         for lang in {language_tag(f.language) for f in files}
     }
     return open_to_work, by_language

@@ -32,7 +32,7 @@ class ProfileValues:
     expertise: tuple[str, ...] = ()
     panel_role: str | None = None
     eqf_levels: tuple[int, ...] = ()
-    languages: tuple[str, ...] = ("en",)
+    languages: tuple[str, ...] = ()  # none given: not limited by language
     institution: str | None = None
     former_institutions: tuple[str, ...] = ()
     statement: str = ""
@@ -73,7 +73,7 @@ def parse_profile(raw: Mapping[str, Any]) -> tuple[ProfileValues | None, dict[st
             errors["eqf_levels"] = f"EQF levels are 1 to 8, not {item!r}"
             break
         levels.append(int(item))
-    languages = _items(raw.get("languages")) or ["en"]
+    languages = _items(raw.get("languages"))
     if bad := [tag for tag in languages if not BCP47.match(tag)]:
         errors["languages"] = f"not BCP 47 language tags: {', '.join(bad)}"
     max_load: int | None = None

@@ -59,7 +59,7 @@ def profile_values(user: User, profile: ReviewerProfile | None) -> ProfileValues
         expertise=tuple(user.expertise),
         panel_role=user.panel_role,
         eqf_levels=tuple(profile.eqf_levels),
-        languages=tuple(profile.languages) or ("en",),
+        languages=tuple(profile.languages),
         institution=profile.institution,
         former_institutions=tuple(profile.former_institutions),
         statement=profile.statement,

@@ -71,3 +71,17 @@ def test_import_assignments_refuses_a_file_with_errors(qa: Any, tmp_path: Path) 
     missing.write_text("file,who\n1,x\n", encoding="utf-8")
     code, _, err = qa("import", "assignments", str(missing))
     assert code == 2 and "missing column(s) reviewer, action" in err
+
+
+def test_assign_round_proposes_then_applies_for_the_demo_intake(qa: Any) -> None:
+    assert qa("demo")[0] == 0
+    code, out, err = qa("assign-round", "--panel", "4")
+    assert code == 0, err
+    assert "(already on the panel)" in out and "affinity " in out
+    new = int(out.rsplit("\n", 2)[-2].split(" new invitation")[0])
+    assert new > 0
+    code, out, err = qa("assign-round", "--panel", "4", "--apply")
+    assert code == 0, err
+    assert f"{new} invitation(s) sent in one transaction" in out
+    code, out, _ = qa("assign-round", "--panel", "4")
+    assert "0 new invitation(s)" in out  # the panels are full now

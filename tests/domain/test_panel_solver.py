@@ -212,3 +212,14 @@ def test_as_many_role_seats_are_filled_as_the_pool_allows(instance: Instance) ->
     p = solve_round(files, pool, model, RoundSettings(window=WINDOW, candidates_per_role=None))
     filled = sum(len({x.role for x in p.panels[f.file_id]} & set(PANEL_ROLES)) for f in files)
     assert filled == most_role_seats(files, pool)
+
+
+def test_a_reviewer_without_declared_languages_is_not_held_back_by_language() -> None:
+    files = [RoundFile(1, "de")]
+    pool = [
+        PoolReviewer(1, "subject_expert", frozenset(), 3),  # no profile languages yet
+        PoolReviewer(2, "learner", frozenset({"en"}), 3),
+    ]
+    model = AffinityModel([FileTraits("0613", 6, "daten")], traits(2))
+    p = solve_round(files, pool, model, RoundSettings(window=WINDOW))
+    assert [x.reviewer_id for x in p.panels[1]] == [1]
