@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 from qa.domain.actor import Actor
 from qa.domain.affinity import AffinityModel, FileTraits, ReviewerTraits, explain
 from qa.domain.enums import Role, Stage
-from qa.domain.errors import InvalidInput, NotAllowed
+from qa.domain.errors import InvalidInput, NotAllowed, NotFound
 from qa.domain.panel_round import (
     Period,
     PoolReviewer,
@@ -143,6 +143,10 @@ def apply_round(
                 select(Submission).where(col(Submission.id).in_({fid for fid, _ in pairs}))
             ).all()
         }
+        if missing := sorted({fid for fid, _ in pairs} - submissions.keys()):
+            raise NotFound(f"there is no file {missing[0]}")
+        if len(set(pairs)) != len(pairs):
+            raise InvalidInput("the same reviewer appears twice for one file")
         caps_checked = _check_caps(session, pairs, loads, settings)
         invited = [
             invite_one(

@@ -9,7 +9,7 @@ from sqlmodel import col, select
 
 from qa.domain.actor import Actor
 from qa.domain.assignments import AssignmentEvent
-from qa.domain.errors import Conflict, IllegalTransition, NotAllowed
+from qa.domain.errors import Conflict, IllegalTransition, NotAllowed, NotFound
 from qa.domain.review_settings import ReviewSettings
 from qa.persistence.models import Assignment, AuditEntry, OutboxMessage, User
 from qa.services.assignment_moves import move_assignment
@@ -115,6 +115,10 @@ def test_applying_a_round_is_all_or_nothing(world: World, good_descriptor: dict[
             settings=WIDER,
         )
     assert world.assignments(submission_id) == before
+    with pytest.raises(NotFound):
+        apply_round(
+            world.db, world.officers[0], [(999, colleague)], today=world.today, settings=WIDER
+        )
 
 
 def test_a_bulk_file_with_one_error_changes_nothing_and_lists_every_error(
