@@ -22,7 +22,7 @@ from qa.domain.conflict_rules import (
     findings,
 )
 from qa.domain.enums import Role
-from qa.domain.errors import Conflict, InvalidInput, NotFound
+from qa.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from qa.domain.policy import require_officer
 from qa.persistence import clock
 from qa.persistence.db import Database
@@ -78,6 +78,41 @@ def record_conflict(
         session.commit()
         session.refresh(row)
         return row
+
+
+def declare_standing_conflict(
+    db: Database, actor: Actor, institution_id: int, *, reason: str
+) -> ReviewerConflict:
+    """A reviewer declares a conflict with a provider once, for all its files (hard)."""
+    if Role.REVIEWER not in actor.roles or actor.user_id is None:
+        raise NotAllowed("only a reviewer declares their own conflicts of interest")
+    if len(reason.strip()) < MIN_REASON:
+        raise InvalidInput("say what the conflict of interest is")
+    with db.write() as session:
+        provider = session.get(Institution, institution_id)
+        if provider is None or provider.kind != "provider":
+            raise NotFound(f"there is no provider {institution_id}")
+        row = ReviewerConflict(
+            reviewer_id=actor.user_id,
+            institution_id=institution_id,
+            kind="hard",
+            conflict_type="declared",
+            reason=reason.strip(),
+            status="active",
+            recorded_by=actor.user_id,
+        )
+        _file(session, actor, row, "conflict.declared")
+        session.commit()
+        session.refresh(row)
+        return row
+
+
+def providers(db: Database) -> list[tuple[int, str]]:
+    with db.session() as session:
+        rows = session.exec(
+            select(Institution).where(Institution.kind == "provider").order_by(Institution.name)
+        ).all()
+        return [(i.id, i.name) for i in rows if i.id is not None]
 
 
 def _file(session: Session, actor: Actor, row: ReviewerConflict, action: str) -> None:

@@ -13,7 +13,13 @@ from starlette.routing import BaseRoute, Route
 from qa.domain.errors import InvalidInput
 from qa.domain.reviewer_profile import FIELDS
 from qa.services.assignment_round import apply_round, propose_round
-from qa.services.conflicts import decide_conflict, pending_conflicts, scan_conflicts
+from qa.services.conflicts import (
+    decide_conflict,
+    declare_standing_conflict,
+    pending_conflicts,
+    providers,
+    scan_conflicts,
+)
 from qa.services.reviewer_profiles import profile_form, update_profile
 from qa.web import clock, params
 from qa.web.auth import current_actor, login_required
@@ -142,7 +148,24 @@ async def profile_page(request: Request) -> Response:
     assert actor.user_id is not None
     view = await run_in_threadpool(profile_form, request.app.state.db, actor, actor.user_id)
     saved = "saved" in request.query_params
-    return render(request, "reviewer_profile.html", {"view": view, "saved": saved})
+    choices = await run_in_threadpool(providers, request.app.state.db)
+    context = {"view": view, "saved": saved, "providers": choices}
+    return render(request, "reviewer_profile.html", context)
+
+
+async def profile_conflict(request: Request) -> Response:
+    if (redirect := login_required(request)) is not None:
+        return redirect
+    actor = current_actor(request)
+    form = await request.form()
+    institution_id = params.whole_number(form.get("institution_id"), "the provider")
+    reason = form_text(form, "reason")
+    await run_in_threadpool(
+        lambda: declare_standing_conflict(
+            request.app.state.db, actor, institution_id, reason=reason
+        )
+    )
+    return RedirectResponse("/profile?saved", status_code=303)
 
 
 async def profile_save(request: Request) -> Response:
@@ -173,4 +196,5 @@ ROUTES: list[BaseRoute] = [
     Route("/officer/conflicts/{id:int}", conflict_decide, methods=["POST"]),
     Route("/profile", profile_page, methods=["GET"]),
     Route("/profile", profile_save, methods=["POST"]),
+    Route("/profile/conflicts", profile_conflict, methods=["POST"]),
 ]

@@ -76,3 +76,21 @@ def test_the_review_quality_page_shows_agreement_gaps_and_severity(
     stricter = -10 / len(world.rubric.criteria)  # 2 instead of 3 on 10 criteria
     assert f"{stricter:+.2f}" in text and f"{-stricter:+.2f}" in text
     assert web("ines").get("/officer/review-quality").status_code == 403
+
+
+def test_a_reviewer_declares_a_standing_conflict_and_is_left_off_the_provider_s_files(
+    world: World, web: Callable[[str], WebUser], good_descriptor: dict[str, Any]
+) -> None:
+    reviewer = web("agnieszka")
+    provider = world.provider.institution_id
+    assert f'<option value="{provider}">' in reviewer.get("/profile").text
+    assert reviewer.post("/profile/conflicts", {"institution_id": str(provider)}).status_code == 422
+    declared = reviewer.post(
+        "/profile/conflicts",
+        {"institution_id": str(provider), "reason": "I taught there until last year"},
+    )
+    assert declared.status_code == 303
+    submission_id = world.to_peer_review(good_descriptor)
+    assert world.reviewers[0].user_id not in {
+        a.reviewer_id for a in world.assignments(submission_id)
+    }

@@ -268,6 +268,10 @@ EXPECTATIONS: dict[tuple[str, str], tuple[Case, ...]] = {
     ),
     ("GET", "/profile"): (case("/profile", {ASSIGNED, UNASSIGNED, ADMIN}),),
     ("POST", "/profile"): (case("/profile", {ASSIGNED, UNASSIGNED, ADMIN}, {"max_load": "x"}),),
+    # no reason given: refused (422) for reviewers, nothing declared
+    ("POST", "/profile/conflicts"): (
+        case("/profile/conflicts", {ASSIGNED, UNASSIGNED}, {"institution_id": "1"}),
+    ),
     # no dead letter in the scene: 404 for those allowed
     ("POST", "/officer/notifications/{id:int}/retry"): (
         case("/officer/notifications/1/retry", STAFF),
