@@ -153,7 +153,7 @@ def main() -> None:
     args = parser.parse_args()
     n_files, n_reviewers = (20000, 3000) if args.large else (args.files, args.reviewers)
 
-    started = time.perf_counter()
+    run_started = started = time.perf_counter()
     files, pool, file_traits, reviewer_traits = instance(n_files, n_reviewers, args.seed)
     print(f"instance: {n_files:,} files × {n_reviewers:,} reviewers, 5 % conflicts")
     print(f"generated in {time.perf_counter() - started:.1f} s")
@@ -191,6 +191,7 @@ def main() -> None:
     print(f"files short of a seat or role (optimiser): {len(short)}")
     for shortfall in short[:3]:
         print(f"  file {shortfall.file_id}: {'; '.join(shortfall.reasons)}")
+    print(f"whole run: {time.perf_counter() - run_started:.1f} s")
 
 
 if __name__ == "__main__":
