@@ -13,8 +13,9 @@ import sys
 import typer
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, SQLAlchemyError
 
-from qa.cli import pack_keys  # noqa: F401 - registers the pack commands on `qa audit`
+from qa.cli import assign, pack_keys  # noqa: F401 - register commands on `qa import`, `qa audit`
 from qa.cli.admin import db_app, institutions_app, rubrics_app, users_app
+from qa.cli.assign import register_assign_commands
 from qa.cli.audit import audit_app
 from qa.cli.backup import register_backup_commands
 from qa.cli.catalogue import import_app, template_app
@@ -34,6 +35,7 @@ app = typer.Typer(
 register_setup_commands(app)
 register_worker_commands(app)
 register_backup_commands(app)
+register_assign_commands(app)
 app.add_typer(users_app, name="users")
 app.add_typer(institutions_app, name="institutions")
 app.add_typer(rubrics_app, name="rubrics")

@@ -15,7 +15,17 @@ from starlette.staticfiles import StaticFiles
 from qa.config import Settings
 from qa.domain.errors import QAError
 from qa.persistence.db import Database
-from qa.web import account, admin, agency, notifications, officer, provider, reviews
+from qa.web import (
+    account,
+    admin,
+    agency,
+    assignment_round,
+    notifications,
+    officer,
+    provider,
+    review_quality,
+    reviews,
+)
 from qa.web.api.app import mount as api_mount
 from qa.web.auth import HashingSlots, LoadUser, SignInRules, login, login_page, logout
 from qa.web.cookies import SessionCookie
@@ -72,6 +82,8 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Starlette:
             *provider.ROUTES,
             *officer.ROUTES,
             *notifications.ROUTES,
+            *assignment_round.ROUTES,
+            *review_quality.ROUTES,
             *account.ROUTES,
             *admin.ROUTES,
             *agency.ROUTES,

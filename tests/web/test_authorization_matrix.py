@@ -263,6 +263,21 @@ EXPECTATIONS: dict[tuple[str, str], tuple[Case, ...]] = {
     # the QA office: officers and admins; admins cannot fire an officer's transition
     ("GET", "/officer"): (case("/officer", STAFF), case("/officer?stage=draft", STAFF, htmx=True)),
     ("GET", "/officer/notifications"): (case("/officer/notifications", STAFF),),
+    ("GET", "/officer/assignment-round"): (case("/officer/assignment-round", STAFF),),
+    # no pairing chosen: refused (422) for those allowed, nothing invited
+    ("POST", "/officer/assignment-round"): (case("/officer/assignment-round", STAFF, {}),),
+    ("GET", "/officer/conflicts"): (case("/officer/conflicts", STAFF),),
+    ("GET", "/officer/review-quality"): (case("/officer/review-quality", STAFF),),
+    ("POST", "/officer/conflicts/scan"): (case("/officer/conflicts/scan", STAFF, {}),),
+    ("POST", "/officer/conflicts/{id:int}"): (
+        case("/officer/conflicts/1", STAFF, {"version": STALE, "outcome": "confirm"}),
+    ),
+    ("GET", "/profile"): (case("/profile", {ASSIGNED, UNASSIGNED, ADMIN}),),
+    ("POST", "/profile"): (case("/profile", {ASSIGNED, UNASSIGNED, ADMIN}, {"max_load": "x"}),),
+    # no reason given: refused (422) for reviewers, nothing declared
+    ("POST", "/profile/conflicts"): (
+        case("/profile/conflicts", {ASSIGNED, UNASSIGNED}, {"institution_id": "1"}),
+    ),
     # no dead letter in the scene: 404 for those allowed
     ("POST", "/officer/notifications/{id:int}/retry"): (
         case("/officer/notifications/1/retry", STAFF),

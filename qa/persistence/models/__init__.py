@@ -6,6 +6,7 @@ from qa.persistence.models.checkpoints import AuditCheckpoint
 from qa.persistence.models.extensions import ExtensionRequest
 from qa.persistence.models.org import Institution, User, UserRole
 from qa.persistence.models.packs import AuditPack
+from qa.persistence.models.profiles import ReviewerConflict, ReviewerProfile
 from qa.persistence.models.records import AuditEntry, ImportRun, Notification, OutboxMessage
 from qa.persistence.models.review import (
     Assignment,
@@ -37,6 +38,8 @@ __all__ = [
     "Institution",
     "Notification",
     "OutboxMessage",
+    "ReviewerConflict",
+    "ReviewerProfile",
     "RubricVersion",
     "Score",
     "Scoresheet",
