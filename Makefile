@@ -45,6 +45,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/routing.py
 	$(BIN)/python bench/autosave.py
 	$(BIN)/python bench/export_pack.py
+	$(BIN)/python bench/assign.py
 
 clean:
 	rm -rf $(VENV) var test-output .mypy_cache .ruff_cache .pytest_cache

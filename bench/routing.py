@@ -1,6 +1,7 @@
 """Routing throughput: N submissions through the whole lifecycle, Prefect vs plain functions.
 
     python bench/routing.py [N]          (default 1,000)
+    python bench/routing.py --pool [N]   (the work pool with 1 and 2 workers; bench/routing_pool.py)
 
 Simulated actors (provider, officers, reviewers) act through the same services in both
 runs; only the routing mechanism differs: the Prefect routing flow against an embedded
@@ -18,7 +19,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -61,7 +62,9 @@ from qa.services.submissions import NewDraft, create_drafts, submit_descriptor  
 from qa.services.users import add_user  # noqa: E402
 from tests.conftest import GOOD_DESCRIPTOR  # noqa: E402
 
-TODAY = date(2026, 11, 29)
+#: The real calendar's day (the pool's workers read the same clock), never a fixed date.
+TODAY = Settings.from_env({}).clock().today()
+DESCRIPTOR = GOOD_DESCRIPTOR | {"issue_date": (TODAY + timedelta(days=60)).isoformat()}
 REVIEWERS = 150  # a national agency's pool (DOMAIN.md §8: 50-200 reviewers)
 SETTINGS = ReviewSettings(reviewers_to_invite=2, required_reviews=2)
 Route = Callable[[Database], tuple[float, int]]
@@ -76,7 +79,11 @@ class Cast:
 
 
 def setup(path: Path, count: int) -> tuple[Database, Cast]:
-    db = Database(f"sqlite:///{path}")
+    return setup_url(f"sqlite:///{path}", count)
+
+
+def setup_url(url: str, count: int) -> tuple[Database, Cast]:
+    db = Database(url)
     upgrade(db)
     op = Actor.cli("bench")
     load_rubrics_from(db, op, bundled_rubrics_dir())
@@ -106,7 +113,7 @@ def setup(path: Path, count: int) -> tuple[Database, Cast]:
         )
         assert new.user.id is not None
         reviewers[new.user.id] = Actor(f"r{n}", new.user.id, frozenset({Role.REVIEWER}))
-    report = validate_descriptor(GOOD_DESCRIPTOR, today=TODAY)
+    report = validate_descriptor(DESCRIPTOR, today=TODAY)
     assert report.descriptor is not None
     assert inst.id is not None
     drafts = [
@@ -155,6 +162,7 @@ def bulk_scores(
                     "comment": None,
                     "no_evidence_reason": None,
                     "updated_by": None,
+                    "updated_at": db.clock.now(),
                 }
                 for cid in cast.criteria
             ],
@@ -232,7 +240,7 @@ def plain_route(db: Database) -> tuple[float, int]:
     return time.perf_counter() - start, result.messages
 
 
-def prefect_route_factory(settings: Settings) -> Route:
+def prefect_route_factory(settings: Settings | None) -> Route:
     from workflows.routing import RoutingConfig, routing_flow
 
     def route(db: Database) -> tuple[float, int]:
@@ -255,6 +263,12 @@ def prefect_route_factory(settings: Settings) -> Route:
 
 def main() -> None:
     global SETTINGS  # noqa: PLW0603 - one setting for both paths, sized to the run
+    if "--pool" in sys.argv:
+        from bench.routing_pool import main as pool_main
+
+        numbers = [arg for arg in sys.argv[1:] if arg != "--pool"]
+        pool_main(int(numbers[0]) if numbers else 400)
+        return
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000
     # Every file enters peer review at once here, so the pool's cap must hold them all.
     SETTINGS = replace(SETTINGS, max_load=-(-2 * count // REVIEWERS) + 1)

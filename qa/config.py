@@ -95,6 +95,17 @@ class Settings:
     #: The Ed25519 key that signs packs and checkpoints; None: `signing_key.pem` in data_dir.
     signing_key_file: Path | None = None
     web: WebSecuritySettings = field(default_factory=WebSecuritySettings)
+    #: Distributed mode: the Prefect work pool whose workers run the flows (None: embedded).
+    work_pool: str | None = None
+    #: The session-signing key shared by every web process (None: generated in data_dir).
+    secret_key: str | None = field(default=None, repr=False)
+    secret_key_file: Path | None = None
+    #: Where audit packs are written and read; shared by every web process and worker.
+    packs_folder: Path | None = None
+
+    @property
+    def distributed(self) -> bool:
+        return self.work_pool is not None
 
     @property
     def signing_key_path(self) -> Path:
@@ -111,7 +122,7 @@ class Settings:
 
     @property
     def packs_dir(self) -> Path:
-        return self.data_dir / "packs"
+        return self.packs_folder or self.data_dir / "packs"
 
     @property
     def prefect_home(self) -> Path:
@@ -165,6 +176,10 @@ class Settings:
                 if env.get("QA_SIGNING_KEY_FILE")
                 else None
             ),
+            work_pool=env.get("QA_WORK_POOL") or None,
+            secret_key=reader.secret("QA_SECRET_KEY"),
+            secret_key_file=reader.existing_file("QA_SECRET_KEY_FILE"),
+            packs_folder=_path(env.get("QA_PACKS_DIR")),
             web=reader.build(
                 WebSecuritySettings,
                 session_idle_minutes=reader.integer("QA_SESSION_IDLE_MINUTES", 120),
@@ -178,6 +193,14 @@ class Settings:
         )
         reader.raise_problems()
         return settings
+
+
+#: The shortest accepted QA_SECRET_KEY (token_urlsafe(32) gives 43 characters).
+MIN_SECRET_LENGTH = 32
+
+
+def _path(value: str | None) -> Path | None:
+    return Path(value).expanduser().resolve() if value else None
 
 
 class _Reader:
@@ -250,6 +273,24 @@ class _Reader:
         except ValueError as exc:
             self.problems.append(f"{kind.__name__}: {exc}")
             return kind()
+
+    def secret(self, name: str) -> str | None:
+        """A shared signing key: long enough that guessing it is hopeless."""
+        raw = (self.env.get(name) or "").strip()
+        if raw and len(raw) < MIN_SECRET_LENGTH:
+            self.problems.append(
+                f"{name} must be at least {MIN_SECRET_LENGTH} characters (it has {len(raw)}); "
+                "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
+            return None
+        return raw or None
+
+    def existing_file(self, name: str) -> Path | None:
+        path = _path(self.env.get(name))
+        if path is not None and not path.is_file():
+            self.problems.append(f"{name}: there is no file {path}")
+            return None
+        return path
 
     def raise_problems(self) -> None:
         if self.problems:

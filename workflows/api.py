@@ -27,7 +27,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _lower_priority(pid: int) -> None:
+def lower_priority(pid: int) -> None:
     """Prefect's bookkeeping (run states, events) must not slow the routing work itself.
 
     On a small machine the embedded server competes for the same cores; a lower priority
@@ -64,7 +64,7 @@ class PrefectAPI:
             server.start(timeout=int(self.startup_timeout))
             self._ephemeral, self.url = server, server.api_url
             if server.server_process is not None:
-                _lower_priority(server.server_process.pid)
+                lower_priority(server.server_process.pid)
         elif self.mode == "ui":
             self._start_ui_server()
         return self
@@ -110,7 +110,7 @@ class PrefectAPI:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        _lower_priority(self._child.pid)
+        lower_priority(self._child.pid)
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if self._child.poll() is not None:

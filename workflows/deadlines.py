@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel
 
 from qa.config import Settings
 from qa.domain.deadlines import DeadlinePolicy
 from qa.services.deadlines import apply_deadlines
-from workflows.resources import database
+from workflows.resources import database, settings_from_environment
 
 
 class DeadlinesConfig(BaseModel):
@@ -62,5 +62,21 @@ def apply_deadlines_task(config: DeadlinesConfig) -> DeadlinesSummary:
 
 
 @flow(name="qa-deadlines", persist_result=False, log_prints=False)
-def deadlines_flow(config: DeadlinesConfig) -> DeadlinesSummary:
-    return apply_deadlines_task(config)
+def deadlines_flow(config: DeadlinesConfig | None = None) -> DeadlinesSummary:
+    """Reminders, overdue marking, escalation and expiry for today (idempotent per day).
+
+    Without arguments (a deployment on the server's cron schedule) the settings and the
+    office's day come from the environment of the process that runs it.
+    """
+    if config is None:
+        settings = settings_from_environment()
+        config = DeadlinesConfig.from_settings(settings, settings.clock().today())
+    summary = apply_deadlines_task(config)
+    get_run_logger().info(
+        "%d reminded, %d marked overdue, %d escalated, %d expired",
+        summary.reminded,
+        summary.marked_overdue,
+        summary.escalated,
+        summary.expired,
+    )
+    return summary

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel
 
@@ -14,7 +14,8 @@ from qa.audit.signing import SigningKey, load_or_create
 from qa.config import DeqarSettings, Settings
 from qa.export.pack import DeqarConfig
 from qa.export.pack_jobs import build_next, schedule_monthly
-from workflows.resources import database
+from qa.export.pack_recovery import recover_interrupted
+from workflows.resources import database, settings_from_environment
 
 
 class PackConfig(BaseModel):
@@ -63,11 +64,21 @@ def build_one(config: PackConfig) -> tuple[int, str] | None:
 
 
 @flow(name="qa-audit-packs", persist_result=False, log_prints=False)
-def packs_flow(config: PackConfig) -> PackSummary:
-    """Queue the scheduled pack when due, then build until nothing waits."""
+def packs_flow(config: PackConfig | None = None) -> PackSummary:
+    """Queue again the builds a killed worker left, queue the scheduled pack when due, then
+    build until nothing waits.
+
+    Without arguments (a deployment: on request from the agency page, and on the server's
+    schedule) the settings and the day come from the environment of the process that runs it.
+    """
+    if config is None:
+        settings = settings_from_environment()
+        config = PackConfig.from_settings(settings, settings.clock().today())
+    recover_interrupted(database(config.database_url), Path(config.packs_dir))
     if config.schedule == "monthly":
         schedule_monthly(database(config.database_url), config.today)
     summary = PackSummary()
     while (done := build_one(config)) is not None:
         (summary.built if done[1] == "ready" else summary.failed).append(done[0])
+    get_run_logger().info("%d packs built, %d failed", len(summary.built), len(summary.failed))
     return summary

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 
+from qa.config import Settings
 from qa.persistence.db import Database
 
 _databases: dict[str, Database] = {}
@@ -17,8 +19,11 @@ def database(url: str) -> Database:
         return _databases[url]
 
 
-def dispose_all() -> None:
-    with _lock:
-        for db in _databases.values():
-            db.dispose()
-        _databases.clear()
+@functools.cache
+def settings_from_environment() -> Settings:
+    """The settings of the process running a flow (`QA_*` variables), read once.
+
+    A deployment run by a worker of the pool gets no arguments: its database, time zone and
+    policies are those of the worker's environment, the same variables as `qa serve`.
+    """
+    return Settings.from_env()

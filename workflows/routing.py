@@ -10,17 +10,17 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel
 
 from qa.config import Settings, SmtpSettings
 from qa.domain.review_settings import ReviewSettings
-from qa.services.delivery import deliver_pending
+from qa.services.delivery import deliver_pending, worker_id
 from qa.services.outbox import BATCH_SIZE, claim_batch, process_batch
 from qa.services.routing import RoutingContext
 from workflows.notifier import LogNotifier, Notifier, SmtpNotifier
-from workflows.resources import database
+from workflows.resources import database, settings_from_environment
 
 
 class RoutingConfig(BaseModel):
@@ -129,12 +129,24 @@ class DeliveryConfig(BaseModel):
 @task(name="deliver-notifications", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
 def deliver_notifications(config: DeliveryConfig) -> int:
     notifier = config.notifier()
-    return deliver_pending(database(config.database_url), notifier.send, notifier.channel)
+    return deliver_pending(
+        database(config.database_url), notifier.send, notifier.channel, worker=worker_id()
+    )
 
 
 @flow(name="qa-routing", persist_result=False, log_prints=False)
-def routing_flow(config: RoutingConfig, delivery: DeliveryConfig | None = None) -> RoutingSummary:
-    """Drain the outbox; then hand new notifications to the notifier."""
+def routing_flow(
+    config: RoutingConfig | None = None, delivery: DeliveryConfig | None = None
+) -> RoutingSummary:
+    """Drain the outbox; then hand new notifications to the notifier.
+
+    Without arguments (a deployment run by a worker of the pool) the settings, the day and
+    the worker's identity come from the environment of the process that runs it.
+    """
+    if config is None:
+        settings = settings_from_environment()
+        config = RoutingConfig.from_settings(settings, settings.clock().today(), worker_id())
+        delivery = DeliveryConfig.from_settings(settings)
     total = RoutingSummary()
     for _ in range(config.max_batches):
         summary = route_batch(config)
@@ -146,4 +158,12 @@ def routing_flow(config: RoutingConfig, delivery: DeliveryConfig | None = None) 
         total.failed |= summary.failed
     if delivery is not None:
         total.delivered = deliver_notifications(delivery)
+    get_run_logger().info(
+        "routed %d submissions (%d messages, %d steps, %d failed); %d notifications sent",
+        total.submissions,
+        total.messages,
+        total.steps,
+        len(total.failed),
+        total.delivered,
+    )
     return total

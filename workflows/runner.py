@@ -21,6 +21,7 @@ from qa.audit.signing import SigningKey, load_or_create
 from qa.config import Settings
 from qa.domain.clock import Clock
 from qa.export.pack_jobs import build_next, has_queued, schedule_monthly
+from qa.export.pack_recovery import recover_interrupted
 from qa.services.deadlines import apply_deadlines
 from qa.services.delivery import deliver, worker_id
 from qa.services.outbox import drain, has_pending
@@ -160,6 +161,13 @@ class EmbeddedRunner:
         """
         try:
             db = database(self.settings.database_url)
+            recovered = recover_interrupted(db, self.settings.packs_dir)
+            if recovered.requeued or recovered.failed:
+                log.warning(
+                    "interrupted pack builds: %s queued again, %s failed",
+                    recovered.requeued,
+                    recovered.failed,
+                )
             due = (
                 self.settings.pack_schedule == "monthly" and time.monotonic() >= self._next_schedule
             )

@@ -13,13 +13,16 @@ import sys
 import typer
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, SQLAlchemyError
 
-from qa.cli import pack_keys  # noqa: F401 - registers the pack commands on `qa audit`
+from qa.cli import assign, pack_keys  # noqa: F401 - register commands on `qa import`, `qa audit`
 from qa.cli.admin import db_app, institutions_app, rubrics_app, users_app
+from qa.cli.assign import register_assign_commands
 from qa.cli.audit import audit_app
+from qa.cli.backup import register_backup_commands
 from qa.cli.catalogue import import_app, template_app
 from qa.cli.exit_codes import EXIT_CONFLICT, EXIT_USER_ERROR
 from qa.cli.export import export_app
 from qa.cli.setup import register_setup_commands
+from qa.cli.tokens import tokens_app
 from qa.cli.worker import register_worker_commands
 from qa.domain.errors import Conflict, InvalidInput, QAError
 
@@ -31,6 +34,8 @@ app = typer.Typer(
 )
 register_setup_commands(app)
 register_worker_commands(app)
+register_backup_commands(app)
+register_assign_commands(app)
 app.add_typer(users_app, name="users")
 app.add_typer(institutions_app, name="institutions")
 app.add_typer(rubrics_app, name="rubrics")
@@ -39,6 +44,7 @@ app.add_typer(import_app, name="import")
 app.add_typer(template_app, name="template")
 app.add_typer(audit_app, name="audit")
 app.add_typer(export_app, name="export")
+app.add_typer(tokens_app, name="tokens")
 
 __all__ = ["EXIT_CONFLICT", "EXIT_USER_ERROR", "app", "main"]
 

@@ -131,7 +131,7 @@ def rubrics_check(
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply pending schema migrations."""
-    db = database()
+    db = database(create=True)
     before = current_revision(db)
     upgrade(db)
     after = current_revision(db)

@@ -22,7 +22,7 @@ def init(
 ) -> None:
     """Create or upgrade the database, load the bundled rubric, create the first admin."""
     config = settings()
-    db = database()
+    db = database(create=True)
     result = initialise(
         db, operator(), config.rubrics_dir, admin_username=admin_username, admin_email=admin_email
     )

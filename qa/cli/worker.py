@@ -9,7 +9,9 @@ from types import FrameType
 import typer
 
 from qa.cli.context import database, settings, today
+from qa.cli.distributed import register_distributed_commands
 from qa.cli.startup import require_ready_database
+from qa.config import Settings
 from qa.services.delivery import deliver_pending
 from qa.services.outbox import drain
 from qa.services.routing import RoutingContext
@@ -19,6 +21,7 @@ def register_worker_commands(app: typer.Typer) -> None:
     app.command("worker")(worker)
     app.command("route")(route)
     app.command("serve")(serve)
+    register_distributed_commands(app)
 
 
 def worker(
@@ -26,11 +29,34 @@ def worker(
         False,
         help="Run a local Prefect server with its UI as a child process, to watch routing runs.",
     ),
+    pool: str | None = typer.Option(
+        None,
+        help="Distributed mode: run Prefect's process worker on this work pool "
+        "(default QA_WORK_POOL; needs QA_PREFECT_API_URL).",
+    ),
+    limit: int = typer.Option(
+        2, min=1, help="Distributed mode: flow runs this worker runs at once."
+    ),
+    healthcheck_port: int | None = typer.Option(
+        None, help="Distributed mode: serve the worker's /health on this loopback port."
+    ),
 ) -> None:
-    """Route submissions and run deadlines until stopped (Ctrl-C)."""
+    """Route submissions and run deadlines until stopped (Ctrl-C).
+
+    Embedded (default): one process runs the flows in threads, with its own Prefect API.
+    With --pool or QA_WORK_POOL: deploy the flows and run a worker of that pool instead.
+    """
     config = settings()
     require_ready_database(config)
     from workflows.prefect_env import prepare_prefect_environment
+
+    if pool or config.distributed:
+        from qa.cli.distributed import pool_worker, require_distributed
+
+        name = require_distributed(config, pool)
+        prepare_prefect_environment(config)
+        pool_worker(config, name, limit=limit, healthcheck_port=healthcheck_port)
+        return
 
     prepare_prefect_environment(config)
     from workflows.api import PrefectAPI
@@ -85,7 +111,12 @@ def serve(
     prefect_ui: bool = typer.Option(False, help="Also run the Prefect UI (child process)."),
     worker: bool = typer.Option(True, help="Run the routing worker in this process."),
 ) -> None:
-    """Serve the web app, with the routing worker and its Prefect API, until stopped."""
+    """Serve the web app, with the routing worker and its Prefect API, until stopped.
+
+    In distributed mode (QA_WORK_POOL) the web app runs no worker: each action asks the
+    pool's routing deployment for a run and returns at once; run as many of these
+    processes, on as many machines, as the load needs.
+    """
     import uvicorn
 
     config = settings()
@@ -101,6 +132,9 @@ def serve(
     # a normal return so the worker and the Prefect server are stopped below, never orphaned.
     signal.signal(signal.SIGTERM, lambda signum, frame: None)
     signal.signal(signal.SIGINT, lambda signum, frame: None)
+    if config.distributed:
+        _serve_distributed(config, host, port)
+        return
     mode = "external" if config.prefect_api_url else ("ui" if prefect_ui else "embedded")
     api = PrefectAPI(mode, url=config.prefect_api_url) if worker else None
     runner = None
@@ -121,4 +155,23 @@ def serve(
             runner.stop()
         if api is not None:
             api.stop()
+        typer.echo("stopped")
+
+
+def _serve_distributed(config: Settings, host: str, port: int) -> None:
+    import uvicorn
+
+    from qa.cli.distributed import require_distributed
+    from qa.web.app import create_app
+    from workflows.trigger import DeploymentTrigger
+
+    require_distributed(config, None)
+    app = create_app(config)
+    trigger = DeploymentTrigger(app.state.db, config.clock()).start()
+    app.state.kick = trigger.kick
+    typer.echo(f"open http://{host}:{port}/ (distributed: pool {config.work_pool}; Ctrl-C to stop)")
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning", workers=1)
+    finally:
+        trigger.stop()
         typer.echo("stopped")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -86,12 +87,17 @@ Opened = tuple[list[str], Iterator[CatalogueRow], Callable[[], None]]
 def _xlsx(path: Path, head: bytes) -> Opened:
     if not head.startswith(ZIP_MAGIC):
         raise InvalidInput(_not_a_workbook(path, head))
+    # The file is ours to close: openpyxl leaves its zip open when the workbook cannot be
+    # parsed (and, read-only, until the sheet's reader is closed too).
+    handle = path.open("rb")
     try:
         # data_only=False: a formula must be seen as a formula, not as its (maybe absent)
         # cached result; reading cells (not values) tells formulas from text starting with =.
-        workbook = load_workbook(path, read_only=True, data_only=False)
+        workbook = load_workbook(handle, read_only=True, data_only=False)
     except Exception as exc:  # any parser failure means the same thing: not readable
+        handle.close()
         raise InvalidInput(f"{_not_a_workbook(path, head)}: {_reason(exc)}") from exc
+    weakref.finalize(workbook, handle.close)  # a catalogue never closed: when it is collected
     try:
         if SHEET_NAME in workbook.sheetnames:
             cells = workbook[SHEET_NAME].iter_rows()
@@ -103,9 +109,11 @@ def _xlsx(path: Path, head: bytes) -> Opened:
         headings = [normalise_heading(_value(cell)) for cell in first or ()]
     except InvalidInput:
         workbook.close()
+        handle.close()
         raise
     except Exception as exc:
         workbook.close()
+        handle.close()
         raise InvalidInput(f"{_not_a_workbook(path, head)}: {_reason(exc)}") from exc
     while headings and not headings[-1]:
         headings.pop()
@@ -123,9 +131,14 @@ def _xlsx(path: Path, head: bytes) -> Opened:
                 f"(rows from there on cannot be read: {_reason(exc)})"
             ) from exc
         finally:
-            workbook.close()
+            close()
 
-    return headings, rows(), workbook.close
+    def close() -> None:
+        cells.close()
+        workbook.close()
+        handle.close()
+
+    return headings, rows(), close
 
 
 def _value(cell: Any) -> Any:

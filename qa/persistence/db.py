@@ -2,7 +2,8 @@
 
 SQLite gets the PRAGMAs of ARCHITECTURE.md on every connection (WAL, synchronous=NORMAL,
 busy_timeout, foreign_keys) and write transactions start with ``BEGIN IMMEDIATE`` so two
-writers queue on the lock instead of failing half-way. PostgreSQL uses ordinary
+writers queue on the lock instead of failing half-way. An existing SQLite file is never
+re-created when it vanishes (see `_never_recreated`). PostgreSQL uses ordinary
 READ COMMITTED transactions; conflicting updates are caught by version checks.
 """
 
@@ -37,7 +38,9 @@ class Database:
         if self.is_sqlite:
             _ensure_sqlite_folder(self.url)
             self.engine = create_engine(
-                url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30}
+                _never_recreated(self.url),
+                echo=echo,
+                connect_args={"check_same_thread": False, "timeout": 30},
             )
             _install_sqlite_pragmas(self.engine)
         else:
@@ -67,6 +70,23 @@ class Database:
 def _ensure_sqlite_folder(url: URL) -> None:
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _never_recreated(url: URL) -> URL:
+    """An existing SQLite file is opened read-write only (`mode=rw`), never created.
+
+    Otherwise a file moved away or a data folder unmounted while the product runs would be
+    replaced, on the next connection, by a new empty database: requests would fail with
+    "no such table" instead of "cannot be reached", and putting the real file back would
+    collide with the empty one. A file that does not exist yet (`qa init`) is created.
+    """
+    if not url.database or url.database == ":memory:" or url.query.get("uri"):
+        return url
+    path = Path(url.database)
+    if not path.is_file():
+        return url
+    query = {**url.query, "mode": "rw", "uri": "true"}
+    return url.set(database=path.resolve().as_uri(), query=query)
 
 
 def _install_sqlite_pragmas(engine: Engine) -> None:

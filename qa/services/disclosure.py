@@ -37,7 +37,18 @@ _ROLE_WORDS = (
 
 
 def outsiders_redactor(session: Session, viewer: Actor) -> Callable[[str], str]:
-    """Scrubs every account of the office from text, except the viewer's own institution's."""
+    """Scrubs every account of the office from text, except the viewer's own institution's.
+
+    Built once per session and institution (`session.info`): routing mails many providers
+    in one transaction, and building the redactor reads every account.
+    """
+    cache: dict[int | None, Redactor] = session.info.setdefault("qa.outsiders_redactor", {})
+    if viewer.institution_id not in cache:
+        cache[viewer.institution_id] = _build_redactor(session, viewer)
+    return cache[viewer.institution_id]
+
+
+def _build_redactor(session: Session, viewer: Actor) -> Redactor:
     roles: dict[int, set[str]] = {}
     for uid, role in session.execute(select(col(UserRole.user_id), col(UserRole.role))):
         roles.setdefault(uid, set()).add(role)

@@ -20,6 +20,7 @@ from qa.persistence.locking import update_versioned
 from qa.persistence.models import Assignment, Score, Submission, User, UserRole
 from qa.persistence.outbox import enqueue
 from qa.services.autosave import autosave_review_score, check_scorable
+from qa.services.conflicts import has_blocking_conflict
 from qa.services.lifecycle import INACTIVE_ASSIGNMENT_STATES, load_submission
 from qa.services.notifications import notify
 from qa.services.scoresheets import (
@@ -78,6 +79,8 @@ def eligible_reviewer(session: Session, submission: Submission, reviewer_id: int
         raise InvalidInput(f"user {reviewer_id} is not an active reviewer")
     if reviewer.institution_id == submission.institution_id:
         raise NotAllowed(f"{reviewer.display_name} belongs to the provider: a conflict of interest")
+    if has_blocking_conflict(session, reviewer_id, submission):
+        raise NotAllowed(f"{reviewer.display_name} has a conflict of interest on record")
     return reviewer
 
 

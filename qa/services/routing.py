@@ -29,6 +29,7 @@ from qa.persistence.models import (
     UserRole,
 )
 from qa.services.assessment import round_assessment, store_aggregates, submitted_reviews
+from qa.services.conflicts import conflicted_reviewers
 from qa.services.disclosure import for_provider_mail
 from qa.services.lifecycle import load_submission, move
 from qa.services.notifications import notify, people_with_role
@@ -232,10 +233,11 @@ def _fill_panel(session: Session, submission: Submission, ctx: RoutingContext) -
 def _candidates(session: Session, submission: Submission, ctx: RoutingContext) -> list[Candidate]:
     if not ctx.reviewers:
         _load_reviewers(session, ctx)
+    blocked = conflicted_reviewers(session, submission)
     return [
         replace(candidate, open_assignments=ctx.loads.get(candidate.user_id, 0))
         for candidate, institution_id in ctx.reviewers
-        if institution_id != submission.institution_id
+        if institution_id != submission.institution_id and candidate.user_id not in blocked
     ]
 
 

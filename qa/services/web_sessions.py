@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Row, Select, bindparam, delete, update
 from sqlalchemy import select as core_select
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
 from qa.audit.log import record
@@ -100,8 +101,22 @@ def session_principal(
     """The session's user and their actor (with roles), if the session is still valid.
 
     One Core query of plain columns (it runs on every request), and a write of "last seen"
-    at most once a minute per session.
+    at most once a minute per session. A connection found dead on the way (the server
+    restarted, the backend was terminated) is replaced and the lookup run once more: the
+    request has written nothing yet, and "last seen" is the same whether written once or
+    twice.
     """
+    try:
+        return _principal(db, token, policy)
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+        return _principal(db, token, policy)
+
+
+def _principal(
+    db: Database, token: object, policy: SessionPolicy
+) -> tuple[SessionUser, Actor] | None:
     if not isinstance(token, str) or not token:
         return None
     now = db.clock.now()

@@ -18,6 +18,7 @@ from qa.services.account_settings import (
     end_all_sessions,
 )
 from qa.services.accounts import open_session
+from qa.services.api_tokens import NewToken, create_token, list_tokens, revoke_token
 from qa.services.invitations import LinkGone, LinkView, open_link, use_link
 from qa.web.auth import (
     SignInRules,
@@ -32,7 +33,10 @@ PASSWORD_HINT = (
     f"At least {MIN_PASSWORD_LENGTH} characters, not your user name or e-mail. "
     "A few unrelated words make a strong one."
 )
-NOTICES = {"password": "Your password was changed. Your other sessions have been signed out."}
+NOTICES = {
+    "password": "Your password was changed. Your other sessions have been signed out.",
+    "revoked": "The token is revoked: calls with it are refused from now on.",
+}
 
 
 async def page(request: Request) -> Response:
@@ -69,6 +73,31 @@ async def end_sessions(request: Request) -> Response:
     await run_in_threadpool(end_all_sessions, request.app.state.db, current_actor(request))
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
+
+
+async def token_create(request: Request) -> Response:
+    """A new API token, shown once on the page this answers (never in a redirect)."""
+    if (redirect := login_required(request)) is not None:
+        return redirect
+    actor = current_actor(request)
+    assert actor.user_id is not None
+    form = await request.form()
+    try:
+        new = await run_in_threadpool(
+            create_token, request.app.state.db, actor, actor.user_id, form.get("token_name")
+        )
+    except FieldErrors as problems:
+        errors = {"token_name": "; ".join(problems.fields.values())}
+        return await _account(request, {}, None, 422, token_errors=errors)
+    return await _account(request, {}, None, 201, new_token=new)
+
+
+async def token_revoke(request: Request) -> Response:
+    if (redirect := login_required(request)) is not None:
+        return redirect
+    token_id = int(request.path_params["id"])
+    await run_in_threadpool(revoke_token, request.app.state.db, current_actor(request), token_id)
+    return RedirectResponse("/account?done=revoked", status_code=303)
 
 
 async def invite_page(request: Request) -> Response:
@@ -108,14 +137,27 @@ async def invite_use(request: Request) -> Response:
 
 
 async def _account(
-    request: Request, errors: dict[str, str], notice: str | None, status: int = 200
+    request: Request,
+    errors: dict[str, str],
+    notice: str | None,
+    status: int = 200,
+    *,
+    token_errors: dict[str, str] | None = None,
+    new_token: NewToken | None = None,
 ) -> Response:
-    view = await run_in_threadpool(account_view, request.app.state.db, current_actor(request))
+    actor = current_actor(request)
+    db = request.app.state.db
+    view = await run_in_threadpool(account_view, db, actor)
+    assert actor.user_id is not None
+    tokens = await run_in_threadpool(list_tokens, db, actor, actor.user_id)
     context = {
         "account": view,
         "errors": errors,
         "notice": notice,
         "password_hint": PASSWORD_HINT,
+        "tokens": tokens,
+        "token_errors": token_errors or {},
+        "new_token": new_token,
     }
     return render(request, "account/account.html", context, status)
 
@@ -147,6 +189,8 @@ ROUTES: list[BaseRoute] = [
     Route("/account", page, methods=["GET"]),
     Route("/account/password", password, methods=["POST"]),
     Route("/account/sessions/end", end_sessions, methods=["POST"]),
+    Route("/account/tokens", token_create, methods=["POST"]),
+    Route("/account/tokens/{id:int}/revoke", token_revoke, methods=["POST"]),
     Route("/invite/{token}", invite_page, methods=["GET"]),
     Route("/invite/{token}", invite_use, methods=["POST"]),
 ]

@@ -20,15 +20,24 @@ from qa.web import (
     admin,
     admin_pages,
     agency,
+    assignment_round,
     notifications,
     officer,
     officer_corrections,
     provider,
+    review_quality,
     reviews,
 )
+from qa.web.api.app import mount as api_mount
 from qa.web.auth import HashingSlots, LoadUser, SignInRules, login, login_page, logout
 from qa.web.cookies import SessionCookie
-from qa.web.errors import database_unavailable, http_error, qa_error, server_error
+from qa.web.errors import (
+    ContainErrors,
+    database_unavailable,
+    http_error,
+    qa_error,
+    server_error,
+)
 from qa.web.input_guard import InputGuard
 from qa.web.pages import health, home
 from qa.web.params import bound_path_ids
@@ -38,7 +47,16 @@ STATIC = Path(__file__).resolve().parent / "static"
 
 
 def secret_key(settings: Settings) -> str:
-    """The session signing key: generated once into the data folder (mode 0600)."""
+    """The session signing key: `QA_SECRET_KEY`, else the file `QA_SECRET_KEY_FILE`, else
+    one generated once into the data folder (mode 0600).
+
+    Replicated web processes on several machines must share it (either setting); the data
+    folder's key is the embedded default.
+    """
+    if settings.secret_key:
+        return settings.secret_key
+    if settings.secret_key_file is not None:
+        return settings.secret_key_file.read_text(encoding="utf-8").strip()
     path = settings.data_dir / "secret_key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -57,6 +75,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Starlette:
             Route("/login", login, methods=["POST"]),
             Route("/logout", logout, methods=["POST"]),
             Route("/health", health),
+            Route("/healthz", health),
             Route("/reviews/{id:int}", reviews.page),
             Route("/reviews/{id:int}/answer", reviews.answer, methods=["POST"]),
             Route("/reviews/{id:int}/scores/{criterion}", reviews.autosave, methods=["POST"]),
@@ -66,10 +85,13 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Starlette:
             *officer.ROUTES,
             *officer_corrections.ROUTES,
             *notifications.ROUTES,
+            *assignment_round.ROUTES,
+            *review_quality.ROUTES,
             *account.ROUTES,
             *admin.ROUTES,
             *admin_pages.ROUTES,
             *agency.ROUTES,
+            api_mount(),  # /api/v1: bearer tokens only (see qa.web.api)
             Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
         ],
         exception_handlers={
@@ -80,6 +102,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Starlette:
         },
         middleware=[
             Middleware(SecurityHeaders),
+            Middleware(ContainErrors),
             Middleware(SessionCookie, secret_key=secret_key(settings), web=settings.web),
             Middleware(CSRFProtection),
             Middleware(LoadUser, db=database, sessions=rules.sessions),

@@ -27,6 +27,7 @@ from qa.persistence.db import Database
 from qa.services.accounts import begin_sign_in, finish_sign_in, password_matches
 from qa.services.sign_in_throttle import ThrottleLimits
 from qa.services.web_sessions import SessionPolicy, end_session, session_principal
+from qa.web.api.problems import is_api
 from qa.web.templating import render
 
 PUBLIC_PATHS = ("/login", "/invite/", "/static/", "/health")
@@ -97,7 +98,7 @@ class LoadUser:
             session = scope.get("session", {})
             token = session.get(SESSION_ID)
             found = None
-            if token is not None:
+            if token is not None and not is_api(str(scope.get("path", ""))):  # tokens only
                 found = await run_in_threadpool(session_principal, self.db, token, self.sessions)
                 if found is None:
                     session.pop(SESSION_ID, None)

@@ -6,16 +6,23 @@
 * A database that cannot be used (read-only file, server down, locked for too long): 503
   with a page that says nothing was saved, and `Retry-After`.
 * Anything else: 500 with a page that gives nothing away.
+
+`ContainErrors` answers whatever escaped the handlers and the inner middleware (with the
+same pages) and logs it, without raising it on to the server: uvicorn closes a kept-alive
+connection when the application raises after its response, so the client's next request on
+it would be reset (issue 13).
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from qa.domain.errors import (
     Conflict,
@@ -25,6 +32,8 @@ from qa.domain.errors import (
     NotFound,
     QAError,
 )
+from qa.web.api.errors import http_problem, qa_problem
+from qa.web.api.problems import is_api, problem
 from qa.web.templating import render, templates
 
 STATUS: dict[type[QAError], int] = {
@@ -42,6 +51,7 @@ UNAVAILABLE = (
     "the database cannot be {what} right now, so nothing was saved. Try again in a minute; "
     "if it keeps happening, tell the administrator"
 )
+log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 30
 #: PostgreSQL: read-only transaction, connection failures, disk full or out of memory, shutdown
 UNAVAILABLE_STATES = ("25006", "08", "53", "57P")
@@ -49,6 +59,8 @@ UNAVAILABLE_STATES = ("25006", "08", "53", "57P")
 
 async def qa_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, QAError)
+    if is_api(request.url.path):
+        return qa_problem(request, exc)
     status = next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 400)
     problems = exc.problems if isinstance(exc, InvalidInput) else ()
     return _error_page(request, str(exc), problems, status)
@@ -57,12 +69,16 @@ async def qa_error(request: Request, exc: Exception) -> Response:
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     message = HTTP_MESSAGES.get(exc.status_code, str(exc.detail).rstrip(".").lower())
+    if is_api(request.url.path):
+        return http_problem(request, exc.status_code, message, dict(exc.headers or {}))
     response = _error_page(request, message, (), exc.status_code)
     response.headers.update(exc.headers or {})
     return response
 
 
 async def too_large(request: Request, limit: int) -> Response:
+    if is_api(request.url.path):
+        return problem(413, f"the request body is too large (at most {limit:,} bytes)")
     return _error_page(request, f"the form is too large (at most {limit:,} bytes)", (), 413)
 
 
@@ -83,6 +99,9 @@ async def database_unavailable(request: Request, exc: Exception) -> Response:
         raise exc
     detail = str(getattr(exc, "orig", exc)).lower()
     what = "written to" if "read-only" in detail or "readonly" in detail else "reached"
+    if is_api(request.url.path):
+        retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        return problem(503, UNAVAILABLE.format(what=what), headers=retry)
     response = _error_page(request, UNAVAILABLE.format(what=what), (), 503, standalone=True)
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
@@ -93,6 +112,8 @@ async def server_error(request: Request, exc: Exception) -> Response:
     if is_unavailable(exc):  # e.g. while loading the signed-in user
         return await database_unavailable(request, exc)
     message = "something went wrong on our side; nothing you did caused it. Try again later"
+    if is_api(request.url.path):
+        return problem(500, message)
     return _error_page(request, message, (), 500, standalone=True)
 
 
@@ -124,3 +145,32 @@ def _error_page(
         response.headers["HX-Retarget"] = "#messages"
         response.headers["HX-Reswap"] = "innerHTML"
     return response
+
+
+class ContainErrors:
+    """Outermost but for the security headers: an error becomes its page, never a reset."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking)
+        except Exception as exc:
+            if started:  # half a response is out: only the server can end it (it logs)
+                raise
+            log.error(
+                "unhandled error on %s %s", scope.get("method"), scope.get("path"), exc_info=exc
+            )
+            response = await server_error(Request(scope, receive), exc)
+            await response(scope, receive, send)

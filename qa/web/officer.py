@@ -25,6 +25,7 @@ from qa.services.officer_pages import (
     submission_of_condition,
 )
 from qa.services.officer_review import SignOffForm
+from qa.services.routing_status import ago, routing_status
 from qa.services.self_assessment import screen
 from qa.web import clock, params
 from qa.web.auth import login_required
@@ -62,7 +63,15 @@ async def pipeline_page(request: Request) -> Response:
     )
     fragment = is_htmx(request)
     name = "officer/_pipeline.html" if fragment else "officer/pipeline.html"
-    context = {"view": view, "oob": fragment, "sorts": SORTS, "load_rows": LOAD_ROWS}
+    routing = routing_status(request.app.state.db, actor, now=clock.now(request))
+    context = {
+        "view": view,
+        "oob": fragment,
+        "sorts": SORTS,
+        "load_rows": LOAD_ROWS,
+        "routing": routing,
+        "ago": ago,
+    }
     if not fragment:
         context["queue"] = action_queue(request.app.state.db, actor)
     response = render(request, name, context)

@@ -249,8 +249,17 @@ def test_template_catalogue_overwrites_only_when_asked(qa: Runner, tmp_path: Pat
         ("sqlite:///{tmp}/a-file/qa.sqlite3", "a-file cannot be used"),
         ("sqlite:///{tmp}/garbage.sqlite3", "the database cannot be used"),
         ("sqlite:///{tmp}/fresh.sqlite3", "the database has no tables yet: run `qa init`"),
+        ("sqlite:///{tmp}/missing.sqlite3", "there is no database at {tmp}/missing.sqlite3"),
     ],
-    ids=["garbage", "unknown-driver", "unreachable", "folder-is-a-file", "not-sqlite", "empty"],
+    ids=[
+        "garbage",
+        "unknown-driver",
+        "unreachable",
+        "folder-is-a-file",
+        "not-sqlite",
+        "empty",
+        "missing",
+    ],
 )
 @pytest.mark.parametrize(
     "command",
@@ -273,13 +282,15 @@ def test_a_wrong_or_unreachable_database_is_one_error_line(
 ) -> None:
     (tmp_path / "a-file").write_text("not a folder")
     (tmp_path / "garbage.sqlite3").write_bytes(random.Random(3).randbytes(8192))
+    (tmp_path / "fresh.sqlite3").touch()  # an empty file is an empty database
     write_csv(tmp_path / "good.csv", numbered_rows(good_descriptor, 1))
     monkeypatch.setenv("QA_DATABASE_URL", url.format(tmp=tmp_path))
 
     run = qa(*(arg.format(tmp=tmp_path) for arg in command))
 
     run.assert_one_clear_error()
-    assert run.code == 2 and expected in run.err.splitlines()[0]
+    assert run.code == 2 and expected.format(tmp=tmp_path) in run.err.splitlines()[0]
+    assert not (tmp_path / "missing.sqlite3").exists()  # no new empty office was made
 
 
 @pytest.mark.parametrize(
@@ -308,7 +319,7 @@ def test_a_bad_setting_is_one_error_line(
     run = qa(*command)
 
     if variable == "QA_RUBRICS_DIR" and command == ["summary"]:
-        assert run.code == 2 and "no tables yet" in run.err  # summary reads no rubric files
+        assert run.code == 2 and "there is no database at" in run.err  # reads no rubric files
     elif variable == "QA_DATA_DIR" and command == ["rubrics", "check"]:
         assert run.code == 0  # checking the bundled rubrics needs no data folder
         return

@@ -56,6 +56,7 @@ from qa.export.pack import PackFilter
 from qa.export.pack_jobs import request_pack
 from qa.persistence.db import Database
 from qa.persistence.models import AuditPack, Condition, ExtensionRequest, User
+from qa.services.api_tokens import create_token
 from qa.services.decisions import ConditionInput, sign_off
 from qa.services.institutions import add_institution
 from qa.services.passwords import hash_password
@@ -145,13 +146,14 @@ def case(
 #: (approved with conditions), {revise} (revise and resubmit) are ines's files; {assignment}
 #: is agnieszka's invitation to {peer_review}; {condition} belongs to {decided}; {spare} is a
 #: user for the admin pages; {pack} is a queued audit pack; {extension} a pending request for
-#: more time on {assignment}.
+#: more time on {assignment}; {token} is an API token of ines.
 EXPECTATIONS: dict[tuple[str, str], tuple[Case, ...]] = {
     # public
     ("GET", "/login"): (case("/login", EVERYONE),),
     ("POST", "/login"): (case("/login", EVERYONE, {"login": "nobody", "password": "wrong"}),),
     ("POST", "/logout"): (case("/logout", EVERYONE, ends_session=True),),
     ("GET", "/health"): (case("/health", EVERYONE),),
+    ("GET", "/healthz"): (case("/healthz", EVERYONE),),
     ("GET", "/invite/{token}"): (case("/invite/no-such-token", EVERYONE),),
     ("POST", "/invite/{token}"): (
         case("/invite/no-such-token", EVERYONE, {"password": "x", "confirm": "x"}),
@@ -165,6 +167,10 @@ EXPECTATIONS: dict[tuple[str, str], tuple[Case, ...]] = {
             SIGNED_IN,
             {"current": "not my password", "password": "x" * 20, "confirm": "x" * 20},
         ),
+    ),
+    ("POST", "/account/tokens"): (case("/account/tokens", SIGNED_IN, {"token_name": ""}),),
+    ("POST", "/account/tokens/{id:int}/revoke"): (
+        case("/account/tokens/{token}/revoke", {OWN, ADMIN}),
     ),
     ("POST", "/account/sessions/end"): (
         case("/account/sessions/end", SIGNED_IN, ends_session=True),
@@ -267,6 +273,21 @@ EXPECTATIONS: dict[tuple[str, str], tuple[Case, ...]] = {
     # the QA office: officers and admins; admins cannot fire an officer's transition
     ("GET", "/officer"): (case("/officer", STAFF), case("/officer?stage=draft", STAFF, htmx=True)),
     ("GET", "/officer/notifications"): (case("/officer/notifications", STAFF),),
+    ("GET", "/officer/assignment-round"): (case("/officer/assignment-round", STAFF),),
+    # no pairing chosen: refused (422) for those allowed, nothing invited
+    ("POST", "/officer/assignment-round"): (case("/officer/assignment-round", STAFF, {}),),
+    ("GET", "/officer/conflicts"): (case("/officer/conflicts", STAFF),),
+    ("GET", "/officer/review-quality"): (case("/officer/review-quality", STAFF),),
+    ("POST", "/officer/conflicts/scan"): (case("/officer/conflicts/scan", STAFF, {}),),
+    ("POST", "/officer/conflicts/{id:int}"): (
+        case("/officer/conflicts/1", STAFF, {"version": STALE, "outcome": "confirm"}),
+    ),
+    ("GET", "/profile"): (case("/profile", {ASSIGNED, UNASSIGNED, ADMIN}),),
+    ("POST", "/profile"): (case("/profile", {ASSIGNED, UNASSIGNED, ADMIN}, {"max_load": "x"}),),
+    # no reason given: refused (422) for reviewers, nothing declared
+    ("POST", "/profile/conflicts"): (
+        case("/profile/conflicts", {ASSIGNED, UNASSIGNED}, {"institution_id": "1"}),
+    ),
     # no dead letter in the scene: 404 for those allowed
     ("POST", "/officer/notifications/{id:int}/retry"): (
         case("/officer/notifications/1/retry", STAFF),
@@ -378,11 +399,12 @@ EXPECTATIONS: dict[tuple[str, str], tuple[Case, ...]] = {
 
 
 def registered_routes(app: Starlette) -> set[tuple[str, str]]:
-    """(method, path) of every route of the app, except the static files' mount."""
+    """(method, path) of every route of the app, except the static files' mount and the API
+    (its own matrix: tests/web/api/test_api_authorization.py)."""
     found: set[tuple[str, str]] = set()
     for route in app.routes:
         if isinstance(route, Mount):
-            assert route.path == "/static", f"an unexpected mount: {route.path}"
+            assert route.path in ("/static", "/api/v1"), f"an unexpected mount: {route.path}"
             continue
         assert isinstance(route, Route), f"an unexpected kind of route: {route!r}"
         found |= {(method, route.path) for method in route.methods or () if method != "HEAD"}
@@ -604,6 +626,8 @@ def scene(module_db: Database, tmp_path_factory: pytest.TempPathFactory) -> Iter
         assert asked.id is not None
         ids["extension"] = asked.id
     ids |= _packs(world)
+    assert world.provider.user_id is not None
+    ids["token"] = create_token(world.db, Actor.cli("tests"), world.provider.user_id, "m").view.id
     # agnieszka is on every routed file; rita is on none
     agnieszka, rita = _user_id(world.db, "agnieszka"), _user_id(world.db, "rita")
     for key in ("peer_review", "sign_off", "decided", "revise", "secret"):

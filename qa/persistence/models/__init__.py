@@ -1,10 +1,12 @@
 """All tables; importing this package registers them on `SQLModel.metadata`."""
 
 from qa.persistence.models.access import AccessToken, SignInAttempt, WebSession
+from qa.persistence.models.api_tokens import ApiToken
 from qa.persistence.models.checkpoints import AuditCheckpoint
 from qa.persistence.models.extensions import ExtensionRequest
 from qa.persistence.models.org import Institution, User, UserRole
 from qa.persistence.models.packs import AuditPack
+from qa.persistence.models.profiles import ReviewerConflict, ReviewerProfile
 from qa.persistence.models.records import AuditEntry, ImportRun, Notification, OutboxMessage
 from qa.persistence.models.review import (
     Assignment,
@@ -23,6 +25,7 @@ from qa.persistence.models.submission import (
 
 __all__ = [
     "AccessToken",
+    "ApiToken",
     "Assignment",
     "AuditCheckpoint",
     "AuditEntry",
@@ -35,6 +38,8 @@ __all__ = [
     "Institution",
     "Notification",
     "OutboxMessage",
+    "ReviewerConflict",
+    "ReviewerProfile",
     "RubricVersion",
     "Score",
     "Scoresheet",

@@ -1,0 +1,161 @@
+"""Review-quality figures over plain score rows: bootstrap intervals, self vs peer gaps,
+reviewer severity against co-reviewers, per-file spread.
+
+A *unit* is one criterion in one round of one file: the levels its peer reviewers gave
+(None for cannot judge). The agreement statistic itself is passed in (the audit pack's
+exact ordinal alpha), so this module stays free of the export layer.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from statistics import fmean
+
+Unit = Sequence[int | None]
+Statistic = Callable[[Sequence[Unit]], float | None]
+LOW_AGREEMENT = 0.667  # Krippendorff's lowest tentatively acceptable alpha
+
+
+@dataclass(frozen=True)
+class Interval:
+    estimate: float | None
+    low: float | None
+    high: float | None
+    units: int
+
+    @property
+    def low_agreement(self) -> bool:
+        """Flag for the rubric owner: the criterion may be poorly specified."""
+        return self.estimate is not None and self.estimate < LOW_AGREEMENT
+
+
+def bootstrap(
+    units: Sequence[Unit], statistic: Statistic, *, draws: int = 400, seed: int = 2022
+) -> Interval:
+    """Percentile 95 % interval from resampling units with replacement (seeded, so a page
+    and a pack built from the same rows show the same interval)."""
+    estimate = statistic(units)
+    if estimate is None or len(units) < 2:
+        return Interval(estimate, None, None, len(units))
+    rng = random.Random(seed)  # noqa: S311 - resampling, not secrecy
+    values = sorted(
+        v
+        for v in (statistic([rng.choice(units) for _ in units]) for _ in range(draws))
+        if v is not None
+    )
+    if len(values) < draws // 2:
+        return Interval(estimate, None, None, len(units))
+    return Interval(
+        estimate,
+        values[int(0.025 * (len(values) - 1))],
+        values[int(0.975 * (len(values) - 1))],
+        len(units),
+    )
+
+
+@dataclass(frozen=True)
+class ScoreRow:
+    """One judged level: who (a reviewer id, or None for the provider's self-assessment)."""
+
+    file_round: tuple[int, int]  # (submission id, round)
+    provider_id: int
+    criterion: str
+    reviewer_id: int | None
+    level: int | None
+
+    @property
+    def principle(self) -> str:
+        return self.criterion.split("-")[0]
+
+
+def units_by(rows: Sequence[ScoreRow], key: Callable[[ScoreRow], str]) -> dict[str, list[Unit]]:
+    """Peer units grouped by `key` (criterion or principle)."""
+    grouped: dict[tuple[str, tuple[int, int], str], list[int | None]] = defaultdict(list)
+    for row in rows:
+        if row.reviewer_id is not None:
+            grouped[(key(row), row.file_round, row.criterion)].append(row.level)
+    out: dict[str, list[Unit]] = defaultdict(list)
+    for (name, _, _), levels in sorted(grouped.items()):
+        out[name].append(levels)
+    return dict(out)
+
+
+@dataclass(frozen=True)
+class Gap:
+    name: str
+    self_mean: float
+    peer_mean: float
+    units: int
+
+    @property
+    def gap(self) -> float:
+        """Positive: the provider rated itself higher than its peers did."""
+        return self.self_mean - self.peer_mean
+
+
+def self_peer_gaps(rows: Sequence[ScoreRow], key: Callable[[ScoreRow], str]) -> list[Gap]:
+    """Self level against the peers' mean on the same unit, grouped by `key`."""
+    own: dict[tuple[tuple[int, int], str], int] = {}
+    peers: dict[tuple[tuple[int, int], str], list[int]] = defaultdict(list)
+    names: dict[tuple[tuple[int, int], str], str] = {}
+    for row in rows:
+        if row.level is None:
+            continue
+        unit = (row.file_round, row.criterion)
+        names[unit] = key(row)
+        if row.reviewer_id is None:
+            own[unit] = row.level
+        else:
+            peers[unit].append(row.level)
+    pairs: dict[str, list[tuple[int, float]]] = defaultdict(list)
+    for unit, level in own.items():
+        if peers.get(unit):
+            pairs[names[unit]].append((level, fmean(peers[unit])))
+    return [
+        Gap(name, fmean(s for s, _ in p), fmean(m for _, m in p), len(p))
+        for name, p in sorted(pairs.items())
+    ]
+
+
+@dataclass(frozen=True)
+class Severity:
+    reviewer_id: int
+    offset: float  # mean of (own level - co-reviewers' mean); negative: stricter
+    comparisons: int
+    reviews: int
+
+
+def severity(rows: Sequence[ScoreRow]) -> list[Severity]:
+    """Each reviewer's leniency (+) or severity (-) against co-reviewers on the same units."""
+    by_unit: dict[tuple[tuple[int, int], str], list[tuple[int, int]]] = defaultdict(list)
+    for row in rows:
+        if row.reviewer_id is not None and row.level is not None:
+            by_unit[(row.file_round, row.criterion)].append((row.reviewer_id, row.level))
+    offsets: dict[int, list[float]] = defaultdict(list)
+    reviews: dict[int, set[tuple[int, int]]] = defaultdict(set)
+    for (file_round, _), scores in by_unit.items():
+        for reviewer, level in scores:
+            others = [lv for r, lv in scores if r != reviewer]
+            if others:
+                offsets[reviewer].append(level - fmean(others))
+                reviews[reviewer].add(file_round)
+    return sorted(
+        (Severity(r, fmean(o), len(o), len(reviews[r])) for r, o in offsets.items()),
+        key=lambda s: (s.offset, s.reviewer_id),
+    )
+
+
+def file_spread(rows: Sequence[ScoreRow]) -> dict[tuple[int, int], float]:
+    """Per file round: the mean range (max - min) of peer levels over its criteria."""
+    by_unit: dict[tuple[tuple[int, int], str], list[int]] = defaultdict(list)
+    for row in rows:
+        if row.reviewer_id is not None and row.level is not None:
+            by_unit[(row.file_round, row.criterion)].append(row.level)
+    ranges: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for (file_round, _), levels in by_unit.items():
+        if len(levels) >= 2:
+            ranges[file_round].append(max(levels) - min(levels))
+    return {fr: fmean(r) for fr, r in sorted(ranges.items())}

@@ -1,0 +1,143 @@
+"""The officer's "Review quality" figures, from submitted score sheets.
+
+Agreement is the audit pack's exact ordinal Krippendorff alpha (`pack.agreement`) per
+principle and per criterion, with a bootstrap 95 % interval; criteria under 0.667 are
+flagged for the rubric owner. Also: self-assessment vs peer gap per principle and per
+provider, each reviewer's severity against co-reviewers (with the numbers it rests on),
+and the spread of levels per file. Bars are laid out here so the template only draws.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select as sql_select
+from sqlmodel import Session, col, select
+
+from qa.domain.actor import Actor
+from qa.domain.policy import require_officer
+from qa.domain.review_stats import (
+    Gap,
+    Interval,
+    ScoreRow,
+    Severity,
+    Unit,
+    bootstrap,
+    file_spread,
+    self_peer_gaps,
+    severity,
+    units_by,
+)
+from qa.export.pack.agreement import ordinal_alpha
+from qa.persistence.db import Database
+from qa.persistence.models import (
+    Assignment,
+    Institution,
+    Score,
+    Scoresheet,
+    Submission,
+    User,
+)
+
+CHART_WIDTH = 300  # px of the alpha axis from -1 to 1 (inline SVG)
+
+
+def alpha_of(units: Sequence[Unit]) -> float | None:
+    return ordinal_alpha(units).alpha
+
+
+@dataclass(frozen=True)
+class AgreementRow:
+    name: str
+    interval: Interval
+
+    def x(self, value: float | None) -> float:
+        """Horizontal position of `value` on the chart (alpha -1 .. 1)."""
+        clipped = max(-1.0, min(1.0, value if value is not None else 0.0))
+        return round((clipped + 1) / 2 * CHART_WIDTH, 1)
+
+
+@dataclass(frozen=True)
+class QualityView:
+    since: date | None
+    principles: list[AgreementRow]
+    criteria: list[AgreementRow]
+    gaps_by_principle: list[Gap]
+    gaps_by_provider: list[Gap]
+    severity: list[tuple[str, Severity]]
+    spread: list[tuple[str, int, float]]  # title, round, mean range
+    sheets: int
+
+    @property
+    def flagged(self) -> list[AgreementRow]:
+        return [row for row in self.criteria if row.interval.low_agreement]
+
+
+def score_rows(session: Session, since: date | None = None) -> list[ScoreRow]:
+    """Every judged level on submitted self-assessment and peer sheets (latest revision)."""
+    query = (
+        sql_select(
+            col(Scoresheet.submission_id),
+            col(Scoresheet.round_number),
+            col(Scoresheet.kind),
+            col(Submission.institution_id),
+            col(Score.criterion_id),
+            col(Score.level),
+            col(Assignment.reviewer_id),
+        )
+        .join(Score, col(Score.scoresheet_id) == col(Scoresheet.id))
+        .join(Submission, col(Submission.id) == col(Scoresheet.submission_id))
+        .outerjoin(Assignment, col(Assignment.id) == col(Scoresheet.assignment_id))
+        .where(
+            col(Scoresheet.status) == "submitted",
+            col(Scoresheet.kind).in_(["self", "peer"]),
+        )
+        .order_by(col(Scoresheet.id), col(Score.criterion_id))
+    )
+    if since is not None:
+        query = query.where(col(Scoresheet.submitted_at) >= since)
+    return [
+        ScoreRow(
+            (sid, number),
+            provider,
+            criterion,
+            reviewer if kind == "peer" else None,
+            level,
+        )
+        for sid, number, kind, provider, criterion, level, reviewer in session.execute(query).all()
+    ]
+
+
+def review_quality(
+    db: Database, actor: Actor, *, since: date | None = None, draws: int = 400
+) -> QualityView:
+    require_officer(actor)
+    with db.session() as session:
+        rows = score_rows(session, since)
+        names = {u.id: u.display_name for u in session.exec(select(User)).all()}
+        providers = {i.id: i.name for i in session.exec(select(Institution)).all()}
+        titles = {s.id: s.title for s in session.exec(select(Submission)).all()}
+        sheets = len({(r.file_round, r.reviewer_id) for r in rows})
+
+    def agreement(groups: dict[str, list[Unit]]) -> list[AgreementRow]:
+        return [
+            AgreementRow(name, bootstrap(units, alpha_of, draws=draws))
+            for name, units in sorted(groups.items())
+        ]
+
+    by_provider = self_peer_gaps(rows, lambda r: providers.get(r.provider_id, "?"))
+    return QualityView(
+        since=since,
+        principles=agreement(units_by(rows, lambda r: r.principle)),
+        criteria=agreement(units_by(rows, lambda r: r.criterion)),
+        gaps_by_principle=self_peer_gaps(rows, lambda r: r.principle),
+        gaps_by_provider=by_provider,
+        severity=[(names.get(s.reviewer_id, "?"), s) for s in severity(rows)],
+        spread=[
+            (titles.get(sid, "?"), number, value)
+            for (sid, number), value in file_spread(rows).items()
+        ],
+        sheets=sheets,
+    )

@@ -1,0 +1,1 @@
+"""The JSON API under `/api/v1`: bearer tokens, the same services and policies as the pages."""

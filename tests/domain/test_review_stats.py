@@ -1,0 +1,64 @@
+"""Review-quality figures: alpha through the page's path, bootstrap, gaps, severity, spread."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.domain.review_stats import (
+    ScoreRow,
+    bootstrap,
+    file_spread,
+    self_peer_gaps,
+    severity,
+    units_by,
+)
+from qa.export.review_quality import alpha_of
+from tests.export.test_agreement import PAPER
+
+
+def paper_rows() -> list[ScoreRow]:
+    """Krippendorff (2011)'s worked example as score rows: unit u is criterion QUAL-u."""
+    return [
+        ScoreRow((1, 1), 1, f"QUAL-{unit}", observer, level)
+        for observer, levels in enumerate(PAPER, start=1)
+        for unit, level in enumerate(levels, start=1)
+    ]
+
+
+def test_alpha_per_principle_matches_the_published_worked_example() -> None:
+    units = units_by(paper_rows(), lambda r: r.principle)["QUAL"]
+    assert alpha_of(units) == pytest.approx(0.815, abs=5e-4)  # Krippendorff (2011): 0.815
+    interval = bootstrap(units, alpha_of, draws=200)
+    assert interval.low is not None and interval.high is not None
+    assert interval.low <= interval.estimate <= interval.high  # type: ignore[operator]
+    assert bootstrap(units, alpha_of, draws=200) == interval  # seeded: the same every time
+    assert not interval.low_agreement
+
+
+def test_disagreeing_reviewers_are_flagged_and_an_undefined_alpha_has_no_interval() -> None:
+    rows = [
+        ScoreRow((f, 1), 1, "VASS-2", r, level)
+        for f, pair in enumerate([(0, 3), (3, 0), (1, 2), (2, 0)], start=1)
+        for r, level in zip((10, 11), pair, strict=True)
+    ]
+    interval = bootstrap(units_by(rows, lambda r: r.criterion)["VASS-2"], alpha_of, draws=100)
+    assert interval.low_agreement
+    same = [ScoreRow((1, 1), 1, "VASS-2", r, 3) for r in (10, 11)]
+    assert bootstrap(units_by(same, lambda r: r.criterion)["VASS-2"], alpha_of).low is None
+
+
+def test_self_peer_gap_severity_and_spread() -> None:
+    rows = [
+        ScoreRow((1, 1), 7, "QUAL-1", None, 3),  # the provider's self-assessment
+        ScoreRow((1, 1), 7, "QUAL-1", 10, 1),
+        ScoreRow((1, 1), 7, "QUAL-1", 11, 2),
+        ScoreRow((1, 1), 7, "QUAL-2", 10, 2),
+        ScoreRow((1, 1), 7, "QUAL-2", 11, 3),
+        ScoreRow((1, 1), 7, "QUAL-2", 12, None),  # cannot judge: left out
+    ]
+    (gap,) = self_peer_gaps(rows, lambda r: r.principle)
+    assert (gap.name, gap.gap, gap.units) == ("QUAL", 1.5, 1)
+    strict, lenient = severity(rows)
+    assert (strict.reviewer_id, strict.offset, strict.comparisons) == (10, -1.0, 2)
+    assert (lenient.reviewer_id, lenient.offset, lenient.reviews) == (11, 1.0, 1)
+    assert file_spread(rows) == {(1, 1): 1.0}
