@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from sqlmodel import select
 from qa.export.pack import DeqarConfig
 from qa.export.pack_jobs import build_next
 from qa.persistence.models import AuditEntry
+from tests.clock import TODAY
 from tests.web.test_agency_web import Files, Web, files  # noqa: F401 - shared fixture
 from tests.world import World
 
@@ -29,7 +31,12 @@ def test_an_agency_requests_a_pack_watches_it_build_and_downloads_it(
     page = agency.get("/agency").text
     assert "Build audit pack" in page and "No audit packs have been built yet" in page
     assert "Name the reviewers" not in page  # agencies get pseudonyms
-    asked = agency.post("/agency/packs", {"date_from": "2026-01-01", "date_to": "2026-12-31"})
+    # The year around today's clock, so the decided files are inside it whatever the date.
+    year = {
+        "date_from": (TODAY - timedelta(days=365)).isoformat(),
+        "date_to": (TODAY + timedelta(days=1)).isoformat(),
+    }
+    asked = agency.post("/agency/packs", year)
     assert asked.status_code == 303 and asked.headers["location"] == "/agency?built=1#audit-packs"
     assert "Your audit pack is queued" in agency.get("/agency?built=1").text
     assert agency.get("/agency/packs").headers["location"] == "/agency#audit-packs"  # a full page
@@ -41,6 +48,7 @@ def test_an_agency_requests_a_pack_watches_it_build_and_downloads_it(
     assert outcome is not None and outcome.status == "ready"
     listing = agency.get("/agency/packs", htmx=True).text
     assert "ready" in listing and "every 2s" not in listing  # polling stops
+    assert "empty" not in listing  # the year holds the decided files
     link = re.search(r'href="(/agency/packs/\d+/download)"', listing)
     assert link
     download = agency.get(link.group(1))
