@@ -13,10 +13,10 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from qa.audit.chain import has_unsealed, seal
-from qa.audit.checkpoints import checkpoint_if_due
+from qa.audit.checkpoints import CHECKPOINT_EVERY, checkpoint_if_due
 from qa.audit.signing import SigningKey, load_or_create
 from qa.config import Settings
 from qa.domain.clock import Clock
@@ -34,9 +34,6 @@ from workflows.routing import DeliveryConfig, RoutingConfig, routing_flow
 log = logging.getLogger(__name__)
 #: How often the delivery loop looks for due messages when nobody kicks it.
 DELIVERY_POLL_SECONDS = 2.0
-#: A signed checkpoint at least this often while the chain grows (sealing re-checks the
-#: chain from the newest checkpoint, so this also bounds that work).
-CHECKPOINT_EVERY = timedelta(hours=6)
 #: How often (seconds) the runner asks whether a checkpoint is due.
 CHECKPOINT_POLL_SECONDS = 60.0
 

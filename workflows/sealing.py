@@ -9,7 +9,6 @@ once are safe, the second seals nothing).
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
@@ -17,14 +16,11 @@ from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel
 
 from qa.audit.chain import has_unsealed, seal
-from qa.audit.checkpoints import checkpoint_if_due
+from qa.audit.checkpoints import CHECKPOINT_EVERY, checkpoint_if_due
 from qa.audit.signing import load_or_create
 from qa.services.delivery import worker_id
 from workflows.resources import database, settings_from_environment
 from workflows.routing import DeliveryConfig, deliver_notifications
-
-#: A signed checkpoint at least this often while the chain grows (as the embedded runner).
-CHECKPOINT_EVERY = timedelta(hours=6)
 
 
 class SealSummary(BaseModel):

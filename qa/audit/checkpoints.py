@@ -28,6 +28,9 @@ from qa.persistence.db import Database
 from qa.persistence.models import AuditCheckpoint, AuditEntry
 
 KIND = "qa-audit-checkpoint"
+#: The workers' cadence: a signed checkpoint at least this often while the chain grows
+#: (sealing re-checks the chain from the newest checkpoint, so this also bounds that work).
+CHECKPOINT_EVERY = timedelta(hours=6)
 _HEX = frozenset("0123456789abcdef")
 
 
