@@ -16,16 +16,6 @@ from qa.cli.context import settings
 from qa.cli.exit_codes import EXIT_USER_ERROR
 from qa.config import Settings
 
-#: Environment a pool worker (and each flow-run process it starts) gets, unless set.
-WORKER_DEFAULTS = {
-    "PREFECT_WORKER_QUERY_SECONDS": "2",
-    "PREFECT_WORKER_PREFETCH_SECONDS": "2",
-    "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "30",
-    "PREFECT_LOGGING_LEVEL": "INFO",
-    "PREFECT_RESULTS_PERSIST_BY_DEFAULT": "false",
-    "DO_NOT_TRACK": "1",
-}
-
 
 def register_distributed_commands(app: typer.Typer) -> None:
     app.command("deploy")(deploy)
@@ -45,7 +35,6 @@ def require_distributed(config: Settings, pool: str | None) -> str:
             err=True,
         )
         raise typer.Exit(EXIT_USER_ERROR)
-    os.environ["PREFECT_API_URL"] = config.prefect_api_url
     return name
 
 
@@ -58,6 +47,9 @@ def deploy(
     """Create or update the work pool, a deployment of every flow, and their schedules."""
     config = settings()
     name = require_distributed(config, pool)
+    from workflows.prefect_env import prepare_prefect_environment
+
+    prepare_prefect_environment(config)
     from workflows.deployments import deploy as apply
 
     report = apply(name, timezone=config.timezone, sweep_seconds=sweep_seconds)
@@ -77,7 +69,7 @@ def pool_worker(config: Settings, pool: str, *, limit: int, healthcheck_port: in
     from workflows.deployments import deploy as apply
 
     apply(pool, timezone=config.timezone, only_missing=True)
-    env = {**WORKER_DEFAULTS, **os.environ, "PREFECT_API_URL": config.prefect_api_url or ""}
+    env = dict(os.environ)  # prepare_prefect_environment(..., pool_worker=True) set it up
     command = [
         sys.executable,
         "-m",

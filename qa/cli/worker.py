@@ -54,7 +54,7 @@ def worker(
         from qa.cli.distributed import pool_worker, require_distributed
 
         name = require_distributed(config, pool)
-        prepare_prefect_environment(config)
+        prepare_prefect_environment(config, pool_worker=True)
         pool_worker(config, name, limit=limit, healthcheck_port=healthcheck_port)
         return
 
