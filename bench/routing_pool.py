@@ -16,35 +16,17 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-import psycopg
 from sqlmodel import col, func, select
 
+from bench.postgres import databases
 from qa.persistence.db import Database
 from qa.persistence.models import OutboxMessage
 from qa.services.outbox import has_pending
 from qa.services.passwords import use_cheap_hashing_for_tests
-
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-
-
-@contextmanager
-def databases(count: int) -> Iterator[list[str]]:
-    names = [f"qa_route_{uuid.uuid4().hex[:8]}_{n}" for n in range(count)]
-    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-        for name in names:
-            admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield [f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}" for name in names]
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-            for name in names:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def pool_route(runs: int) -> Callable[[Database], tuple[float, int]]:
@@ -84,7 +66,7 @@ def main(count: int) -> None:
     base.SETTINGS = replace(base.SETTINGS, max_load=-(-2 * count // base.REVIEWERS) + 1)
     use_cheap_hashing_for_tests()
     rows = []
-    with tempfile.TemporaryDirectory() as tmp, databases(4) as urls:
+    with tempfile.TemporaryDirectory() as tmp, databases(4, "qa_route") as urls:
         in_process, one, two, prefect = urls
         casts = {}
         for url in (in_process, one, two):
