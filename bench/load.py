@@ -31,7 +31,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import httpx
 from sqlmodel import select
 
 from bench.load_people import PASSWORD, Cast, Stats, people, run_person
@@ -47,7 +46,7 @@ from qa.services.reviews import declare_conflict, respond
 from qa.services.users import add_user
 from tests.conftest import GOOD_DESCRIPTOR
 from tests.world import World, build_world
-from workflows.api import free_port
+from workflows.api import free_port, wait_healthy
 
 DECIDED = 10
 
@@ -212,7 +211,7 @@ def embedded(
         start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
-    _wait(f"{base}/health")
+    wait_healthy(f"{base}/health", timeout=120, process=server, name="qa serve")
 
     def stop() -> None:
         server.terminate()
@@ -267,18 +266,6 @@ def distributed(
 #: The pool's own processes (Prefect server, workers, their flow runs) of mode (b): their CPU
 #: is a background cost per second (sweeps, seal passes), not a cost per request.
 BACKGROUND: list[Callable[[], list[int]]] = []
-
-
-def _wait(url: str, timeout: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise SystemExit(f"{url} did not answer")
 
 
 def ms(values: list[float], q: float) -> float:

@@ -111,18 +111,37 @@ class PrefectAPI:
             stderr=subprocess.DEVNULL,
         )
         lower_priority(self._child.pid)
-        deadline = time.monotonic() + self.startup_timeout
-        while time.monotonic() < deadline:
-            if self._child.poll() is not None:
-                raise RuntimeError(f"prefect server exited with code {self._child.returncode}")
-            try:
-                if httpx.get(f"{self.url}/health", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.25)
-        self.stop()
-        raise RuntimeError("the Prefect server did not start in time")
+        try:
+            wait_healthy(
+                f"{self.url}/health",
+                timeout=self.startup_timeout,
+                process=self._child,
+                name="the Prefect server",
+            )
+        except RuntimeError:
+            self.stop()
+            raise
+
+
+def wait_healthy(
+    url: str,
+    *,
+    timeout: float,
+    process: subprocess.Popen[bytes] | None = None,
+    name: str = "the server",
+) -> None:
+    """Poll `url` until it answers 200; RuntimeError when `process` exits first or time is up."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"{name} exited with code {process.returncode}")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.25)
+    raise RuntimeError(f"{name} did not answer {url} within {timeout:.0f} s")
 
 
 @contextmanager

@@ -13,13 +13,10 @@ import secrets
 import signal
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
-
-from workflows.api import free_port, lower_priority
+from workflows.api import free_port, lower_priority, wait_healthy
 
 
 @dataclass
@@ -227,15 +224,9 @@ def _terminate(member: Member, grace: float = 20.0) -> None:
 
 
 def _wait_healthy(url: str, member: Member, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if member.process is not None and member.process.poll() is not None:
-            tail = member.log.read_text(errors="replace")[-2000:] if member.log else ""
-            raise RuntimeError(f"{member.name} exited with {member.process.returncode}:\n{tail}")
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(f"{member.name} did not answer {url} within {timeout:.0f} s")
+    """`wait_healthy`, with the end of the member's log when it died on the way."""
+    try:
+        wait_healthy(url, timeout=timeout, process=member.process, name=member.name)
+    except RuntimeError as exc:
+        tail = member.log.read_text(errors="replace")[-2000:] if member.log else ""
+        raise RuntimeError(f"{exc}:\n{tail}") from exc
