@@ -6,6 +6,8 @@ as its words ("internal_and_external" → "Internal and external"), never as the
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from qa.domain.stage_guidance import STAGE_NAMES
 
 _LABELS: dict[str, str] = {
@@ -139,3 +141,17 @@ def isced(code: object) -> str:
         if name:
             return f"{text} {name}" if length == len(text) else f"{text} ({name})"
     return text
+
+
+def ago(delta: timedelta | None) -> str:
+    """'12 s', '3 min', '2 h', '4 days': how long, in the unit a person reads at a glance."""
+    if delta is None:
+        return "never"
+    seconds = max(0, int(delta.total_seconds()))
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    if seconds < 2 * 86400:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 86400} days"

@@ -60,17 +60,3 @@ def routing_status(db: Database, actor: Actor, *, now: datetime) -> RoutingStatu
         waiting=int(waiting),
         oldest_waiting_since=oldest,
     )
-
-
-def ago(delta: timedelta | None) -> str:
-    """'12 s', '3 min', '2 h', '4 days': how long, in the unit a person reads at a glance."""
-    if delta is None:
-        return "never"
-    seconds = max(0, int(delta.total_seconds()))
-    if seconds < 120:
-        return f"{seconds} s"
-    if seconds < 7200:
-        return f"{seconds // 60} min"
-    if seconds < 2 * 86400:
-        return f"{seconds // 3600} h"
-    return f"{seconds // 86400} days"

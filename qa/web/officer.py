@@ -25,7 +25,7 @@ from qa.services.officer_pages import (
     submission_of_condition,
 )
 from qa.services.officer_review import SignOffForm
-from qa.services.routing_status import ago, routing_status
+from qa.services.routing_status import routing_status
 from qa.services.self_assessment import screen
 from qa.web import clock, params
 from qa.web.auth import login_required
@@ -70,7 +70,6 @@ async def pipeline_page(request: Request) -> Response:
         "sorts": SORTS,
         "load_rows": LOAD_ROWS,
         "routing": routing,
-        "ago": ago,
     }
     if not fragment:
         context["queue"] = action_queue(request.app.state.db, actor)

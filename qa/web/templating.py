@@ -11,7 +11,7 @@ from starlette.templating import Jinja2Templates
 
 from qa.domain.descriptor_fields import label as element_label
 from qa.domain.descriptor_form import readable
-from qa.domain.labels import isced, label
+from qa.domain.labels import ago, isced, label
 from qa.domain.stage_guidance import stage_name
 from qa.web.security import csrf_token
 
@@ -49,6 +49,7 @@ def render(
 
 
 templates.env.filters["label"] = label
+templates.env.filters["ago"] = ago
 templates.env.filters["isced"] = isced
 templates.env.filters["stage"] = stage_name
 templates.env.filters["element"] = element_label

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from qa.domain.errors import NotAllowed
-from qa.services.routing_status import BEHIND_AFTER, ago, routing_status
+from qa.domain.labels import ago
+from qa.services.routing_status import BEHIND_AFTER, routing_status
 from tests.clock import now
 from tests.world import World
 
