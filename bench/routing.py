@@ -38,6 +38,7 @@ from sqlmodel import col, select  # noqa: E402
 
 from qa.config import Settings, bundled_rubrics_dir  # noqa: E402
 from qa.domain.actor import Actor  # noqa: E402
+from qa.domain.assignments import SheetKind  # noqa: E402
 from qa.domain.enums import Role  # noqa: E402
 from qa.domain.review_settings import ReviewSettings  # noqa: E402
 from qa.domain.validation import validate_descriptor  # noqa: E402
@@ -56,7 +57,7 @@ from qa.services.passwords import use_cheap_hashing_for_tests  # noqa: E402
 from qa.services.reviews import declare_conflict, respond, submit_review  # noqa: E402
 from qa.services.routing import RoutingContext  # noqa: E402
 from qa.services.rubrics import current_rubric, load_rubrics_from  # noqa: E402
-from qa.services.scoresheets import PEER, SELF, ensure_sheet  # noqa: E402
+from qa.services.scoresheets import ensure_sheet  # noqa: E402
 from qa.services.self_assessment import screen, submit_self_assessment  # noqa: E402
 from qa.services.submissions import NewDraft, create_drafts, submit_descriptor  # noqa: E402
 from qa.services.users import add_user  # noqa: E402
@@ -184,7 +185,7 @@ def lifecycle(db: Database, cast: Cast, route: Route) -> tuple[float, int, int]:
         submit_descriptor(db, cast.provider, sid, expected_version=version, today=TODAY)
     routed()  # intake
     for sid, version in ids_in(db, "self_assessment"):
-        bulk_scores(db, cast, SELF, None, sid)
+        bulk_scores(db, cast, SheetKind.SELF, None, sid)
         submit_self_assessment(db, cast.provider, sid, expected_version=version)
     routed()
     for sid, version in ids_in(db, "screening"):
@@ -199,7 +200,7 @@ def lifecycle(db: Database, cast: Cast, route: Route) -> tuple[float, int, int]:
         done = declare_conflict(
             db, reviewer, a.id, expected_version=done.version, has_conflict=False
         )
-        bulk_scores(db, cast, PEER, a, a.submission_id)
+        bulk_scores(db, cast, SheetKind.PEER, a, a.submission_id)
         submit_review(
             db,
             reviewer,

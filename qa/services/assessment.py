@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
+from qa.domain.assignments import SheetKind, SheetStatus
 from qa.domain.scoring import Assessment, RaterScores, assess
 from qa.persistence.models import Scoresheet, Submission, SubmissionRound
-from qa.services.scoresheets import CONSENSUS, PEER, SELF, current_sheet, levels_of, pinned_rubric
+from qa.services.scoresheets import current_sheet, levels_of, pinned_rubric
 
 
 def submitted_reviews(session: Session, submission: Submission) -> list[Scoresheet]:
@@ -16,8 +17,8 @@ def submitted_reviews(session: Session, submission: Submission) -> list[Scoreshe
             .where(
                 Scoresheet.submission_id == submission.id,
                 Scoresheet.round_number == submission.current_round,
-                Scoresheet.kind == PEER,
-                Scoresheet.status == "submitted",
+                Scoresheet.kind == SheetKind.PEER,
+                Scoresheet.status == SheetStatus.SUBMITTED,
             )
             .order_by(col(Scoresheet.assignment_id))
         )
@@ -34,13 +35,13 @@ def round_assessment(
         RaterScores(f"reviewer {n}", levels_of(session, sheet))
         for n, sheet in enumerate(sheets, start=1)
     ]
-    consensus_sheet = current_sheet(session, submission, CONSENSUS)
+    consensus_sheet = current_sheet(session, submission, SheetKind.CONSENSUS)
     consensus = levels_of(session, consensus_sheet) if consensus_sheet else None
     return assess(rubric, raters, consensus=consensus, round_number=submission.current_round)
 
 
 def self_levels(session: Session, submission: Submission) -> dict[str, int | None]:
-    sheet = current_sheet(session, submission, SELF)
+    sheet = current_sheet(session, submission, SheetKind.SELF)
     return levels_of(session, sheet) if sheet else {}
 
 

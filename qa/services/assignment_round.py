@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from qa.domain.actor import Actor
 from qa.domain.affinity import AffinityModel, FileTraits, ReviewerTraits, explain
+from qa.domain.assignments import AssignmentState, CoiStatus, is_ended, is_on_panel, is_open
 from qa.domain.enums import Role, Stage
 from qa.domain.errors import InvalidInput, NotAllowed, NotFound
 from qa.domain.panel_round import (
@@ -33,7 +34,7 @@ from qa.domain.policy import require_officer
 from qa.domain.review_settings import ReviewSettings
 from qa.persistence.db import Database
 from qa.persistence.models import Assignment, DescriptorVersion, Submission, User, UserRole
-from qa.services.assignments import OPEN_STATES, invite_one, open_loads
+from qa.services.assignments import invite_one, open_loads
 from qa.services.conflicts import blocking_conflicts
 from qa.services.reviewer_profiles import get_profile, profile_values
 
@@ -218,12 +219,12 @@ def _inputs(
                 Assignment.submission_id == sub.id, Assignment.round_number == sub.current_round
             )
         ).all()
-        open_rows = [a for a in rows if a.state in (*OPEN_STATES, "submitted")]
+        open_rows = [a for a in rows if is_on_panel(a.state)]
         existing[sub.id] = frozenset(a.reviewer_id for a in open_rows)
         for a in rows:
-            if a.state in OPEN_STATES:
+            if is_open(a.state):
                 in_round[a.reviewer_id] += 1
-            if a.state in ("declined", "cancelled") or a.coi_status == "declared":
+            if is_ended(a.state) or a.coi_status == CoiStatus.DECLARED:
                 excluded[sub.id].add(a.reviewer_id)
         data = session.exec(
             select(DescriptorVersion.data).where(
@@ -284,7 +285,7 @@ def _past_titles(session: Session) -> dict[int, list[str]]:
     rows = session.exec(
         select(Assignment.reviewer_id, Submission.title)
         .join(Submission, col(Submission.id) == col(Assignment.submission_id))
-        .where(Assignment.state == "submitted")
+        .where(Assignment.state == AssignmentState.SUBMITTED)
     ).all()
     out: dict[int, list[str]] = defaultdict(list)
     for reviewer_id, title in rows:

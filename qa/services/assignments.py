@@ -16,25 +16,20 @@ from datetime import date, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from qa.audit.log import record
 from qa.domain.actor import Actor
+from qa.domain.assignments import OPEN, AssignmentEvent, CoiStatus, is_ended, is_submitted
 from qa.domain.enums import Stage
 from qa.domain.errors import Conflict, IllegalTransition, InvalidInput, NotAllowed, NotFound
 from qa.domain.policy import require_officer
 from qa.domain.review_settings import ReviewSettings
 from qa.persistence import clock
 from qa.persistence.db import Database
-from qa.persistence.locking import update_versioned
 from qa.persistence.models import Assignment, Submission, User
-from qa.persistence.outbox import enqueue
+from qa.services.assignment_moves import move_assignment
 from qa.services.lifecycle import load_submission
 from qa.services.notifications import notify
 from qa.services.reviews import eligible_reviewer, invite_in
 
-#: Assignments that count towards a reviewer's load (the same rule routing uses).
-OPEN_STATES = ("invited", "accepted", "overdue")
-#: Assignments that can be renewed by inviting the same reviewer again.
-RENEWABLE_STATES = ("declined", "cancelled")
 MIN_REASON = 5
 
 
@@ -48,7 +43,7 @@ def open_loads(session: Session, reviewer_ids: Iterable[int] | None = None) -> d
     """Open assignments per reviewer (one grouped query)."""
     query = (
         select(Assignment.reviewer_id, func.count())
-        .where(col(Assignment.state).in_(OPEN_STATES))
+        .where(col(Assignment.state).in_(OPEN))
         .group_by(col(Assignment.reviewer_id))
     )
     if reviewer_ids is not None:
@@ -140,18 +135,18 @@ def cancel_assignment(
         assignment = load_assignment(session, assignment_id)
         submission = load_submission(session, assignment.submission_id)
         require_current_round(submission, assignment)
-        if assignment.state == "submitted":
+        if is_submitted(assignment.state):
             raise Conflict("a submitted review cannot be cancelled; it is part of the record")
-        if assignment.state in RENEWABLE_STATES:
+        if is_ended(assignment.state):
             raise Conflict(f"this assignment is already {assignment.state}")
         assert assignment.id is not None
-        change_assignment(
+        move_assignment(
             session,
             actor,
             assignment,
-            expected_version,
-            {"state": "cancelled", "decline_reason": text},
-            action="assignment.cancelled",
+            AssignmentEvent.CANCEL,
+            expected_version=expected_version,
+            values={"decline_reason": text},
         )
         reviewer = session.get(User, assignment.reviewer_id)
         if reviewer is not None:
@@ -176,12 +171,6 @@ def cancel_assignment(
                 today=today,
                 settings=settings,
             )
-        enqueue(
-            session,
-            "assignment.cancelled",
-            submission_id=submission.id,
-            dedupe_key=f"cancel:{assignment.id}:v{expected_version}",
-        )
         session.commit()
         cancelled = session.get(Assignment, assignment_id)
         assert cancelled is not None
@@ -207,7 +196,7 @@ def invite_one(
             Assignment.reviewer_id == reviewer_id,
         )
     ).first()
-    if previous is not None and previous.state in RENEWABLE_STATES:
+    if previous is not None and is_ended(previous.state):
         assignment = _renew(
             session,
             actor,
@@ -254,13 +243,13 @@ def _renew(
 ) -> Assignment:
     _require_renewable(submission, assignment)
     assert assignment.id is not None
-    version = change_assignment(
+    version = move_assignment(
         session,
         actor,
         assignment,
-        expected_version,
-        {
-            "state": "invited",
+        AssignmentEvent.RENEW,
+        expected_version=expected_version,
+        values={
             "invited_by": actor.user_id,
             "invited_at": clock.now(session),
             "respond_by": today + timedelta(days=settings.respond_days),
@@ -268,7 +257,6 @@ def _renew(
             "responded_at": None,
             "decline_reason": None,
         },
-        action="assignment.reinvited",
     )
     renewed = session.get(Assignment, assignment.id)
     assert renewed is not None
@@ -295,12 +283,12 @@ def load_assignment(session: Session, assignment_id: int) -> Assignment:
 
 def _require_renewable(submission: Submission, assignment: Assignment) -> None:
     require_current_round(submission, assignment)
-    if assignment.state not in RENEWABLE_STATES:
+    if not is_ended(assignment.state):
         raise Conflict(
             f"this reviewer's assignment is {assignment.state}; only a declined, expired or "
             "cancelled invitation can be renewed"
         )
-    if assignment.coi_status == "declared":
+    if assignment.coi_status == CoiStatus.DECLARED:
         raise NotAllowed(
             "this reviewer declared a conflict of interest with this file and cannot be "
             "invited again"
@@ -312,35 +300,3 @@ def require_current_round(submission: Submission, assignment: Assignment) -> Non
         raise IllegalTransition(
             "peer review of this round is closed; its assignments can no longer change"
         )
-
-
-def change_assignment(
-    session: Session,
-    actor: Actor,
-    assignment: Assignment,
-    expected_version: int,
-    values: dict[str, object],
-    *,
-    action: str,
-) -> int:
-    """Compare-and-set the assignment and record before/after; return the new version."""
-    assert assignment.id is not None
-    before = {name: _plain(getattr(assignment, name)) for name in values}
-    version = update_versioned(
-        session, Assignment, assignment.id, expected_version, values, what="this assignment"
-    )
-    record(
-        session,
-        actor,
-        action,
-        entity_type="assignment",
-        entity_id=assignment.id,
-        submission_id=assignment.submission_id,
-        before=before,
-        after={name: _plain(value) for name, value in values.items()},
-    )
-    return version
-
-
-def _plain(value: object) -> object:
-    return value.isoformat() if hasattr(value, "isoformat") else value

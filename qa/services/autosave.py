@@ -21,11 +21,11 @@ from sqlmodel import col
 
 from qa.audit.log import entry_values
 from qa.domain.actor import Actor
-from qa.domain.enums import Stage
-from qa.domain.errors import IllegalTransition, NotFound
+from qa.domain.assignments import SheetKind, require_scorable
+from qa.domain.errors import NotFound
 from qa.domain.policy import require_assigned_reviewer
 from qa.domain.rubric import Rubric
-from qa.domain.score_input import ScoreInput
+from qa.domain.score_input import SCORE_FIELDS, ScoreInput, is_answered, stored_score
 from qa.persistence import clock
 from qa.persistence.db import Database
 from qa.persistence.models import (
@@ -35,26 +35,7 @@ from qa.persistence.models import (
     Scoresheet,
     Submission,
 )
-from qa.services.scoresheets import PEER, new_sheet, rater_key, refuse_if_locked, rubric_version
-
-#: Assignment states in which the reviewer may change scores.
-SCORING_STATES = ("accepted", "overdue")
-
-
-def check_scorable(
-    state: str, coi_status: str, assignment_round: int, stage: str, current_round: int
-) -> None:
-    """Refuse scoring outside an accepted, conflict-checked assignment of the open round."""
-    if state not in SCORING_STATES:
-        raise IllegalTransition(
-            "accept the invitation before scoring"
-            if state == "invited"
-            else f"this review is {state}; scores can no longer change"
-        )
-    if coi_status == "not_asked":
-        raise IllegalTransition("answer the conflict-of-interest question before scoring")
-    if stage != Stage.PEER_REVIEW or current_round != assignment_round:
-        raise IllegalTransition("peer review of this submission is closed")
+from qa.services.scoresheets import new_sheet, rater_key, refuse_if_locked, rubric_version
 
 
 @dataclass(frozen=True)
@@ -87,14 +68,14 @@ def _autosave(db: Database, actor: Actor, assignment_id: int, entry: ScoreInput)
             _TARGET,
             {
                 "assignment_id": assignment_id,
-                "rater_key": rater_key(PEER, assignment_id),
+                "rater_key": rater_key(SheetKind.PEER, assignment_id),
                 "criterion_id": entry.criterion_id,
             },
         ).first()
         if found is None:
             raise NotFound(f"assignment {assignment_id} does not exist")
         require_assigned_reviewer(actor, found.reviewer_id)
-        check_scorable(
+        require_scorable(
             found.state, found.coi_status, found.round_number, found.stage, found.current_round
         )
         rubric = rubric_version(session, found.submission_id, found.rubric_version_id)
@@ -105,7 +86,7 @@ def _autosave(db: Database, actor: Actor, assignment_id: int, entry: ScoreInput)
                 session,
                 found.submission_id,
                 found.current_round,
-                PEER,
+                SheetKind.PEER,
                 assignment_id,
                 found.rubric_version_id,
             )
@@ -113,11 +94,9 @@ def _autosave(db: Database, actor: Actor, assignment_id: int, entry: ScoreInput)
         else:
             sheet_status = found.sheet_status
         assert sheet_id is not None
-        refuse_if_locked(PEER, sheet_status)
+        refuse_if_locked(SheetKind.PEER, sheet_status)
         score_id = _write_score(connection, actor, sheet_id, found, entry, now=clock.now(session))
-        was_answered = found.score_id is not None and (
-            found.level is not None or found.cannot_judge
-        )
+        was_answered = found.score_id is not None and is_answered(found.level, found.cannot_judge)
         done = (
             frozenset(connection.execute(_ANSWERED, {"sheet_id": sheet_id}).scalars())
             if was_answered != entry.is_scored
@@ -137,13 +116,7 @@ def _write_score(
     now: datetime,
 ) -> int:
     """UPDATE or INSERT the score (its id is returned); an audit entry when the answer changes."""
-    values: dict[str, Any] = {
-        "level": None if entry.cannot_judge else entry.level,
-        "cannot_judge": entry.cannot_judge,
-        "comment": entry.comment,
-        "evidence_refs": list(entry.evidence_refs),
-        "no_evidence_reason": entry.no_evidence_reason,
-    }
+    values = entry.stored()
     stamp: dict[str, Any] = {"updated_at": now, "updated_by": actor.user_id}
     if found.score_id is None:
         before = None
@@ -152,8 +125,7 @@ def _write_score(
             values | stamp | {"scoresheet_id": sheet_id, "criterion_id": entry.criterion_id},
         ).scalar_one()
     else:
-        before = {name: getattr(found, name) for name in values}
-        before["evidence_refs"] = list(before["evidence_refs"] or [])
+        before = stored_score(*(getattr(found, name) for name in SCORE_FIELDS))
         score_id = found.score_id
         connection.execute(_UPDATE_SCORE, values | stamp | {"score_id": score_id})
     if before != values:

@@ -17,7 +17,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from qa.domain.actor import Actor
-from qa.domain.assignments import AssignmentEvent
+from qa.domain.assignments import AssignmentEvent, CoiStatus, is_ended, is_open
 from qa.domain.enums import Role, Stage
 from qa.domain.errors import InvalidInput
 from qa.domain.policy import require_officer
@@ -25,7 +25,7 @@ from qa.domain.review_settings import ReviewSettings
 from qa.persistence.db import Database
 from qa.persistence.models import Assignment, Submission, User, UserRole
 from qa.services.assignment_moves import move_assignment
-from qa.services.assignments import OPEN_STATES, invite_one, open_loads
+from qa.services.assignments import invite_one, open_loads
 from qa.services.conflicts import blocking_conflicts
 from qa.services.reviewer_profiles import get_profile
 
@@ -154,7 +154,7 @@ def _check(
             )
         elif line.action == "cancel":
             state = line.assignment.state if line.assignment else None
-            if state not in OPEN_STATES:
+            if state is None or not is_open(state):
                 line.problems.append(
                     f"{user.display_name} has no open assignment on file {sub.id} to cancel"
                     + (f" (it is {state})" if state else "")
@@ -177,9 +177,9 @@ def _check_invite(
     assert user.id is not None
     assert sub.id is not None
     current = line.assignment
-    if current is not None and current.state not in ("declined", "cancelled"):
+    if current is not None and not is_ended(current.state):
         line.problems.append(f"{user.display_name} is already {current.state} on file {sub.id}")
-    if current is not None and current.coi_status == "declared":
+    if current is not None and current.coi_status == CoiStatus.DECLARED:
         line.problems.append(f"{user.display_name} declared a conflict of interest with this file")
     if (
         user.institution_id == sub.institution_id

@@ -12,14 +12,15 @@ from sqlmodel import col, select
 
 from qa.audit.log import record
 from qa.domain.actor import Actor
+from qa.domain.assignments import AssignmentEvent, SheetKind, is_submitted
 from qa.domain.enums import Stage
 from qa.domain.errors import IllegalTransition, InvalidInput, NotFound
 from qa.domain.policy import require_independent_signer, require_officer
 from qa.persistence.db import Database
-from qa.persistence.locking import update_versioned
 from qa.persistence.models import Assignment, Decision
+from qa.services.assignment_moves import move_assignment
 from qa.services.lifecycle import load_submission, submission_facts
-from qa.services.scoresheets import PEER, current_sheet, new_revision
+from qa.services.scoresheets import current_sheet, new_revision
 
 MIN_REASON = 10
 
@@ -35,30 +36,21 @@ def reopen_review(
         if assignment is None:
             raise NotFound(f"assignment {assignment_id} does not exist")
         submission = load_submission(session, assignment.submission_id)
-        if assignment.state != "submitted" or submission.stage != Stage.PEER_REVIEW:
+        if not is_submitted(assignment.state) or submission.stage != Stage.PEER_REVIEW:
             raise IllegalTransition(
                 "only a submitted review of a file still in peer review can be reopened"
             )
-        sheet = current_sheet(session, submission, PEER, assignment_id)
+        sheet = current_sheet(session, submission, SheetKind.PEER, assignment_id)
         assert sheet is not None
         new_revision(session, actor, sheet, reason.strip())
-        update_versioned(
-            session,
-            Assignment,
-            assignment_id,
-            expected_version,
-            {"state": "accepted", "submitted_at": None},
-            what="this assignment",
-        )
-        record(
+        move_assignment(
             session,
             actor,
-            "assignment.reopened",
-            entity_type="assignment",
-            entity_id=assignment_id,
-            submission_id=submission.id,
-            before={"state": "submitted"},
-            after={"state": "accepted", "reason": reason.strip()},
+            assignment,
+            AssignmentEvent.REOPEN,
+            expected_version=expected_version,
+            values={"submitted_at": None},
+            note={"reason": reason.strip()},
         )
         session.commit()
         reopened = session.get(Assignment, assignment_id)

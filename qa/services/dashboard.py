@@ -19,6 +19,7 @@ from sqlalchemy.sql import Subquery
 from sqlmodel import col
 
 from qa.domain.actor import Actor
+from qa.domain.assignments import OPEN, AssignmentState
 from qa.domain.bounds import whole_number_or_none
 from qa.domain.enums import Stage
 from qa.domain.policy import STAGE_DAY_LIMITS, require_officer, stage_day_limit
@@ -32,7 +33,6 @@ from qa.persistence.models import (
     Submission,
 )
 from qa.services.action_queue import OFFICE_STAGES
-from qa.services.assignments import OPEN_STATES
 from qa.services.dashboard_attention import (
     LateCondition,
     LateReview,
@@ -224,8 +224,8 @@ def _review_stats(today: date) -> Subquery:
     return (
         sql_select(
             col(Assignment.submission_id).label("sid"),
-            count_if(col(Assignment.state).in_(OPEN_STATES)).label("open"),
-            count_if(col(Assignment.state) == "submitted").label("done"),
+            count_if(col(Assignment.state).in_(OPEN)).label("open"),
+            count_if(col(Assignment.state) == AssignmentState.SUBMITTED).label("done"),
             count_if(late_review(today)).label("late"),
         )
         .join(Submission, current_peer_review())

@@ -13,6 +13,8 @@ from sqlalchemy import ColumnElement, and_, case, func, or_
 from sqlalchemy import select as sql_select
 from sqlmodel import Session, col
 
+from qa.domain.assignments import SCORING, awaits_answer
+from qa.domain.assignments import AssignmentState as S
 from qa.domain.enums import Role, Stage
 from qa.domain.review_settings import ReviewSettings
 from qa.persistence.models import Assignment, Condition, Decision, Submission, User, UserRole
@@ -66,9 +68,9 @@ class ReviewerLoad:
 
 def late_review(today: date) -> ColumnElement[bool]:
     return or_(
-        and_(col(Assignment.state) == "invited", col(Assignment.respond_by) < today),
-        and_(col(Assignment.state).in_(("accepted", "overdue")), col(Assignment.review_by) < today),
-        col(Assignment.state) == "overdue",
+        and_(col(Assignment.state) == S.INVITED, col(Assignment.respond_by) < today),
+        and_(col(Assignment.state).in_(SCORING), col(Assignment.review_by) < today),
+        col(Assignment.state) == S.OVERDUE,
     )
 
 
@@ -94,7 +96,7 @@ def late_reviews(session: Session, today: date) -> tuple[list[LateReview], int]:
     )
     count = int(session.execute(base).scalar_one())
     due = case(
-        (col(Assignment.state) == "invited", col(Assignment.respond_by)),
+        (col(Assignment.state) == S.INVITED, col(Assignment.respond_by)),
         else_=col(Assignment.review_by),
     )
     found = session.execute(
@@ -120,7 +122,7 @@ def late_reviews(session: Session, today: date) -> tuple[list[LateReview], int]:
             str(title),
             str(name),
             str(state),
-            "answer" if state == "invited" else "review",
+            "answer" if awaits_answer(str(state)) else "review",
             when,
             (today - when).days if when else 0,
         )
@@ -170,10 +172,10 @@ def reviewer_loads(session: Session, settings: ReviewSettings) -> list[ReviewerL
             col(User.id),
             col(User.display_name),
             col(User.panel_role),
-            count_if("invited"),
-            count_if("accepted"),
-            count_if("overdue"),
-            count_if("submitted"),
+            count_if(S.INVITED),
+            count_if(S.ACCEPTED),
+            count_if(S.OVERDUE),
+            count_if(S.SUBMITTED),
         )
         .join(UserRole, col(UserRole.user_id) == col(User.id))
         .outerjoin(Assignment, col(Assignment.reviewer_id) == col(User.id))

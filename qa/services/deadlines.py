@@ -17,8 +17,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from qa.audit.log import record
 from qa.domain.actor import Actor
+from qa.domain.assignments import OPEN, AssignmentEvent
 from qa.domain.deadlines import (
     ActionKind,
     AssignmentDeadlines,
@@ -28,15 +28,11 @@ from qa.domain.deadlines import (
     due_actions,
 )
 from qa.domain.enums import Role, Stage
-from qa.domain.errors import Conflict
+from qa.domain.errors import Conflict, IllegalTransition
 from qa.persistence.db import Database
-from qa.persistence.locking import update_versioned
 from qa.persistence.models import Assignment, Submission, User
-from qa.persistence.outbox import enqueue
+from qa.services.assignment_moves import move_assignment
 from qa.services.notifications import notify, people_with_role
-
-#: Assignment states that still have a due date ahead or behind them.
-OPEN_STATES = ("invited", "accepted", "overdue")
 
 
 @dataclass(frozen=True)
@@ -57,7 +53,7 @@ class _Open:
     deadlines: AssignmentDeadlines
     version: int
     title: str
-    before: dict[str, Any]  # the values a state change may overwrite, for the audit entry
+    assignment: Assignment
 
 
 def apply_deadlines(
@@ -97,7 +93,7 @@ def _open_assignments(session: Session) -> dict[int, _Open]:
         select(Assignment, Submission.title)
         .join(Submission, col(Submission.id) == col(Assignment.submission_id))
         .where(
-            col(Assignment.state).in_(OPEN_STATES),
+            col(Assignment.state).in_(OPEN),
             Submission.stage == Stage.PEER_REVIEW.value,
             col(Assignment.round_number) == col(Submission.current_round),
         )
@@ -114,8 +110,7 @@ def _open_assignments(session: Session) -> dict[int, _Open]:
             respond_by=assignment.respond_by,
             review_by=assignment.review_by,
         )
-        before = {"state": assignment.state, "decline_reason": assignment.decline_reason}
-        loaded[assignment.id] = _Open(deadlines, assignment.version, title, before)
+        loaded[assignment.id] = _Open(deadlines, assignment.version, title, assignment)
     return loaded
 
 
@@ -147,10 +142,7 @@ def _remind(session: Session, action: DeadlineAction, item: _Open, reviewer: Use
 def _mark_overdue(
     session: Session, actor: Actor, action: DeadlineAction, item: _Open, reviewer: User
 ) -> bool:
-    values = {"state": "overdue"}
-    if not _change(
-        session, actor, item, values, from_state="accepted", action="assignment.overdue"
-    ):
+    if not _move(session, actor, item, AssignmentEvent.MARK_OVERDUE):
         return False
     days = action.days_from_due
     subject = f"Overdue: your review of '{item.title}'"
@@ -181,12 +173,9 @@ def _escalate(session: Session, action: DeadlineAction, item: _Open, reviewer: U
 def _expire(
     session: Session, actor: Actor, action: DeadlineAction, item: _Open, reviewer: User
 ) -> bool:
-    values = {"state": "cancelled", "decline_reason": f"No answer by {action.due.isoformat()}"}
-    if not _change(session, actor, item, values, from_state="invited", action="assignment.expired"):
+    reason = f"No answer by {action.due.isoformat()}"
+    if not _move(session, actor, item, AssignmentEvent.EXPIRE, {"decline_reason": reason}):
         return False
-    enqueue(
-        session, "assignment.expired", submission_id=action.submission_id, dedupe_key=action.key
-    )
     subject = f"Invitation expired: review of '{item.title}'"
     body = (
         f"Your invitation to review '{item.title}' was not answered by "
@@ -196,33 +185,21 @@ def _expire(
     return True
 
 
-def _change(
+def _move(
     session: Session,
     actor: Actor,
     item: _Open,
-    values: dict[str, Any],
-    *,
-    from_state: str,
-    action: str,
+    event: AssignmentEvent,
+    values: dict[str, Any] | None = None,
 ) -> bool:
-    """Compare-and-set the assignment from `from_state`, with an audit entry."""
-    assignment_id = item.deadlines.assignment_id
-    if item.deadlines.state != from_state:
+    """Move the assignment as loaded at the start of the run; False when the reviewer
+    answered or submitted since (the row's version or state no longer matches)."""
+    if item.deadlines.state != item.assignment.state:
         return False
     try:
-        update_versioned(
-            session, Assignment, assignment_id, item.version, values, what="this assignment"
+        move_assignment(
+            session, actor, item.assignment, event, expected_version=item.version, values=values
         )
-    except Conflict:  # the reviewer answered or submitted since the run loaded the row
+    except (Conflict, IllegalTransition):
         return False
-    record(
-        session,
-        actor,
-        action,
-        entity_type="assignment",
-        entity_id=assignment_id,
-        submission_id=item.deadlines.submission_id,
-        before={name: item.before[name] for name in values},
-        after=values,
-    )
     return True

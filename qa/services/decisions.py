@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from qa.audit.log import record
 from qa.domain.actor import Actor
+from qa.domain.assignments import SheetKind
 from qa.domain.calendar import years_after
 from qa.domain.enums import Stage
 from qa.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
@@ -41,7 +42,7 @@ from qa.services.lifecycle import (
     submission_facts,
 )
 from qa.services.reviews import close_open_assignments
-from qa.services.scoresheets import CONSENSUS, ensure_sheet, lock, pinned_rubric
+from qa.services.scoresheets import ensure_sheet, lock, pinned_rubric
 from qa.services.scoresheets import save_score as save_sheet_score
 from qa.services.submissions import warnings_json
 
@@ -70,7 +71,7 @@ def save_consensus(db: Database, actor: Actor, submission_id: int, entry: ScoreI
     with db.write() as session:
         submission = _in_stage(session, submission_id, Stage.MODERATION)
         _, rubric = pinned_rubric(session, submission)
-        sheet = ensure_sheet(session, submission, CONSENSUS)
+        sheet = ensure_sheet(session, submission, SheetKind.CONSENSUS)
         score = save_sheet_score(session, actor, sheet, rubric, entry)
         session.commit()
         return score
@@ -83,7 +84,7 @@ def complete_moderation(
     require_qa_judge(actor, "complete moderation")
     with db.write() as session:
         submission = _in_stage(session, submission_id, Stage.MODERATION)
-        sheet = ensure_sheet(session, submission, CONSENSUS)
+        sheet = ensure_sheet(session, submission, SheetKind.CONSENSUS)
         assessment = round_assessment(session, submission)
         if assessment.disagreements:
             ids = tuple(c.criterion_id for c in assessment.disagreements)

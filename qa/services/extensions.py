@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from qa.audit.log import record
 from qa.domain.actor import Actor
+from qa.domain.assignments import can_score
 from qa.domain.enums import Role
 from qa.domain.errors import Conflict, IllegalTransition, InvalidInput, NotFound
 from qa.domain.policy import require_assigned_reviewer, require_officer
@@ -25,9 +26,6 @@ from qa.services.assignments import MIN_REASON, load_assignment, require_current
 from qa.services.follow_up import MAX_DAYS_AHEAD, move_due_date
 from qa.services.lifecycle import load_submission
 from qa.services.notifications import notify, people_with_role
-
-#: Assignments whose review date a reviewer may ask to move.
-REVIEWING = ("accepted", "overdue")
 
 
 def pending_request(session: Session, assignment_id: int) -> ExtensionRequest | None:
@@ -85,7 +83,7 @@ def request_extension(
         assignment = load_assignment(session, assignment_id)
         require_assigned_reviewer(actor, assignment.reviewer_id)  # before looking at the form
         submission = load_submission(session, assignment.submission_id)
-        if assignment.state not in REVIEWING:
+        if not can_score(assignment.state):  # a review date to move
             raise IllegalTransition(f"this review is {assignment.state}; its date cannot move")
         require_current_round(submission, assignment)
         current = assignment.review_by

@@ -18,17 +18,13 @@ from sqlmodel import Session
 
 from qa.audit.log import record
 from qa.domain.actor import Actor
+from qa.domain.assignments import AssignmentEvent, awaits_answer, is_open
 from qa.domain.errors import Conflict, IllegalTransition, InvalidInput
 from qa.domain.policy import require_officer
 from qa.persistence.db import Database
 from qa.persistence.models import Assignment, User
-from qa.services.assignments import (
-    MIN_REASON,
-    OPEN_STATES,
-    change_assignment,
-    load_assignment,
-    require_current_round,
-)
+from qa.services.assignment_moves import move_assignment
+from qa.services.assignments import MIN_REASON, load_assignment, require_current_round
 from qa.services.lifecycle import load_submission
 from qa.services.notifications import notify
 
@@ -46,7 +42,7 @@ class Deadline:
 
 
 def deadline_of(assignment: Assignment) -> Deadline:
-    if assignment.state == "invited":
+    if awaits_answer(assignment.state):
         return Deadline("respond_by", assignment.respond_by, "answer the invitation")
     return Deadline("review_by", assignment.review_by, "submit the review")
 
@@ -146,10 +142,13 @@ def move_due_date(
     values: dict[str, object] = {deadline.field: new_date}
     if deadline.field == "respond_by" and deadline.due and assignment.review_by:
         values["review_by"] = assignment.review_by + (new_date - deadline.due)
-    if assignment.state == "overdue":
-        values["state"] = "accepted"
-    version = change_assignment(
-        session, actor, assignment, expected_version, values, action="assignment.due_date"
+    version = move_assignment(  # a new date lifts an overdue mark
+        session,
+        actor,
+        assignment,
+        AssignmentEvent.EXTEND,
+        expected_version=expected_version,
+        values=values,
     )
     reviewer = session.get(User, assignment.reviewer_id)
     assert reviewer is not None
@@ -165,7 +164,7 @@ def move_due_date(
 
 
 def _require_open(assignment: Assignment) -> None:
-    if assignment.state not in OPEN_STATES:
+    if not is_open(assignment.state):
         raise IllegalTransition(
             f"this assignment is {assignment.state}; only an open invitation or review has a "
             "date to follow up"

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from qa.audit.log import record
 from qa.domain.actor import Actor
+from qa.domain.assignments import ENDED
 from qa.domain.enums import Stage
 from qa.domain.errors import NotFound
 from qa.domain.policy import SubmissionFacts
@@ -20,8 +21,6 @@ from qa.persistence import clock
 from qa.persistence.locking import update_versioned
 from qa.persistence.models import Assignment, StageChange, Submission
 from qa.persistence.outbox import enqueue
-
-INACTIVE_ASSIGNMENT_STATES = ("declined", "cancelled")
 
 
 def load_submission(session: Session, submission_id: int) -> Submission:
@@ -36,7 +35,7 @@ def submission_facts(session: Session, submission: Submission) -> SubmissionFact
     reviewers = session.exec(
         select(Assignment.reviewer_id).where(
             Assignment.submission_id == submission.id,
-            col(Assignment.state).not_in(INACTIVE_ASSIGNMENT_STATES),
+            col(Assignment.state).not_in(ENDED),
         )
     ).all()
     return SubmissionFacts(submission.id, submission.institution_id, frozenset(reviewers))

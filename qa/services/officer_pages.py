@@ -13,6 +13,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from qa.domain.actor import Actor
+from qa.domain.assignments import ON_PANEL, SheetKind
 from qa.domain.enums import Stage
 from qa.domain.errors import NotFound
 from qa.domain.policy import is_qa_judge, require_officer, sees_reviewer_names, stage_day_limit
@@ -44,7 +45,7 @@ from qa.services.officer_review import (
     moderation_view,
     sign_off_view,
 )
-from qa.services.scoresheets import SELF, current_sheet, levels_of, pinned_rubric, scores_of
+from qa.services.scoresheets import current_sheet, levels_of, pinned_rubric, scores_of
 
 NEXT_STEP = {
     Stage.DRAFT: "The provider is still writing the descriptor; nothing is needed from you yet.",
@@ -280,7 +281,7 @@ def _history(session: Session, submission_id: int) -> list[HistoryItem]:
 
 
 def _screening(session: Session, submission: Submission, rubric: Rubric) -> ScreeningView:
-    sheet = current_sheet(session, submission, SELF)
+    sheet = current_sheet(session, submission, SheetKind.SELF)
     scores = scores_of(session, sheet) if sheet else {}
     levels = levels_of(session, sheet) if sheet else {}
     criteria = []
@@ -354,7 +355,6 @@ def _decisions(session: Session, submission_id: int, today: date) -> list[Decisi
 def panel_after(db: Database, submission_id: int, chosen: list[int]) -> int:
     """How many reviewers the current round's panel would have with `chosen` invited too
     (for the warning before inviting beyond the panel size)."""
-    active = ("invited", "accepted", "overdue", "submitted")
     with db.session() as session:
         submission = load_submission(session, submission_id)
         on_panel = set(
@@ -362,7 +362,7 @@ def panel_after(db: Database, submission_id: int, chosen: list[int]) -> int:
                 select(Assignment.reviewer_id).where(
                     Assignment.submission_id == submission_id,
                     Assignment.round_number == submission.current_round,
-                    col(Assignment.state).in_(active),
+                    col(Assignment.state).in_(ON_PANEL),
                 )
             ).all()
         )

@@ -8,11 +8,23 @@ from datetime import date, datetime
 from sqlalchemy import select as sql_select
 from sqlmodel import Session, col, select
 
+from qa.domain.assignments import (
+    CoiStatus,
+    awaits_answer,
+    can_score,
+    is_ended,
+    is_on_panel,
+    is_open,
+    is_overdue,
+    is_submitted,
+    renewable,
+    state_tone,
+)
 from qa.domain.enums import Role, Stage
 from qa.domain.review_settings import ReviewSettings
 from qa.domain.reviewer_choice import PANEL_ROLES, Candidate, choose_reviewers, expertise_match
 from qa.persistence.models import Assignment, ExtensionRequest, Submission, User, UserRole
-from qa.services.assignments import OPEN_STATES, RENEWABLE_STATES, open_loads
+from qa.services.assignments import open_loads
 from qa.services.extensions import pending_requests
 
 
@@ -35,6 +47,19 @@ class AssignmentView:
     can_reinvite: bool
     extension: ExtensionRequest | None = None  # the reviewer's pending request for more time
     can_reopen: bool = False  # a submitted review, while the round is still in peer review
+    on_panel: bool = False  # open or submitted
+    tone: str = ""  # ok | bad | warn | "" (`state_tone`)
+    awaits_answer: bool = False  # invited: the deadline is the answer date
+    overdue: bool = False
+
+    @property
+    def coi_cleared(self) -> bool:
+        """The reviewer declared no conflict of interest."""
+        return self.coi_status == CoiStatus.NONE
+
+    @property
+    def coi_declared(self) -> bool:
+        return self.coi_status == CoiStatus.DECLARED
 
 
 def panel_assignments(
@@ -67,20 +92,24 @@ def panel_assignments(
             reason=a.decline_reason,
             version=a.version,
             late=_late(a, today) if open_review else None,
-            can_cancel=open_review and a.state in OPEN_STATES,
-            can_reinvite=open_review and a.state in RENEWABLE_STATES and a.coi_status != "declared",
+            can_cancel=open_review and is_open(a.state),
+            can_reinvite=open_review and renewable(a.state, a.coi_status),
             extension=asked.get(a.id or 0) if open_review else None,
-            can_reopen=open_review and a.state == "submitted",
+            can_reopen=open_review and is_submitted(a.state),
+            on_panel=is_on_panel(a.state),
+            tone=state_tone(a.state),
+            awaits_answer=awaits_answer(a.state),
+            overdue=is_overdue(a.state),
         )
         for n, (a, name) in enumerate(rows, start=1)
     ]
 
 
 def _late(assignment: Assignment, today: date) -> str | None:
-    if assignment.state == "invited" and assignment.respond_by and assignment.respond_by < today:
+    if awaits_answer(assignment.state) and assignment.respond_by and assignment.respond_by < today:
         return _days_late("answer", (today - assignment.respond_by).days)
     due = assignment.review_by
-    if assignment.state in ("accepted", "overdue") and due and due < today:
+    if can_score(assignment.state) and due and due < today:
         return _days_late("review", (today - due).days)
     return None
 
@@ -106,7 +135,7 @@ class CandidateView:
 
     @property
     def renewable(self) -> bool:
-        return self.previous_state in RENEWABLE_STATES
+        return self.previous_state is not None and is_ended(self.previous_state)
 
 
 def panel_candidates(
@@ -141,7 +170,7 @@ def panel_candidates(
             .join(Submission, col(Submission.id) == col(Assignment.submission_id))
             .where(
                 Submission.institution_id == submission.institution_id,
-                Assignment.coi_status == "declared",
+                Assignment.coi_status == CoiStatus.DECLARED,
             )
             .distinct()
         ).all()
@@ -153,9 +182,9 @@ def panel_candidates(
         load = loads.get(user_id, 0)
         blocked = _blocked(institution_id == submission.institution_id, state, coi, load, settings)
         notes = []
-        if user_id in conflicted_before and coi != "declared":
+        if user_id in conflicted_before and coi != CoiStatus.DECLARED:
             notes.append("declared a conflict with this provider before")
-        if state in RENEWABLE_STATES:
+        if state is not None and is_ended(state):
             notes.append(f"{state} earlier in this round")
         views[user_id] = CandidateView(
             user_id,
@@ -172,7 +201,7 @@ def panel_candidates(
     roles = [
         views[reviewer_id].panel_role if reviewer_id in views else None
         for reviewer_id, (state, _) in this_round.items()
-        if state in (*OPEN_STATES, "submitted")
+        if is_on_panel(state)
     ]
     eligible = [
         Candidate(v.user_id, v.expertise, v.panel_role, v.load)
@@ -203,9 +232,9 @@ def _blocked(
 ) -> str | None:
     if same_institution:
         return "belongs to the provider (conflict of interest)"
-    if coi == "declared":
+    if coi == CoiStatus.DECLARED:
         return "declared a conflict of interest with this file"
-    if state is not None and state not in RENEWABLE_STATES:
+    if state is not None and not is_ended(state):
         return f"already on the panel ({state})"
     if load >= settings.max_load:
         return f"at the maximum load ({load} of {settings.max_load})"

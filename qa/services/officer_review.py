@@ -16,6 +16,7 @@ from typing import Any
 from sqlmodel import Session
 
 from qa.domain.actor import Actor
+from qa.domain.assignments import SheetKind
 from qa.domain.calendar import years_after
 from qa.domain.policy import signer_refusal
 from qa.domain.rubric import Criterion, Rubric
@@ -32,7 +33,7 @@ from qa.services.assessment import round_assessment, self_levels, submitted_revi
 from qa.services.decisions import DEFAULT_VALIDITY_YEARS, ConditionInput
 from qa.services.lifecycle import submission_facts
 from qa.services.officer_panel import AssignmentView
-from qa.services.scoresheets import CONSENSUS, current_sheet, scores_of
+from qa.services.scoresheets import current_sheet, scores_of
 
 OUTCOMES = {
     Decision.APPROVED.value: "Approve",
@@ -131,7 +132,7 @@ def moderation_view(
     sheets, raters = _raters(session, submission, assignments)
     assessment = round_assessment(session, submission, sheets)
     scored = [scores_of(session, sheet) for sheet in sheets]
-    consensus_sheet = current_sheet(session, submission, CONSENSUS)
+    consensus_sheet = current_sheet(session, submission, SheetKind.CONSENSUS)
     consensus = scores_of(session, consensus_sheet) if consensus_sheet else {}
     own = self_levels(session, submission)
     rows = [

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
+from qa.domain.assignments import SheetKind, SheetStatus
 from qa.domain.rubric import Rubric
 from qa.domain.scoring import APPROVE_MUST_PASS, MUST_PASS_MIN, RaterScores, assess
 from qa.persistence.models import Score, Scoresheet, Submission
-from qa.services.scoresheets import CONSENSUS, PEER, pinned_rubric
+from qa.services.scoresheets import pinned_rubric
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ def _round(
         .where(
             Scoresheet.submission_id == submission_id,
             Scoresheet.round_number == number,
-            Scoresheet.kind == CONSENSUS,
+            Scoresheet.kind == SheetKind.CONSENSUS,
         )
         .order_by(col(Scoresheet.revision).desc())
     ).first()
@@ -156,8 +157,8 @@ def _peer_sheets(session: Session, submission_id: int | None, number: int) -> li
         .where(
             Scoresheet.submission_id == submission_id,
             Scoresheet.round_number == number,
-            Scoresheet.kind == PEER,
-            Scoresheet.status == "submitted",
+            Scoresheet.kind == SheetKind.PEER,
+            Scoresheet.status == SheetStatus.SUBMITTED,
         )
         .order_by(col(Scoresheet.assignment_id), col(Scoresheet.revision).desc())
     ).all()

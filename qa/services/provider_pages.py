@@ -14,6 +14,7 @@ from datetime import date, datetime
 from sqlmodel import Session, col, select
 
 from qa.domain.actor import Actor
+from qa.domain.assignments import SheetKind, SheetStatus
 from qa.domain.descriptor_form import DescriptorRow, descriptor_rows
 from qa.domain.enums import Role, Stage
 from qa.domain.errors import NotAllowed
@@ -41,7 +42,6 @@ from qa.persistence.models import (
 from qa.services.disclosure import for_outsiders
 from qa.services.lifecycle import load_submission, stage_history, submission_facts
 from qa.services.provider_feedback import RoundFeedback, criterion_feedback
-from qa.services.scoresheets import PEER
 from qa.services.self_assessment_page import progress_in
 
 
@@ -342,8 +342,8 @@ def _reviews(
         .join(Assignment, col(Assignment.id) == col(Scoresheet.assignment_id))
         .where(
             Scoresheet.submission_id == submission_id,
-            Scoresheet.kind == PEER,
-            Scoresheet.status == "submitted",
+            Scoresheet.kind == SheetKind.PEER,
+            Scoresheet.status == SheetStatus.SUBMITTED,
         )
         .order_by(col(Scoresheet.round_number), col(Scoresheet.assignment_id))
     ).all()

@@ -14,6 +14,14 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from qa.domain.actor import Actor
+from qa.domain.assignments import (
+    AssignmentState,
+    CoiStatus,
+    SheetKind,
+    SheetStatus,
+    awaits_answer,
+    can_score,
+)
 from qa.domain.enums import Stage
 from qa.domain.errors import NotFound
 from qa.domain.policy import require_assigned_reviewer
@@ -29,11 +37,10 @@ from qa.persistence.models import (
     Scoresheet,
     Submission,
 )
-from qa.services.autosave import SCORING_STATES
 from qa.services.extensions import latest_request
 from qa.services.lifecycle import load_submission
 from qa.services.review_facts import Fact, summary_facts
-from qa.services.scoresheets import PEER, SELF, pinned_rubric, rater_key, scores_of
+from qa.services.scoresheets import pinned_rubric, rater_key, scores_of
 
 RECOMMENDATIONS: tuple[tuple[str, str], ...] = (
     (Decision.APPROVED.value, "Approve"),
@@ -126,9 +133,9 @@ def review_page(db: Database, actor: Actor, assignment_id: int) -> ReviewPage:
         submission = load_submission(session, assignment.submission_id)
         _, rubric = pinned_rubric(session, submission)
         number = assignment.round_number  # an earlier round's reviewer sees that round
-        sheet = _sheet(session, submission.id, number, PEER, assignment_id)
+        sheet = _sheet(session, submission.id, number, SheetKind.PEER, assignment_id)
         scores = scores_of(session, sheet) if sheet else {}
-        own = _sheet(session, submission.id, number, SELF)
+        own = _sheet(session, submission.id, number, SheetKind.SELF)
         evidence = _evidence(scores_of(session, own)) if own else {}
         descriptor = session.exec(
             select(DescriptorVersion).where(
@@ -140,7 +147,7 @@ def review_page(db: Database, actor: Actor, assignment_id: int) -> ReviewPage:
     data = descriptor.data if descriptor else {}
     open_review = _open(assignment, submission)
     now = clock.now(session)
-    locked = sheet is not None and sheet.status != "open"
+    locked = sheet is not None and sheet.status != SheetStatus.OPEN
     return ReviewPage(
         assignment=assignment,
         title=str(data.get("title") or submission.title),
@@ -151,10 +158,10 @@ def review_page(db: Database, actor: Actor, assignment_id: int) -> ReviewPage:
         progress=progress_from(rubric, scores),
         note=note(assignment, open_review, sheet),
         mode=_mode(assignment, open_review, bool(scores)),
-        can_answer=assignment.state == "invited" and open_review,
+        can_answer=assignment.state == AssignmentState.INVITED and open_review,
         can_declare=(
-            assignment.state in ("invited", *SCORING_STATES)
-            and assignment.coi_status == "not_asked"
+            (awaits_answer(assignment.state) or can_score(assignment.state))
+            and assignment.coi_status == CoiStatus.NOT_ASKED
             and open_review
         ),
         recommendation=sheet.recommendation if sheet and locked else None,
@@ -190,23 +197,23 @@ def progress_of(rubric: Rubric, done: Set[str]) -> Progress:
 def note(assignment: Assignment, open_review: bool, sheet: Scoresheet | None) -> Note:
     """One clear sentence for every assignment state (and the reasons behind `cancelled`)."""
     a = assignment
-    if a.state == "submitted":
+    if a.state == AssignmentState.SUBMITTED:
         return Note(
-            "submitted",
+            AssignmentState.SUBMITTED,
             f"You submitted this review on {_when(a.submitted_at)}. It is locked: the scores, "
             "comments, recommendation and summary can no longer change. If something needs "
             "correcting, ask the QA officer to reopen it.",
             "ok",
         )
-    if a.state == "declined":
+    if a.state == AssignmentState.DECLINED:
         reason = f" (“{a.decline_reason}”)" if a.decline_reason else ""
         return Note(
-            "declined",
+            AssignmentState.DECLINED,
             f"You declined this invitation{reason}. There is nothing more to do; thank you "
             "for answering.",
             "",
         )
-    if a.state == "cancelled":
+    if a.state == AssignmentState.CANCELLED:
         return _cancelled(a)
     if not open_review:
         return Note(
@@ -215,15 +222,17 @@ def note(assignment: Assignment, open_review: bool, sheet: Scoresheet | None) ->
             "more. Thank you for your time.",
             "",
         )
-    if a.state == "invited":
-        conflict = " You have declared no conflict of interest." if a.coi_status == "none" else ""
+    if a.state == AssignmentState.INVITED:
+        conflict = (
+            " You have declared no conflict of interest." if a.coi_status == CoiStatus.NONE else ""
+        )
         return Note(
-            "invited",
+            AssignmentState.INVITED,
             f"You are invited to review this micro-credential. Please accept or decline by "
             f"{a.respond_by}; if you accept, the review is due by {a.review_by}.{conflict}",
             "warn",
         )
-    if a.coi_status == "not_asked":
+    if a.coi_status == CoiStatus.NOT_ASKED:
         return Note(
             a.state,
             "You accepted the invitation. Answer the conflict-of-interest question below to "
@@ -235,15 +244,15 @@ def note(assignment: Assignment, open_review: bool, sheet: Scoresheet | None) ->
         if sheet is not None and sheet.revision > 1 and sheet.correction_reason
         else ""
     )
-    if a.state == "overdue":
+    if a.state == AssignmentState.OVERDUE:
         return Note(
-            "overdue",
+            AssignmentState.OVERDUE,
             f"Your review was due on {a.review_by}. You can still score and submit it; please "
             f"do so as soon as you can.{reopened}",
             "bad",
         )
     return Note(
-        "accepted",
+        AssignmentState.ACCEPTED,
         f"Score every criterion and submit your review by {a.review_by}. Each answer is saved "
         f"as soon as you choose it, and is kept if you leave and come back.{reopened}",
         "ok",
@@ -258,7 +267,7 @@ def saved_label(moment: datetime, now: datetime) -> str:
 
 
 def _cancelled(a: Assignment) -> Note:
-    if a.coi_status == "declared":
+    if a.coi_status == CoiStatus.DECLARED:
         return Note(
             "conflict of interest",
             "You declared a conflict of interest, so this assignment ended and you cannot "
@@ -276,16 +285,16 @@ def _cancelled(a: Assignment) -> Note:
         )
     because = f": {reason[:1].lower()}{reason[1:]}" if reason else ""
     return Note(
-        "cancelled",
+        AssignmentState.CANCELLED,
         f"This review is no longer needed{because}. Thank you for your time.",
         "",
     )
 
 
 def _mode(assignment: Assignment, open_review: bool, has_scores: bool) -> str:
-    if assignment.state in SCORING_STATES and open_review:
-        return SCORE if assignment.coi_status == "none" else PREVIEW
-    if assignment.state == "invited" and open_review:
+    if can_score(assignment.state) and open_review:
+        return SCORE if assignment.coi_status == CoiStatus.NONE else PREVIEW
+    if assignment.state == AssignmentState.INVITED and open_review:
         return PREVIEW  # the reviewer may look at the rubric before accepting
     return RECORD if has_scores else HIDDEN
 

@@ -8,6 +8,16 @@ from sqlmodel import Session, col, select
 
 from qa.audit.log import record
 from qa.domain.actor import Actor
+from qa.domain.assignments import (
+    ENDED,
+    AssignmentEvent,
+    AssignmentState,
+    CoiStatus,
+    SheetKind,
+    awaits_answer,
+    is_submitted,
+    require_scorable,
+)
 from qa.domain.enums import Role, Stage
 from qa.domain.errors import Conflict, IllegalTransition, InvalidInput, NotAllowed, NotFound
 from qa.domain.policy import require_assigned_reviewer, require_officer
@@ -16,23 +26,13 @@ from qa.domain.score_input import ScoreInput
 from qa.domain.scoring import Decision
 from qa.persistence import clock
 from qa.persistence.db import Database
-from qa.persistence.locking import update_versioned
 from qa.persistence.models import Assignment, Score, Submission, User, UserRole
-from qa.persistence.outbox import enqueue
-from qa.services.autosave import autosave_review_score, check_scorable
+from qa.services.assignment_moves import move_assignment
+from qa.services.autosave import autosave_review_score
 from qa.services.conflicts import has_blocking_conflict
-from qa.services.lifecycle import INACTIVE_ASSIGNMENT_STATES, load_submission
+from qa.services.lifecycle import load_submission
 from qa.services.notifications import notify
-from qa.services.scoresheets import (
-    PEER,
-    ensure_sheet,
-    lock,
-    pinned_rubric,
-    require_complete,
-)
-
-COI_STATES = ("not_asked", "none", "declared")
-#: A reviewer may still score (and submit) after the due date has passed.
+from qa.services.scoresheets import ensure_sheet, lock, pinned_rubric, require_complete
 
 
 def invite_reviewer(
@@ -155,19 +155,16 @@ def respond(
         raise InvalidInput("say why you decline, so the officer can invite someone suitable")
     with db.write() as session:
         assignment = _mine(session, actor, assignment_id)
-        if assignment.state != "invited":
+        if not awaits_answer(assignment.state):
             raise IllegalTransition(f"this invitation was already answered ({assignment.state})")
-        state = "accepted" if accept else "declined"
-        _update(
+        move_assignment(
             session,
             actor,
             assignment,
-            expected_version,
-            {"state": state, "responded_at": clock.now(session), "decline_reason": reason},
-            action=f"assignment.{state}",
+            AssignmentEvent.ACCEPT if accept else AssignmentEvent.DECLINE,
+            expected_version=expected_version,
+            values={"responded_at": clock.now(session), "decline_reason": reason},
         )
-        if not accept:
-            enqueue(session, "assignment.declined", submission_id=assignment.submission_id)
         session.commit()
         return _reload(session, assignment_id)
 
@@ -186,18 +183,20 @@ def declare_conflict(
         raise InvalidInput("describe the conflict of interest")
     with db.write() as session:
         assignment = _mine(session, actor, assignment_id)
-        if assignment.state not in ("invited", "accepted"):
+        if not (awaits_answer(assignment.state) or assignment.state == AssignmentState.ACCEPTED):
             raise IllegalTransition(f"this assignment is {assignment.state}")
-        values: dict[str, object] = {
-            "coi_status": "declared" if has_conflict else "none",
-            "coi_text": (details or "").strip() or None,
-            "coi_answered_at": clock.now(session),
-        }
-        if has_conflict:
-            values["state"] = "cancelled"
-        _update(session, actor, assignment, expected_version, values, action="assignment.coi")
-        if has_conflict:
-            enqueue(session, "assignment.conflict", submission_id=assignment.submission_id)
+        move_assignment(
+            session,
+            actor,
+            assignment,
+            AssignmentEvent.DECLARE_CONFLICT if has_conflict else AssignmentEvent.ANSWER_COI,
+            expected_version=expected_version,
+            values={
+                "coi_status": CoiStatus.DECLARED if has_conflict else CoiStatus.NONE,
+                "coi_text": (details or "").strip() or None,
+                "coi_answered_at": clock.now(session),
+            },
+        )
         session.commit()
         return _reload(session, assignment_id)
 
@@ -231,26 +230,20 @@ def submit_review(
         raise InvalidInput("write a summary of at least 20 characters for the provider")
     with db.write() as session:
         assignment = _mine(session, actor, assignment_id)
-        if assignment.state == "submitted":
+        if is_submitted(assignment.state):
             raise Conflict("this review was already submitted and is locked")
         submission = _scorable(session, assignment)
         _, rubric = pinned_rubric(session, submission)
-        sheet = ensure_sheet(session, submission, PEER, assignment.id)
+        sheet = ensure_sheet(session, submission, SheetKind.PEER, assignment.id)
         require_complete(session, sheet, rubric, need_evidence=False)
         lock(session, actor, sheet, recommendation=decision.value, summary=summary.strip())
-        _update(
+        move_assignment(
             session,
             actor,
             assignment,
-            expected_version,
-            {"state": "submitted", "submitted_at": clock.now(session)},
-            action="assignment.submitted",
-        )
-        enqueue(
-            session,
-            "review.submitted",
-            submission_id=assignment.submission_id,
-            dedupe_key=f"review:{assignment_id}:r{sheet.revision}",
+            AssignmentEvent.SUBMIT,
+            expected_version=expected_version,
+            values={"submitted_at": clock.now(session)},
         )
         session.commit()
         return _reload(session, assignment_id)
@@ -262,16 +255,17 @@ def close_open_assignments(
     """Cancel invitations and unfinished reviews that are no longer needed (audited)."""
     closed = []
     for assignment in active_assignments(session, submission):
-        if assignment.state == "submitted":
+        if is_submitted(assignment.state):
             continue
         assert assignment.id is not None
-        _update(
+        move_assignment(
             session,
             actor,
             assignment,
-            assignment.version,
-            {"state": "cancelled", "decline_reason": reason},
-            action="assignment.cancelled",
+            AssignmentEvent.CANCEL,
+            expected_version=assignment.version,
+            values={"decline_reason": reason},
+            tell_routing=False,
         )
         reviewer = session.get(User, assignment.reviewer_id)
         if reviewer is not None:
@@ -295,7 +289,7 @@ def active_assignments(session: Session, submission: Submission) -> list[Assignm
             .where(
                 Assignment.submission_id == submission.id,
                 Assignment.round_number == submission.current_round,
-                col(Assignment.state).not_in(INACTIVE_ASSIGNMENT_STATES),
+                col(Assignment.state).not_in(ENDED),
             )
             .order_by(col(Assignment.id))
         )
@@ -312,7 +306,7 @@ def _mine(session: Session, actor: Actor, assignment_id: int) -> Assignment:
 
 def _scorable(session: Session, assignment: Assignment) -> Submission:
     submission = load_submission(session, assignment.submission_id)
-    check_scorable(
+    require_scorable(
         assignment.state,
         assignment.coi_status,
         assignment.round_number,
@@ -322,37 +316,7 @@ def _scorable(session: Session, assignment: Assignment) -> Submission:
     return submission
 
 
-def _update(
-    session: Session,
-    actor: Actor,
-    assignment: Assignment,
-    expected_version: int,
-    values: dict[str, object],
-    *,
-    action: str,
-) -> None:
-    assert assignment.id is not None
-    before = {name: _plain(getattr(assignment, name)) for name in values}
-    update_versioned(
-        session, Assignment, assignment.id, expected_version, values, what="this assignment"
-    )
-    record(
-        session,
-        actor,
-        action,
-        entity_type="assignment",
-        entity_id=assignment.id,
-        submission_id=assignment.submission_id,
-        before=before,
-        after={name: _plain(value) for name, value in values.items()},
-    )
-
-
 def _reload(session: Session, assignment_id: int) -> Assignment:
     assignment = session.get(Assignment, assignment_id)
     assert assignment is not None
     return assignment
-
-
-def _plain(value: object) -> object:
-    return value.isoformat() if hasattr(value, "isoformat") else value

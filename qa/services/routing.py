@@ -14,6 +14,7 @@ from sqlalchemy import select as sql_select
 from sqlmodel import Session, col, func, select
 
 from qa.domain.actor import Actor
+from qa.domain.assignments import OPEN, SheetKind
 from qa.domain.enums import Role, Stage
 from qa.domain.review_settings import ReviewSettings
 from qa.domain.reviewer_choice import Candidate, choose_reviewers
@@ -34,7 +35,7 @@ from qa.services.disclosure import for_provider_mail
 from qa.services.lifecycle import load_submission, move
 from qa.services.notifications import notify, people_with_role
 from qa.services.reviews import active_assignments, close_open_assignments, invite_in
-from qa.services.scoresheets import SELF, ensure_sheet
+from qa.services.scoresheets import ensure_sheet
 
 ROUTING_ACTOR = Actor.system("routing")
 
@@ -73,7 +74,7 @@ def _step(session: Session, submission: Submission, ctx: RoutingContext) -> list
     if stage is Stage.SUBMITTED:
         return _intake(session, submission, ctx)
     if stage is Stage.SELF_ASSESSMENT:
-        ensure_sheet(session, submission, SELF)
+        ensure_sheet(session, submission, SheetKind.SELF)
         last = _last_change(session, submission)
         if last is not None and last.from_stage == Stage.SCREENING:
             return _tell_provider(
@@ -146,7 +147,7 @@ def _intake(session: Session, submission: Submission, ctx: RoutingContext) -> li
     report = validate_descriptor(descriptor.data, today=ctx.today)
     if report.ok:
         moved = move(session, ctx.actor, submission, Action.INTAKE_ACCEPT)
-        ensure_sheet(session, moved, SELF)
+        ensure_sheet(session, moved, SheetKind.SELF)
         return ["intake accepted", "self-assessment opened"]
     reasons = "; ".join(str(issue) for issue in report.errors)
     move(session, ctx.actor, submission, Action.INTAKE_RETURN, reason=reasons)
@@ -256,7 +257,7 @@ def _load_reviewers(session: Session, ctx: RoutingContext) -> None:
     )
     loads = session.exec(
         select(Assignment.reviewer_id, func.count())
-        .where(col(Assignment.state).in_(("invited", "accepted", "overdue")))
+        .where(col(Assignment.state).in_(OPEN))
         .group_by(col(Assignment.reviewer_id))
     ).all()
     ctx.loads.update({int(reviewer_id): int(count) for reviewer_id, count in loads})

@@ -10,15 +10,14 @@ from sqlmodel import Session, col, select
 
 from qa.audit.log import entry_values, record, record_many
 from qa.domain.actor import Actor
+from qa.domain.assignments import SheetKind, SheetStatus
 from qa.domain.errors import Conflict, InvalidInput, NotFound
 from qa.domain.rubric import Rubric
-from qa.domain.score_input import ScoreInput
+from qa.domain.score_input import SCORE_FIELDS, ScoreInput, is_answered, stored_score
 from qa.domain.scoring import completeness
 from qa.persistence import clock
 from qa.persistence.models import RubricVersion, Score, Scoresheet, Submission
 from qa.services.rubrics import cached_rubric, rubric_of
-
-SELF, PEER, CONSENSUS = "self", "peer", "consensus"
 
 
 def pinned_rubric(session: Session, submission: Submission) -> tuple[RubricVersion, Rubric]:
@@ -58,7 +57,7 @@ _VERSION_HASHES: WeakKeyDictionary[object, dict[int, str]] = WeakKeyDictionary()
 
 
 def rater_key(kind: str, assignment_id: int | None = None) -> str:
-    return f"{PEER}:{assignment_id}" if kind == PEER else kind
+    return f"{SheetKind.PEER}:{assignment_id}" if kind == SheetKind.PEER else kind
 
 
 def current_sheet(
@@ -133,7 +132,7 @@ def new_sheet(  # noqa: PLR0917 - the columns that identify a sheet
 
 
 def refuse_if_locked(kind: str, status: str) -> None:
-    if status != "open":
+    if status != SheetStatus.OPEN:
         raise Conflict(
             f"this {kind} score sheet was submitted and is locked; a correction is a new "
             "version with a reason"
@@ -173,17 +172,14 @@ def save_score_tracked(
         _SCORE, params={"sheet_id": sheet.id, "criterion_id": entry.criterion_id}
     ).first()
     before = _score_state(score) if score else None
-    was_answered = score is not None and (score.level is not None or score.cannot_judge)
+    was_answered = score is not None and is_answered(score.level, score.cannot_judge)
     if score is None:
         score = Score(scoresheet_id=sheet.id, criterion_id=entry.criterion_id)
-    score.level = None if entry.cannot_judge else entry.level
-    score.cannot_judge = entry.cannot_judge
-    score.comment = entry.comment
-    score.evidence_refs = list(entry.evidence_refs)
-    score.no_evidence_reason = entry.no_evidence_reason
+    after = entry.stored()
+    for name, value in after.items():
+        setattr(score, name, value)
     score.updated_at, score.updated_by = clock.now(session), actor.user_id
     session.add(score)
-    after = _score_state(score)
     if before != after:
         record_many(  # one Core INSERT: this runs on every autosave
             session,
@@ -200,8 +196,7 @@ def save_score_tracked(
                 )
             ],
         )
-    is_answered = score.level is not None or score.cannot_judge
-    return score, was_answered != is_answered
+    return score, was_answered != entry.is_scored
 
 
 def require_complete(
@@ -214,7 +209,7 @@ def require_complete(
         missing += [
             f"{cid} (evidence, or a reason why there is none)"
             for cid, score in scores.items()
-            if (score.level is not None or score.cannot_judge)
+            if is_answered(score.level, score.cannot_judge)
             and not score.evidence_refs
             and not (score.no_evidence_reason or "").strip()
         ]
@@ -224,7 +219,7 @@ def require_complete(
 
 def lock(session: Session, actor: Actor, sheet: Scoresheet, **values: object) -> None:
     """Submit a sheet: it becomes immutable."""
-    sheet.status = "submitted"
+    sheet.status = SheetStatus.SUBMITTED
     sheet.submitted_at = clock.now(session)
     sheet.submitted_by = actor.user_id
     for name, value in values.items():
@@ -236,7 +231,7 @@ def lock(session: Session, actor: Actor, sheet: Scoresheet, **values: object) ->
 def new_revision(session: Session, actor: Actor, sheet: Scoresheet, reason: str) -> Scoresheet:
     """Reopen a submitted sheet as a new revision (a copy), keeping the submitted one intact."""
     assert sheet.id is not None
-    sheet.status = "superseded"
+    sheet.status = SheetStatus.SUPERSEDED
     session.add(sheet)
     revision = Scoresheet(
         submission_id=sheet.submission_id,
@@ -280,13 +275,7 @@ def new_revision(session: Session, actor: Actor, sheet: Scoresheet, reason: str)
 
 
 def _score_state(score: Score) -> dict[str, object]:
-    return {
-        "level": score.level,
-        "cannot_judge": score.cannot_judge,
-        "comment": score.comment,
-        "evidence_refs": list(score.evidence_refs),
-        "no_evidence_reason": score.no_evidence_reason,
-    }
+    return stored_score(*(getattr(score, name) for name in SCORE_FIELDS))
 
 
 def _short(items: Sequence[str]) -> tuple[str, ...]:

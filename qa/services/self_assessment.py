@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from qa.domain.actor import Actor
+from qa.domain.assignments import SheetKind
 from qa.domain.enums import Stage
 from qa.domain.errors import IllegalTransition, InvalidInput
 from qa.domain.policy import require_provider_of, require_qa_judge
@@ -14,7 +15,6 @@ from qa.persistence.db import Database
 from qa.persistence.models import Score, Submission
 from qa.services.lifecycle import load_submission, move, submission_facts
 from qa.services.scoresheets import (
-    SELF,
     ensure_sheet,
     lock,
     new_revision,
@@ -40,7 +40,7 @@ def save_self_score(db: Database, actor: Actor, submission_id: int, entry: Score
     with db.write() as session:
         submission = _open_for_provider(session, actor, submission_id)
         _, rubric = pinned_rubric(session, submission)
-        sheet = ensure_sheet(session, submission, SELF)
+        sheet = ensure_sheet(session, submission, SheetKind.SELF)
         score = save_sheet_score(session, actor, sheet, rubric, entry)
         session.commit()
         return score
@@ -53,7 +53,7 @@ def submit_self_assessment(
     with db.write() as session:
         submission = _open_for_provider(session, actor, submission_id)
         _, rubric = pinned_rubric(session, submission)
-        sheet = ensure_sheet(session, submission, SELF)
+        sheet = ensure_sheet(session, submission, SheetKind.SELF)
         require_complete(session, sheet, rubric, need_evidence=True)
         lock(session, actor, sheet)
         moved = move(
@@ -92,6 +92,8 @@ def screen(
             reason=(reasons or "").strip() or None,
         )
         if not accept:  # the provider revises a copy; the submitted sheet stays as it was
-            new_revision(session, actor, ensure_sheet(session, moved, SELF), reasons or "")
+            new_revision(
+                session, actor, ensure_sheet(session, moved, SheetKind.SELF), reasons or ""
+            )
         session.commit()
         return moved

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from qa.domain.actor import Actor
+from qa.domain.assignments import SheetKind, SheetStatus
 from qa.domain.enums import Role, Stage
 from qa.domain.policy import require_provider_of
 from qa.domain.rubric import Rubric
@@ -19,7 +20,7 @@ from qa.persistence.db import Database
 from qa.persistence.models import Score, StageChange, Submission
 from qa.services.disclosure import for_outsiders
 from qa.services.lifecycle import load_submission, submission_facts
-from qa.services.scoresheets import SELF, current_sheet, pinned_rubric, scores_of
+from qa.services.scoresheets import current_sheet, pinned_rubric, scores_of
 
 
 def is_done(score: Score | None) -> bool:
@@ -70,7 +71,7 @@ def self_assessment_page(db: Database, actor: Actor, submission_id: int) -> Self
         facts = submission_facts(session, submission)
         require_provider_of(actor, facts)
         _, rubric = pinned_rubric(session, submission)
-        sheet = current_sheet(session, submission, SELF)
+        sheet = current_sheet(session, submission, SheetKind.SELF)
         scores = scores_of(session, sheet) if sheet else {}
         own = Role.PROVIDER in actor.roles and actor.institution_id == facts.institution_id
         status = sheet.status if sheet else None
@@ -84,7 +85,9 @@ def self_assessment_page(db: Database, actor: Actor, submission_id: int) -> Self
             rubric=rubric,
             scores=scores,
             sheet_status=status,
-            can_edit=own and submission.stage == Stage.SELF_ASSESSMENT and status in (None, "open"),
+            can_edit=own
+            and submission.stage == Stage.SELF_ASSESSMENT
+            and status in (None, SheetStatus.OPEN),
             done=sum(1 for score in scores.values() if is_done(score)),
             returned_reason=_returned_reason(session, submission),
         )
@@ -96,7 +99,7 @@ def progress(db: Database, actor: Actor, submission_id: int, criterion_id: str) 
         submission = load_submission(session, submission_id)
         require_provider_of(actor, submission_facts(session, submission))
         done, total = progress_in(session, submission)
-        sheet = current_sheet(session, submission, SELF)
+        sheet = current_sheet(session, submission, SheetKind.SELF)
         score = scores_of(session, sheet).get(criterion_id) if sheet else None
     return Progress(done, total, is_done(score))
 
@@ -104,7 +107,7 @@ def progress(db: Database, actor: Actor, submission_id: int, criterion_id: str) 
 def progress_in(session: Session, submission: Submission) -> tuple[int, int]:
     """(criteria done, criteria in the rubric) for the current round's self-assessment."""
     _, rubric = pinned_rubric(session, submission)
-    sheet = current_sheet(session, submission, SELF)
+    sheet = current_sheet(session, submission, SheetKind.SELF)
     scores = scores_of(session, sheet) if sheet else {}
     return sum(1 for score in scores.values() if is_done(score)), len(rubric.criteria)
 

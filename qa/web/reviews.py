@@ -8,6 +8,7 @@ from datetime import date
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from qa.domain.assignments import CoiStatus
 from qa.domain.bounds import calendar_day
 from qa.domain.errors import InvalidInput, QAError
 from qa.domain.score_input import ScoreInput
@@ -58,14 +59,14 @@ async def answer(request: Request) -> Response:
         )
     else:
         conflict = form.get("conflict")
-        if conflict not in ("none", "declared"):
+        if conflict not in (CoiStatus.NONE, CoiStatus.DECLARED):
             raise InvalidInput("say whether you have a conflict of interest")
         declare_conflict(
             db,
             actor,
             assignment_id,
             expected_version=version,
-            has_conflict=conflict == "declared",
+            has_conflict=conflict == CoiStatus.DECLARED,
             details=str(form.get("details", "")) or None,
         )
     _kick(request)

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from pytest_bdd import given, parsers, scenarios, then, when
 
+from qa.domain.assignments import SheetKind
 from qa.services.decisions import resubmit, sign_off
-from qa.services.scoresheets import SELF
 from qa.services.submissions import descriptor_data
 from tests.bdd.conftest import OFFICERS, ReviewFile, submit_review_with, words
 
@@ -101,7 +101,7 @@ def _round_decision(review_file: ReviewFile, number: int, decision: str) -> None
 @then("the round 2 self-assessment is open and empty")
 def _fresh_self_assessment(review_file: ReviewFile) -> None:
     world = review_file.world
-    (sheet,) = world.sheets(review_file.submission_id, SELF, round_number=2)
+    (sheet,) = world.sheets(review_file.submission_id, SheetKind.SELF, round_number=2)
     assert (sheet.status, sheet.revision) == ("open", 1)
     assert world.scores(sheet) == {}
 

@@ -249,7 +249,9 @@ def test_move_assignment_checks_the_table_and_the_version_and_leaves_a_trace(
             )
         ).one()
         message = session.exec(
-            select(OutboxMessage).where(OutboxMessage.dedupe_key == f"move:{first.id}:v{version}")
+            select(OutboxMessage).where(
+                OutboxMessage.dedupe_key == f"assignment.cancelled:{first.id}:v{version}"
+            )
         ).one()
     assert entry.before == {"decline_reason": None, "state": "invited"}
     assert message.topic == "assignment.cancelled"
