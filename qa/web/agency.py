@@ -24,6 +24,7 @@ from qa.services.agency_pages import (
 )
 from qa.web import clock, params
 from qa.web.auth import current_actor, login_required
+from qa.web.forms import kick
 from qa.web.templating import render
 
 
@@ -106,9 +107,7 @@ async def request_pack_view(request: Request) -> Response:
         decision=str(form.get("decision") or "") or None,
     )
     request_pack(db, actor, wanted, reveal_reviewers=form.get("reveal_reviewers") == "1")
-    kick = getattr(request.app.state, "kick", None)
-    if kick is not None:
-        kick()
+    kick(request)
     return RedirectResponse("/agency?built=1#audit-packs", status_code=303)
 
 

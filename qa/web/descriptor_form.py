@@ -39,7 +39,8 @@ from qa.services.descriptor_drafts import (
 from qa.services.provider_pages import DecisionView, status_page
 from qa.web import clock
 from qa.web.auth import current_actor, login_required
-from qa.web.provider_support import go_to, kick, posted, version_of
+from qa.web.forms import kick, version_of
+from qa.web.provider_support import go_to, posted
 from qa.web.templating import render
 
 CHECK_URL = "/submissions/validate"

@@ -20,7 +20,8 @@ from qa.services.provider_pages import StatusPage, status_page
 from qa.services.submissions import submit_descriptor
 from qa.web import clock, descriptor_form, self_assessment
 from qa.web.auth import current_actor, login_required
-from qa.web.provider_support import go_to, kick, version_of
+from qa.web.forms import kick, version_of
+from qa.web.provider_support import go_to
 from qa.web.templating import render
 
 #: What the status page confirms after an action (a fixed text per key, never echoed input).

@@ -24,7 +24,7 @@ from qa.web.api.call import Call, cursor_key, encode_cursor, json_response, pagi
 from qa.web.api.models import CURSOR_SCHEMA, DATE_SCHEMA
 from qa.web.api.registry import Operation, Query
 from qa.web.api.submissions import PAGING
-from qa.web.provider_support import kick
+from qa.web.forms import kick
 
 
 def me(call: Call) -> Response:

@@ -32,7 +32,7 @@ from qa.web.api.deqar import Cells, deqar_fields
 from qa.web.api.models import CURSOR_SCHEMA, LIMIT_SCHEMA
 from qa.web.api.problems import problem
 from qa.web.api.registry import Operation, Query
-from qa.web.provider_support import kick
+from qa.web.forms import kick
 
 PAGING = (
     Query("limit", "Items per page (1–100, default 20).", LIMIT_SCHEMA),
