@@ -12,6 +12,7 @@ import random
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from statistics import fmean
 from typing import TypeVar
 
@@ -100,6 +101,7 @@ class ScoreRow:
     criterion: str
     reviewer_id: int | None
     level: int | None
+    submitted_on: date | None = None  # when the sheet was submitted (the periods below)
 
     @property
     def principle(self) -> str:
@@ -181,6 +183,48 @@ def severity(rows: Sequence[ScoreRow]) -> list[Severity]:
         (Severity(r, fmean(o), len(o), len(reviews[r])) for r, o in offsets.items()),
         key=lambda s: (s.offset, s.reviewer_id),
     )
+
+
+#: How severity over time groups sheets: by calendar quarter or by month of submission.
+PERIODS: dict[str, Callable[[date], str]] = {
+    "quarter": lambda d: f"{d.year}-Q{(d.month - 1) // 3 + 1}",
+    "month": lambda d: f"{d.year}-{d.month:02d}",
+}
+
+
+def severity_over_time(
+    rows: Sequence[ScoreRow], period: Callable[[date], str]
+) -> dict[int, list[tuple[str, Severity]]]:
+    """Each reviewer's severity per period, oldest first.
+
+    Offsets are taken exactly as in `severity` (against every co-reviewer on the unit,
+    whenever they submitted) and each lands in the period of the reviewer's own sheet, so
+    the periods of a reviewer add up to their overall figure. Rows without a submission
+    date are left out.
+    """
+    by_unit: dict[tuple[tuple[int, int], str], list[tuple[int, int, date | None]]]
+    by_unit = defaultdict(list)
+    for row in rows:
+        if row.reviewer_id is not None and row.level is not None:
+            by_unit[(row.file_round, row.criterion)].append(
+                (row.reviewer_id, row.level, row.submitted_on)
+            )
+    offsets: dict[tuple[int, str], list[float]] = defaultdict(list)
+    reviews: dict[tuple[int, str], set[tuple[int, int]]] = defaultdict(set)
+    for (file_round, _), scores in by_unit.items():
+        for reviewer, level, submitted_on in scores:
+            others = [lv for r, lv, _ in scores if r != reviewer]
+            if others and submitted_on is not None:
+                key = (reviewer, period(submitted_on))
+                offsets[key].append(level - fmean(others))
+                reviews[key].add(file_round)
+    out: dict[int, list[tuple[str, Severity]]] = defaultdict(list)
+    for reviewer, name in sorted(offsets):
+        found = offsets[(reviewer, name)]
+        out[reviewer].append(
+            (name, Severity(reviewer, fmean(found), len(found), len(reviews[(reviewer, name)])))
+        )
+    return dict(out)
 
 
 def file_spread(rows: Sequence[ScoreRow]) -> dict[tuple[int, int], float]:
