@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from qa.domain.actor import Actor
 from qa.domain.affinity import AffinityModel, FileTraits, ReviewerTraits, explain
 from qa.domain.assignments import AssignmentState, CoiStatus, is_ended, is_on_panel, is_open
+from qa.domain.conflict_rules import awarding_body_names
 from qa.domain.enums import Role, Stage
 from qa.domain.errors import InvalidInput, NotAllowed, NotFound
 from qa.domain.panel_round import (
@@ -35,7 +36,11 @@ from qa.domain.review_settings import ReviewSettings
 from qa.persistence.db import Database
 from qa.persistence.models import Assignment, DescriptorVersion, Submission, User, UserRole
 from qa.services.assignments import invite_one, open_loads
-from qa.services.conflicts import blocking_conflicts
+from qa.services.conflicts import (
+    awarding_body_reviewers,
+    blocking_conflicts,
+    reviewer_institutions,
+)
 from qa.services.reviewer_profiles import get_profile, profile_values
 
 KEEP_EXISTING = 10.0  # affinity units: an open assignment is never moved by a round
@@ -207,6 +212,7 @@ def _inputs(
             .order_by(col(User.id))
         ).all()
     )
+    institutions = reviewer_institutions(session, [r.id for r in reviewers if r.id is not None])
     existing: dict[int, frozenset[int]] = {}
     excluded: dict[int, set[int]] = defaultdict(set)
     in_round: dict[int, int] = defaultdict(int)
@@ -234,6 +240,7 @@ def _inputs(
         ).one()
         languages = data.get("language") or ["en"]
         language = languages[0] if isinstance(languages, list) else str(languages)
+        bodies = awarding_body_reviewers(institutions, awarding_body_names(data))
         conflicts = {
             r.id
             for r in reviewers
@@ -243,6 +250,7 @@ def _inputs(
                 or (r.id, sub.institution_id) in by_provider
                 or (r.id, sub.id) in by_file
                 or r.id in excluded[sub.id]
+                or r.id in bodies
             )
         }
         files.append(RoundFile(sub.id, language_tag(language), frozenset(conflicts)))

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from qa.domain.actor import Actor
 from qa.domain.assignments import AssignmentEvent, CoiStatus, is_ended, is_open
+from qa.domain.conflict_rules import awarding_body_names
 from qa.domain.enums import Role, Stage
 from qa.domain.errors import InvalidInput
 from qa.domain.policy import require_officer
@@ -26,7 +27,12 @@ from qa.persistence.db import Database
 from qa.persistence.models import Assignment, Submission, User, UserRole
 from qa.services.assignment_moves import move_assignment
 from qa.services.assignments import invite_one, open_loads
-from qa.services.conflicts import blocking_conflicts
+from qa.services.conflicts import (
+    awarding_body_reviewers,
+    blocking_conflicts,
+    current_descriptor,
+    reviewer_institutions,
+)
 from qa.services.reviewer_profiles import get_profile
 
 ACTIONS = ("invite", "cancel")
@@ -187,6 +193,12 @@ def _check_invite(
         or (user.id, sub.id) in by_file
     ):
         line.problems.append(f"{user.display_name} has a conflict of interest with this provider")
+    bodies = awarding_body_names(current_descriptor(session, sub))
+    if user.id in awarding_body_reviewers(reviewer_institutions(session, [user.id]), bodies):
+        line.problems.append(
+            f"{user.display_name} belongs to an awarding body of this credential "
+            "(a conflict of interest)"
+        )
     profile = get_profile(session, user.id)
     cap = (profile.max_load if profile else None) or settings.max_load
     loads[user.id] = loads.get(user.id, 0) + 1

@@ -4,12 +4,18 @@ An officer records a hard conflict with a type and a reason. `scan_conflicts` ru
 heuristics of `qa.domain.conflict_rules` and files what it finds: same institution as
 hard, the rest as potential conflicts in a queue; an officer confirms one (it becomes
 hard) or dismisses it with a reason. Every change is versioned and audited.
+
+A reviewer whose institution is one of the file's awarding bodies is kept off that file
+whatever is on record (`awarding_body_reviewers`, checked by `conflicted_reviewers` and the
+assignment round): it is a hard conflict by definition, not a finding to confirm.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -19,6 +25,8 @@ from qa.domain.conflict_rules import (
     HARD_TYPES,
     ProviderFacts,
     ReviewerFacts,
+    awarding_body_match,
+    awarding_body_names,
     findings,
 )
 from qa.domain.enums import Role
@@ -257,7 +265,8 @@ def has_blocking_conflict(session: Session, reviewer_id: int, submission: Submis
 
 
 def conflicted_reviewers(session: Session, submission: Submission) -> set[int]:
-    """Reviewers kept off this file by a hard or confirmed conflict (one query)."""
+    """Reviewers kept off this file by a hard or confirmed conflict, or because their
+    institution is one of the file's awarding bodies."""
     rows = session.exec(
         select(ReviewerConflict.reviewer_id).where(
             col(ReviewerConflict.status).in_(BLOCKING),
@@ -265,7 +274,50 @@ def conflicted_reviewers(session: Session, submission: Submission) -> set[int]:
             | (col(ReviewerConflict.submission_id) == submission.id),
         )
     ).all()
-    return set(rows)
+    return set(rows) | awarding_body_reviewers(
+        reviewer_institutions(session), awarding_body_names(current_descriptor(session, submission))
+    )
+
+
+def current_descriptor(session: Session, submission: Submission) -> Mapping[str, Any]:
+    """The descriptor of the file's current round ({} when there is none yet)."""
+    data = session.exec(
+        select(DescriptorVersion.data).where(
+            DescriptorVersion.submission_id == submission.id,
+            DescriptorVersion.round_number == submission.current_round,
+        )
+    ).first()
+    return data or {}
+
+
+def reviewer_institutions(
+    session: Session, reviewer_ids: Iterable[int] | None = None
+) -> dict[int, tuple[str, ...]]:
+    """Each reviewer's institutions by name: the account's institution and the profile's."""
+    query = (
+        select(User.id, Institution.name, ReviewerProfile.institution)
+        .join(UserRole, col(UserRole.user_id) == col(User.id))
+        .outerjoin(Institution, col(Institution.id) == col(User.institution_id))
+        .outerjoin(ReviewerProfile, col(ReviewerProfile.user_id) == col(User.id))
+        .where(UserRole.role == Role.REVIEWER.value)
+    )
+    if reviewer_ids is not None:
+        query = query.where(col(User.id).in_(list(reviewer_ids)))
+    out: dict[int, tuple[str, ...]] = {}
+    for user_id, account, profile in session.exec(query).all():
+        if user_id is not None:
+            out[user_id] = tuple(name for name in (account, profile) if name)
+    return out
+
+
+def awarding_body_reviewers(
+    institutions: Mapping[int, Iterable[str]], bodies: Iterable[str]
+) -> set[int]:
+    """Reviewers (of `institutions`) whose institution is one of these awarding bodies."""
+    names = tuple(bodies)
+    if not names:
+        return set()
+    return {uid for uid, own in institutions.items() if awarding_body_match(own, names)}
 
 
 def _reviewer_facts(session: Session) -> list[ReviewerFacts]:
