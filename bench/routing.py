@@ -5,7 +5,7 @@
 
 Simulated actors (provider, officers, reviewers) act through the same services in both
 runs; only the routing mechanism differs: the Prefect routing flow against an embedded
-Prefect API, or the same steps called as plain functions (`qa.services.outbox.drain`).
+Prefect API, or the same steps called as plain functions (`qa.services.automation.outbox.drain`).
 Printed per path: routing time, automated stage transitions per second of routing time,
 outbox messages per second, and the ratio of the two routing times (`ratio: X`; 1.0 means
 Prefect adds nothing). Score entry is bulk-inserted by the simulated raters and untimed.
@@ -50,17 +50,17 @@ from qa.persistence.models import (  # noqa: E402
     StageChange,
     Submission,
 )
-from qa.services.decisions import sign_off  # noqa: E402
-from qa.services.institutions import add_institution  # noqa: E402
-from qa.services.outbox import drain  # noqa: E402
-from qa.services.passwords import use_cheap_hashing_for_tests  # noqa: E402
-from qa.services.reviews import declare_conflict, respond, submit_review  # noqa: E402
-from qa.services.routing import RoutingContext  # noqa: E402
-from qa.services.rubrics import current_rubric, load_rubrics_from  # noqa: E402
-from qa.services.scoresheets import ensure_sheet  # noqa: E402
-from qa.services.self_assessment import screen, submit_self_assessment  # noqa: E402
-from qa.services.submissions import NewDraft, create_drafts, submit_descriptor  # noqa: E402
-from qa.services.users import add_user  # noqa: E402
+from qa.services.automation.outbox import drain  # noqa: E402
+from qa.services.automation.routing import RoutingContext  # noqa: E402
+from qa.services.decisions.decisions import sign_off  # noqa: E402
+from qa.services.people.institutions import add_institution  # noqa: E402
+from qa.services.people.passwords import use_cheap_hashing_for_tests  # noqa: E402
+from qa.services.people.users import add_user  # noqa: E402
+from qa.services.review.reviews import declare_conflict, respond, submit_review  # noqa: E402
+from qa.services.review.self_assessment import screen, submit_self_assessment  # noqa: E402
+from qa.services.rubrics.rubrics import current_rubric, load_rubrics_from  # noqa: E402
+from qa.services.rubrics.scoresheets import ensure_sheet  # noqa: E402
+from qa.services.submissions.submissions import NewDraft, create_drafts, submit_descriptor  # noqa: E402
 from tests.conftest import GOOD_DESCRIPTOR  # noqa: E402
 
 #: The real calendar's day (the pool's workers read the same clock), never a fixed date.

@@ -16,7 +16,7 @@ from qa.domain.policy import is_staff, require_agency_or_staff
 from qa.export.pack import PackFilter
 from qa.export.pack_jobs import list_packs, pack_download, request_pack
 from qa.persistence.db import Database
-from qa.services.agency_pages import (
+from qa.services.pages.agency_pages import (
     DECISIONS,
     decided_submissions,
     parse_filter,

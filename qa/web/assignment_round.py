@@ -12,15 +12,15 @@ from starlette.routing import BaseRoute, Route
 
 from qa.domain.errors import InvalidInput
 from qa.domain.reviewer_profile import FIELDS
-from qa.services.assignment_round import apply_round, propose_round
-from qa.services.conflicts import (
+from qa.services.people.reviewer_profiles import profile_form, update_profile
+from qa.services.review.assignment_round import apply_round, propose_round
+from qa.services.review.conflicts import (
     decide_conflict,
     declare_standing_conflict,
     pending_conflicts,
     providers,
     scan_conflicts,
 )
-from qa.services.reviewer_profiles import profile_form, update_profile
 from qa.web import clock, params
 from qa.web.auth import current_actor, login_required
 from qa.web.forms import form_text, kick

@@ -27,7 +27,8 @@ from qa.domain.descriptor_messages import error_summary, inline_messages, messag
 from qa.domain.enums import Stage
 from qa.domain.errors import Conflict, NotFound
 from qa.domain.report import ValidationReport
-from qa.services.descriptor_drafts import (
+from qa.services.pages.provider_pages import DecisionView, status_page
+from qa.services.submissions.descriptor_drafts import (
     Editable,
     check,
     edit,
@@ -36,7 +37,6 @@ from qa.services.descriptor_drafts import (
     resubmit_revised,
     start,
 )
-from qa.services.provider_pages import DecisionView, status_page
 from qa.web import clock
 from qa.web.auth import current_actor, login_required
 from qa.web.forms import kick, version_of

@@ -12,19 +12,24 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from qa.domain.errors import Conflict, IllegalTransition, InvalidInput
-from qa.services.action_queue import action_queue
-from qa.services.assignments import cancel_assignment, invite_reviewers, reinvite
-from qa.services.dashboard import SORTS, PipelineFilter, pipeline
-from qa.services.decisions import complete_moderation, mark_condition_met, save_consensus, sign_off
-from qa.services.extensions import decide_extension, submission_of_request
-from qa.services.follow_up import change_due_date, remind_now
-from qa.services.officer_pages import (
+from qa.services.decisions.decisions import (
+    complete_moderation,
+    mark_condition_met,
+    save_consensus,
+    sign_off,
+)
+from qa.services.pages.action_queue import action_queue
+from qa.services.pages.dashboard import SORTS, PipelineFilter, pipeline
+from qa.services.pages.officer_pages import (
     panel_after,
     submission_of_assignment,
     submission_of_condition,
 )
-from qa.services.routing_status import routing_status
-from qa.services.self_assessment import screen
+from qa.services.pages.routing_status import routing_status
+from qa.services.review.assignments import cancel_assignment, invite_reviewers, reinvite
+from qa.services.review.extensions import decide_extension, submission_of_request
+from qa.services.review.follow_up import change_due_date, remind_now
+from qa.services.review.self_assessment import screen
 from qa.web import clock, params
 from qa.web.auth import login_required
 from qa.web.errors import STATUS

@@ -6,8 +6,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from qa.services.corrections import reopen_review
-from qa.services.officer_pages import submission_of_assignment
+from qa.services.decisions.corrections import reopen_review
+from qa.services.pages.officer_pages import submission_of_assignment
 from qa.web import params
 from qa.web.auth import login_required
 from qa.web.forms import form_text

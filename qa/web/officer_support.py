@@ -13,7 +13,7 @@ from qa.domain.actor import Actor
 from qa.domain.errors import Conflict, IllegalTransition, InvalidInput, NotAllowed, QAError
 from qa.domain.policy import require_officer
 from qa.domain.review_settings import ReviewSettings
-from qa.services.officer_pages import workspace
+from qa.services.pages.officer_pages import workspace
 from qa.web import clock
 from qa.web.auth import current_actor
 from qa.web.errors import STATUS

@@ -14,10 +14,10 @@ from qa.domain.actor import Actor
 from qa.domain.enums import Stage
 from qa.domain.errors import IllegalTransition, NotAllowed
 from qa.domain.stages import OPEN_STAGES, Action, plan_transition
-from qa.services.condition_reports import report_condition_met
-from qa.services.decisions import withdraw
-from qa.services.provider_pages import StatusPage, status_page
-from qa.services.submissions import submit_descriptor
+from qa.services.decisions.condition_reports import report_condition_met
+from qa.services.decisions.decisions import withdraw
+from qa.services.pages.provider_pages import StatusPage, status_page
+from qa.services.submissions.submissions import submit_descriptor
 from qa.web import clock, descriptor_form, self_assessment
 from qa.web.auth import current_actor, login_required
 from qa.web.forms import kick, version_of

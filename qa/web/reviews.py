@@ -11,10 +11,10 @@ from starlette.responses import RedirectResponse, Response
 from qa.domain.assignments import CoiStatus
 from qa.domain.bounds import calendar_day
 from qa.domain.errors import InvalidInput, QAError
-from qa.services.autosave import autosave_review_score
-from qa.services.extensions import request_extension
-from qa.services.review_page import progress_of, review_page, saved_label
-from qa.services.reviews import declare_conflict, respond, submit_review
+from qa.services.pages.review_page import progress_of, review_page, saved_label
+from qa.services.review.autosave import autosave_review_score
+from qa.services.review.extensions import request_extension
+from qa.services.review.reviews import declare_conflict, respond, submit_review
 from qa.web import clock, params
 from qa.web.auth import current_actor, login_required
 from qa.web.errors import qa_error

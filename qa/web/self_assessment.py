@@ -6,8 +6,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from qa.domain.errors import InvalidInput
-from qa.services.self_assessment import save_self_score, submit_self_assessment
-from qa.services.self_assessment_page import progress, self_assessment_page
+from qa.services.pages.self_assessment_page import progress, self_assessment_page
+from qa.services.review.self_assessment import save_self_score, submit_self_assessment
 from qa.web import clock
 from qa.web.auth import current_actor, login_required
 from qa.web.forms import CANNOT_JUDGE, kick, score_entry, version_of

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from qa.services.decisions import ConditionInput
-from qa.services.officer_review import OUTCOMES, SignOffView
+from qa.services.decisions.decisions import ConditionInput
+from qa.services.pages.officer_review import OUTCOMES, SignOffView
 
 BLANK_CONDITION_ROWS = 3
 MAX_CONDITION_ROWS = 20

@@ -11,7 +11,7 @@ from qa.domain.assignments import SheetKind
 from qa.domain.score_input import ScoreInput
 from qa.domain.scoring import CriterionResult
 from qa.persistence.models import Notification
-from qa.services.decisions import complete_moderation, save_consensus
+from qa.services.decisions.decisions import complete_moderation, save_consensus
 from tests.bdd.conftest import MEMBER, OFFICERS, ReviewFile
 
 scenarios("moderation.feature")

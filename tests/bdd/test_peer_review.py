@@ -10,7 +10,7 @@ from qa.domain.assignments import SheetKind
 from qa.domain.errors import IllegalTransition
 from qa.domain.score_input import ScoreInput
 from qa.persistence.models import Notification, User
-from qa.services.reviews import declare_conflict, respond, save_review_score, submit_review
+from qa.services.review.reviews import declare_conflict, respond, save_review_score, submit_review
 from tests.bdd.conftest import MEMBER, MEMBERS, ReviewFile
 from tests.bdd.dates import feature_day
 from tests.world import World

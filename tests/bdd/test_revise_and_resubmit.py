@@ -8,8 +8,9 @@ import pytest
 from pytest_bdd import given, parsers, scenarios, then, when
 
 from qa.domain.assignments import SheetKind
-from qa.services.decisions import resubmit, sign_off
-from qa.services.submissions import descriptor_data
+from qa.services.decisions.decisions import sign_off
+from qa.services.submissions.resubmission import resubmit
+from qa.services.submissions.submissions import descriptor_data
 from tests.bdd.conftest import OFFICERS, ReviewFile, submit_review_with, words
 
 scenarios("revise_and_resubmit.feature")

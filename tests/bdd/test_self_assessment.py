@@ -13,8 +13,8 @@ from qa.domain.errors import IllegalTransition
 from qa.domain.score_input import ScoreInput
 from qa.domain.scoring import RaterScores, assess, self_peer_gap
 from qa.persistence.models import Notification, Scoresheet
-from qa.services.assessment import self_levels
-from qa.services.self_assessment import save_self_score, submit_self_assessment
+from qa.services.review.assessment import self_levels
+from qa.services.review.self_assessment import save_self_score, submit_self_assessment
 from tests.bdd.conftest import OFFICERS, ReviewFile
 from tests.world import World
 

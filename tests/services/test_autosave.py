@@ -12,10 +12,11 @@ from qa.domain.assignments import SheetKind
 from qa.domain.errors import Conflict, IllegalTransition, InvalidInput, NotAllowed, NotFound
 from qa.domain.score_input import ScoreInput
 from qa.persistence.models import Assignment, AuditEntry, Score, Scoresheet
-from qa.services import autosave, scoresheets
-from qa.services.autosave import autosave_review_score
-from qa.services.corrections import reopen_review
-from qa.services.reviews import declare_conflict, respond
+from qa.services.decisions.corrections import reopen_review
+from qa.services.review import autosave
+from qa.services.review.autosave import autosave_review_score
+from qa.services.review.reviews import declare_conflict, respond
+from qa.services.rubrics import scoresheets
 from tests.world import World
 
 

@@ -9,10 +9,10 @@ import pytest
 
 from qa.domain.errors import NotAllowed
 from qa.domain.review_settings import ReviewSettings
-from qa.services.assignment_round import apply_round, propose_round
-from qa.services.bulk_assignments import check_bulk
-from qa.services.conflicts import conflicted_reviewers
-from qa.services.reviewer_profiles import update_profile
+from qa.services.people.reviewer_profiles import update_profile
+from qa.services.review.assignment_round import apply_round, propose_round
+from qa.services.review.bulk_assignments import check_bulk
+from qa.services.review.conflicts import conflicted_reviewers
 from tests.world import World
 
 WIDER = ReviewSettings(reviewers_to_invite=5)

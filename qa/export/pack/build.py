@@ -60,7 +60,7 @@ from qa.export.pack.scores import Columns, ScorePass, ScoreSinks
 from qa.export.pack.writer import PackWriter
 from qa.export.pack.zipfiles import zip_time
 from qa.persistence.db import Database
-from qa.services.rubrics import rubric_of
+from qa.services.rubrics.rubrics import rubric_of
 
 Progress = Callable[[int, int], None]
 #: From this many packed rounds on, the workbook is written by a helper process (2 cores).
