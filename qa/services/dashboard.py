@@ -44,6 +44,7 @@ from qa.services.dashboard_attention import (
     late_reviews,
     reviewer_loads,
 )
+from qa.services.lifecycle import deleted_draft
 
 PAGE_SIZE = 50
 WAITING_FOR: dict[str, str] = {
@@ -269,6 +270,7 @@ def _filtered(
         .join(Institution, col(Institution.id) == col(Submission.institution_id))
         .outerjoin(reviews, reviews.c.sid == col(Submission.id))
         .outerjoin(conditions, conditions.c.sid == col(Submission.id))
+        .where(~deleted_draft())  # never sent for review: not the office's business
     )
     if filters.provider is not None:
         query = query.where(col(Submission.institution_id) == filters.provider)

@@ -12,6 +12,7 @@ from qa.domain.enums import Role
 from qa.domain.stages import DECIDED_STAGES
 from qa.persistence.db import Database
 from qa.persistence.models import Assignment, Institution, Submission
+from qa.services.lifecycle import deleted_draft
 
 
 @dataclass(frozen=True)
@@ -36,10 +37,12 @@ class AssignmentRow:
 
 
 def visible_submissions(db: Database, actor: Actor, limit: int = 500) -> list[SubmissionRow]:
-    """Officers and admins see all; providers their own; agencies only decided files."""
+    """Officers and admins see all; providers their own; agencies only decided files.
+    Nobody's list shows a deleted draft."""
     query = (
         select(Submission, Institution.name)
         .join(Institution, col(Institution.id) == col(Submission.institution_id))
+        .where(~deleted_draft())
         .order_by(col(Submission.stage_entered_at).desc())
         .limit(limit)
     )
