@@ -39,11 +39,11 @@ def test_an_agency_requests_a_pack_watches_it_build_and_downloads_it(
     asked = agency.post("/agency/packs", year)
     assert asked.status_code == 303 and asked.headers["location"] == "/agency?built=1#audit-packs"
     assert "Your audit pack is queued" in agency.get("/agency?built=1").text
-    page = agency.get("/agency/packs")  # opened directly: a page of its own, not a redirect
-    assert page.status_code == 200 and "HX-Request" in page.headers["vary"]
-    assert "<html" in page.text and "<h1>Audit packs</h1>" in page.text
-    assert 'id="pack-list"' in page.text and "queued" in page.text
-    assert 'href="/agency#audit-packs"' in page.text  # the way to request another pack
+    opened = agency.get("/agency/packs")  # opened directly: a page of its own, not a redirect
+    assert opened.status_code == 200 and "HX-Request" in opened.headers["vary"]
+    assert "<html" in opened.text and "<h1>Audit packs</h1>" in opened.text
+    assert 'id="pack-list"' in opened.text and "queued" in opened.text
+    assert 'href="/agency#audit-packs"' in opened.text  # the way to request another pack
     listing = agency.get("/agency/packs", htmx=True).text
     assert "queued" in listing and 'hx-trigger="every 2s"' in listing  # polls while busy
     assert "<html" not in listing and "<h1>" not in listing
