@@ -1,10 +1,16 @@
-"""Drafts on the web: a deleted draft leaves every list and is named as deleted, not withdrawn."""
+"""Drafts on the web: saved incomplete, submitted only complete; a deleted draft leaves every
+list and is named as deleted, not withdrawn."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from tests.web.test_provider_web import Web, new_draft
+import pytest
+
+from qa.domain.errors import InvalidInput
+from qa.services.submissions import descriptor_data, submit_descriptor
+from tests.web.test_provider_web import Web, form_of, new_draft
 from tests.world import World
 
 
@@ -33,3 +39,99 @@ def test_a_deleted_draft_leaves_every_list_and_reads_as_deleted_not_withdrawn(
     assert "Cancelled" in ines.get("/").text
     assert "Withdrawn" in ines.get(f"/submissions/{submitted}").text
     assert "Cancelled" in officer.get("/officer?stage=withdrawn").text
+
+
+def test_save_draft_keeps_an_incomplete_descriptor_and_submit_names_what_is_missing(
+    web: Web, world: World, good_descriptor: dict[str, Any]
+) -> None:
+    ines = web("ines")
+    partial = {"intent": "save", "title": "Half-written course", "workload_ects": "5"}
+    saved = ines.post("/submissions/new", partial)
+    assert saved.status_code == 303, saved.text
+    submission_id = int(saved.headers["location"].split("/")[2].split("?")[0])
+    assert world.stage(submission_id) == "draft"
+    data = descriptor_data(world.db, submission_id)
+    assert (data["title"], data["workload_ects"]) == ("Half-written course", "5")
+    assert "Half-written course" in ines.get("/").text
+    form = ines.get(f"/submissions/{submission_id}/edit").text  # the values come back
+    assert 'value="Half-written course"' in form and 'value="5"' in form
+    assert "to fix before it can be submitted" in form and "Missing: Learning outcomes" in form
+
+    # checking or submitting an incomplete draft leads to its form with each missing element
+    version = world.submission(submission_id).version
+    edit = f"/submissions/{submission_id}/edit"
+    check = ines.post(edit, partial | {"intent": "review", "version": version})
+    assert check.status_code == 303 and check.headers["location"] == f"{edit}?incomplete=1"
+    step = ines.get(f"/submissions/{submission_id}/submit")
+    assert step.status_code == 303 and step.headers["location"] == f"{edit}?incomplete=1"
+    version = world.submission(submission_id).version
+    refused = ines.post(f"/submissions/{submission_id}/submit", {"version": version})
+    assert refused.status_code == 303 and world.stage(submission_id) == "draft"
+    summary = ines.get(refused.headers["location"]).text
+    assert "Your draft is saved, but it was not submitted" in summary
+    for element in ("Learning outcomes", "Awarding body", "Date of issuing", "Level (EQF)"):
+        assert f"Missing: {element}" in summary
+    assert world.stage(submission_id) == "draft"
+
+    # completed, it is checked and submitted as before
+    version = world.submission(submission_id).version
+    complete = form_of(good_descriptor, intent="review", version=version)
+    assert ines.post(edit, complete).headers["location"] == f"/submissions/{submission_id}/submit"
+    version = world.submission(submission_id).version
+    sent = ines.post(f"/submissions/{submission_id}/submit", {"version": version})
+    assert sent.headers["location"].endswith("?done=submitted")
+    assert world.stage(submission_id) == "submitted"
+
+
+def test_a_malformed_value_refuses_the_save_and_the_saved_draft_is_kept(
+    web: Web, world: World, good_descriptor: dict[str, Any]
+) -> None:
+    ines = web("ines")
+    saved = ines.post("/submissions/new", {"intent": "save", "title": "Kept title"})
+    submission_id = int(saved.headers["location"].split("/")[2].split("?")[0])
+    version = world.submission(submission_id).version
+    bad = {
+        "intent": "save",
+        "version": version,
+        "title": "A new title",
+        "issue_date": "15/01/2027",
+        "workload_ects": "five",
+        "participation_form": "by_pigeon",
+    }
+    refused = ines.post(f"/submissions/{submission_id}/edit", bad)
+    assert refused.status_code == 422
+    page = refused.text
+    assert "There are 3 problems; nothing was saved, and your last saved draft is unchanged" in (
+        page
+    )
+    assert re.search(r'id="f-issue_date"[^>]*aria-invalid="true"', page)
+    assert re.search(r'id="f-workload_ects"[^>]*aria-invalid="true"', page)
+    assert "Missing:" not in page  # what is missing is not a reason to refuse a draft
+    assert 'value="A new title"' in page and 'value="five"' in page  # typed values stay
+    assert descriptor_data(world.db, submission_id)["title"] == "Kept title"  # nothing lost
+    assert world.submission(submission_id).version == version
+
+
+def test_an_incomplete_draft_cannot_be_submitted_by_any_path(
+    web: Web, world: World, good_descriptor: dict[str, Any]
+) -> None:
+    ines = web("ines")
+    direct = ines.post("/submissions/new", {"intent": "submit", "title": "Too early"})
+    assert direct.status_code == 303 and direct.headers["location"].endswith("/edit?incomplete=1")
+    submission_id = int(direct.headers["location"].split("/")[2])
+    assert world.stage(submission_id) == "draft"
+    version = world.submission(submission_id).version
+    again = ines.post(
+        f"/submissions/{submission_id}/edit",
+        {"intent": "submit", "title": "Too early", "version": version},
+    )
+    assert again.headers["location"].endswith("/edit?incomplete=1")
+    assert world.stage(submission_id) == "draft"
+    with pytest.raises(InvalidInput):  # the service refuses it too
+        submit_descriptor(
+            world.db,
+            world.provider,
+            submission_id,
+            expected_version=world.submission(submission_id).version,
+            today=world.today,
+        )
