@@ -93,7 +93,7 @@ def test_a_bad_period_is_refused_with_a_clear_message(
     assert reversed_period.status_code == 422
     assert "end of the period is before its start" in reversed_period.text
     missing = agency.post("/agency/packs", {"date_from": "", "date_to": "2026-01-01"})
-    assert missing.status_code == 422 and "YYYY-MM-DD" in missing.text
+    assert missing.status_code == 422 and "in the calendar" in missing.text
 
 
 def test_officers_may_ask_for_named_reviewers(
