@@ -35,6 +35,7 @@ from qa.persistence.models import (
     SubmissionRound,
 )
 from qa.services.assessment import round_assessment, store_aggregates
+from qa.services.condition_reports import tell_provider_condition_met
 from qa.services.lifecycle import (
     load_submission,
     move,
@@ -231,9 +232,10 @@ def mark_condition_met(
             submission.stage == Stage.APPROVED_WITH_CONDITIONS
         ):
             move(session, actor, submission, Action.CONDITIONS_MET)
-        session.commit()
         updated = session.get(Condition, condition_id)
         assert updated is not None
+        tell_provider_condition_met(session, submission, updated)
+        session.commit()
         return updated
 
 

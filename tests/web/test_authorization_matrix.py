@@ -357,6 +357,13 @@ EXPECTATIONS: dict[tuple[str, str], tuple[Case, ...]] = {
             {"version": STALE, "evidence": "The exam regulations were published."},
         ),
     ),
+    ("POST", "/officer/conditions/{id:int}/send-back"): (
+        case(
+            "/officer/conditions/{condition}/send-back",
+            {OFFICER},
+            {"version": STALE, "note": "The regulations are not on the page yet."},
+        ),
+    ),
     # administration: admins only (officers too are refused)
     ("GET", "/admin/users"): (
         case("/admin/users", {ADMIN}),
