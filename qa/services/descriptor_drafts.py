@@ -82,10 +82,20 @@ def check(actor: Actor, raw: dict[str, Any], *, today: date) -> ValidationReport
     return validate_descriptor(raw, today=today)
 
 
-def start(db: Database, actor: Actor, raw: dict[str, Any], *, today: date, submit: bool) -> Saved:
+def start(
+    db: Database,
+    actor: Actor,
+    raw: dict[str, Any],
+    *,
+    today: date,
+    submit: bool,
+    incomplete: bool = False,
+) -> Saved:
     """A new draft (or, with `submit`, a draft submitted at once) for the actor's institution.
 
-    A draft is saved incomplete when nothing in it is malformed; it is submitted only complete.
+    With `incomplete` (the web form's "Save draft"), a draft is saved incomplete when nothing
+    in it is malformed; it is submitted only complete. Without it (the API) a draft must be
+    complete to be saved.
     """
     institution_id = require_author(actor)
     with db.session() as session:
@@ -93,9 +103,9 @@ def start(db: Database, actor: Actor, raw: dict[str, Any], *, today: date, submi
         report = _with_duplicate_check(
             session, validate_descriptor(raw, today=today), institution_id, None, raw
         )
-    content = _content(report, raw)
+    content = _content(report, raw, incomplete)
     if content is None:
-        return Saved(draft_report(report))
+        return Saved(draft_report(report) if incomplete else report)
     try:
         if submit and report.descriptor is not None:
             return Saved(report, intake(db, actor, institution_id, raw, today=today).id)
@@ -108,12 +118,12 @@ def start(db: Database, actor: Actor, raw: dict[str, Any], *, today: date, submi
 
 
 def _content(
-    report: ValidationReport, raw: dict[str, Any]
+    report: ValidationReport, raw: dict[str, Any], incomplete: bool
 ) -> Descriptor | PartialDescriptor | None:
     """What a draft save stores: the descriptor, the well-formed part of it, or nothing."""
     if report.descriptor is not None:
         return report.descriptor
-    return None if format_errors(report) else PartialDescriptor(raw)
+    return None if format_errors(report) or not incomplete else PartialDescriptor(raw)
 
 
 def editable(db: Database, actor: Actor, submission_id: int, stage: Stage) -> Editable:
@@ -143,10 +153,20 @@ def edit(
     expected_version: int,
     today: date,
     submit: bool,
+    incomplete: bool = False,
 ) -> Saved:
-    """Replace a draft's descriptor; with `submit`, then send it for review if it is complete."""
+    """Replace a draft's descriptor; with `submit`, then send it for review if it is complete.
+    `incomplete` saves a well-formed but incomplete draft (as `start`)."""
     try:
-        saved = _edit(db, actor, submission_id, raw, expected_version=expected_version, today=today)
+        saved = _edit(
+            db,
+            actor,
+            submission_id,
+            raw,
+            expected_version=expected_version,
+            today=today,
+            incomplete=incomplete,
+        )
     except IntegrityError:  # the same code saved a moment ago by someone else
         return _code_taken(raw.get("external_id"))
     if submit and saved.complete:
@@ -163,6 +183,7 @@ def _edit(
     *,
     expected_version: int,
     today: date,
+    incomplete: bool,
 ) -> Saved:
     with db.write() as session:
         submission = load_submission(session, submission_id)
@@ -177,9 +198,9 @@ def _edit(
             submission_id,
             raw,
         )
-        content = _content(report, raw)
+        content = _content(report, raw, incomplete)
         if content is None:
-            return Saved(draft_report(report))
+            return Saved(draft_report(report) if incomplete else report)
         existing = ExistingDraft(submission, _descriptor(session, submission))
         code = content.external_id
         update_draft(session, actor, existing, content, report.warnings)

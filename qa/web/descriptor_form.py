@@ -115,6 +115,7 @@ async def new_save(request: Request) -> Response:
         raw_descriptor(values),
         today=clock.today(request),
         submit=submit,
+        incomplete=True,
     )
     if not saved.ok:
         return _form_page(request, _new_page(), values, saved.report, status=422, summary=True)
@@ -152,6 +153,7 @@ async def edit_save(request: Request) -> Response:
             expected_version=version,
             today=clock.today(request),
             submit=submit,
+            incomplete=True,
         )
     except Conflict as exc:  # the form comes back with the current version: saving replaces it
         page = replace(_edit_page(draft), conflict=str(exc))
