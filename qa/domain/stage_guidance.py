@@ -73,8 +73,8 @@ class NextStep:
 _FOR_PROVIDER: dict[Stage, NextStep] = {
     Stage.DRAFT: NextStep(
         Holder.PROVIDER,
-        "Complete the descriptor and submit it for review. The QA office can see a draft, "
-        "but nothing is reviewed until you submit it.",
+        "Complete the descriptor and submit it for review. Only your institution sees a "
+        "draft: nothing is sent to the QA office until you submit it.",
     ),
     Stage.SUBMITTED: NextStep(
         Holder.SYSTEM,

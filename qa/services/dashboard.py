@@ -270,7 +270,8 @@ def _filtered(
         .join(Institution, col(Institution.id) == col(Submission.institution_id))
         .outerjoin(reviews, reviews.c.sid == col(Submission.id))
         .outerjoin(conditions, conditions.c.sid == col(Submission.id))
-        .where(~deleted_draft())  # never sent for review: not the office's business
+        # drafts, and drafts deleted, were never sent for review: not the office's business
+        .where(col(Submission.stage) != Stage.DRAFT.value, ~deleted_draft())
     )
     if filters.provider is not None:
         query = query.where(col(Submission.institution_id) == filters.provider)

@@ -22,7 +22,7 @@ from qa.domain.descriptor import Descriptor
 from qa.domain.enums import Role, Stage
 from qa.domain.errors import Conflict, IllegalTransition, NotAllowed
 from qa.domain.partial_descriptor import PartialDescriptor, draft_report, format_errors
-from qa.domain.policy import require_provider_of
+from qa.domain.policy import require_draft_author, require_provider_of
 from qa.domain.report import Issue, Severity, ValidationReport
 from qa.domain.validation import validate_descriptor
 from qa.persistence.db import Database
@@ -130,7 +130,10 @@ def editable(db: Database, actor: Actor, submission_id: int, stage: Stage) -> Ed
     """The descriptor of a submission in `stage` (draft, or revise and resubmit) to edit."""
     with db.session() as session:
         submission = load_submission(session, submission_id)
-        require_provider_of(actor, submission_facts(session, submission))
+        facts = submission_facts(session, submission)
+        require_provider_of(actor, facts)
+        if submission.stage == Stage.DRAFT:
+            require_draft_author(actor, facts)  # the QA office does not open drafts
         _require_stage(submission, stage)
         data = _descriptor(session, submission).data
     return Editable(
@@ -187,7 +190,7 @@ def _edit(
 ) -> Saved:
     with db.write() as session:
         submission = load_submission(session, submission_id)
-        require_provider_of(actor, submission_facts(session, submission))
+        require_draft_author(actor, submission_facts(session, submission))
         _require_stage(submission, Stage.DRAFT)
         _require_version(submission, expected_version)
         raw = raw | {"provider": _institution_code(session, submission.institution_id)}

@@ -126,6 +126,18 @@ def stage_history(session: Session, submission_id: int) -> list[StageChange]:
     )
 
 
+def is_deleted_draft_row(session: Session, submission: Submission) -> bool:
+    """Whether this submission is a draft its provider deleted (see `deleted_draft`)."""
+    if submission.stage != Stage.WITHDRAWN.value:
+        return False
+    last = session.exec(
+        select(StageChange.from_stage)
+        .where(StageChange.submission_id == submission.id)
+        .order_by(col(StageChange.id).desc())
+    ).first()
+    return last == Stage.DRAFT.value
+
+
 def deleted_draft() -> ColumnElement[bool]:
     """SQL: the submission is a draft its provider deleted (withdrawn straight from draft).
 

@@ -15,7 +15,13 @@ from sqlmodel import Session, col, select
 from qa.domain.actor import Actor
 from qa.domain.enums import Stage
 from qa.domain.errors import NotFound
-from qa.domain.policy import is_qa_judge, require_officer, sees_reviewer_names, stage_day_limit
+from qa.domain.policy import (
+    is_qa_judge,
+    require_draft_author,
+    require_officer,
+    sees_reviewer_names,
+    stage_day_limit,
+)
 from qa.domain.review_settings import ReviewSettings
 from qa.domain.rubric import Rubric
 from qa.domain.scoring import Assessment, RaterScores, assess
@@ -31,7 +37,7 @@ from qa.persistence.models import (
     User,
 )
 from qa.services.assessment import submitted_reviews
-from qa.services.lifecycle import load_submission
+from qa.services.lifecycle import is_deleted_draft_row, load_submission, submission_facts
 from qa.services.officer_panel import (
     AssignmentView,
     CandidateView,
@@ -177,6 +183,8 @@ def workspace(
     with db.session() as session:
         submission = load_submission(session, submission_id)
         stage = Stage(submission.stage)
+        if stage is Stage.DRAFT or is_deleted_draft_row(session, submission):
+            require_draft_author(actor, submission_facts(session, submission))
         header = _header(session, submission, now)
         descriptor = session.exec(
             select(DescriptorVersion).where(

@@ -46,7 +46,12 @@ from qa.persistence.models import (
     User,
 )
 from qa.services.disclosure import for_outsiders
-from qa.services.lifecycle import load_submission, stage_history, submission_facts
+from qa.services.lifecycle import (
+    is_deleted_draft_row,
+    load_submission,
+    stage_history,
+    submission_facts,
+)
 from qa.services.provider_feedback import RoundFeedback, criterion_feedback
 from qa.services.scoresheets import PEER
 from qa.services.self_assessment_page import progress_in
@@ -159,7 +164,8 @@ def status_page(db: Database, actor: Actor, submission_id: int) -> StatusPage:
     with db.session() as session:
         submission = load_submission(session, submission_id)
         facts = submission_facts(session, submission)
-        require_viewer_of(actor, facts, submission.stage)
+        deleted = is_deleted_draft_row(session, submission)
+        require_viewer_of(actor, facts, submission.stage, deleted_draft=deleted)
         # the pseudonymity boundary: providers and agencies read only scrubbed text
         return for_outsiders(session, actor, _build(session, actor, submission, facts))
 

@@ -135,3 +135,27 @@ def test_an_incomplete_draft_cannot_be_submitted_by_any_path(
             expected_version=world.submission(submission_id).version,
             today=world.today,
         )
+
+
+def test_the_qa_office_does_not_open_a_draft_until_it_is_submitted(
+    web: Web, world: World, good_descriptor: dict[str, Any]
+) -> None:
+    ines = web("ines")
+    draft = new_draft(ines, good_descriptor | {"title": "Not ready for the office"})
+    status = ines.get(f"/submissions/{draft}").text
+    assert "Only your institution sees a draft" in status
+    assert "nothing is sent to the QA office until you submit it" in status
+    officer = web("aoife")
+    for path in ("", "/edit", "/submit"):
+        assert officer.get(f"/submissions/{draft}{path}").status_code == 403
+    assert officer.get(f"/officer/submissions/{draft}").status_code == 403
+    assert "Not ready for the office" not in officer.get("/").text
+    assert "Not ready for the office" not in officer.get("/officer").text
+    version = world.submission(draft).version
+    edited = officer.post(f"/submissions/{draft}/edit", form_of(good_descriptor, version=version))
+    assert edited.status_code == 403 and world.submission(draft).version == version
+    # submitted, the office sees it
+    ines.post(f"/submissions/{draft}/submit", {"version": version})
+    assert officer.get(f"/submissions/{draft}").status_code == 200
+    assert officer.get(f"/officer/submissions/{draft}").status_code == 200
+    assert "Not ready for the office" in officer.get("/officer").text
