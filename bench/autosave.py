@@ -41,8 +41,8 @@ from qa.config import Settings
 from qa.persistence.db import Database
 from qa.persistence.migrate import upgrade
 from qa.persistence.models import User
-from qa.services.passwords import hash_password, use_cheap_hashing_for_tests
-from qa.services.reviews import declare_conflict, respond
+from qa.services.people.passwords import hash_password, use_cheap_hashing_for_tests
+from qa.services.review.reviews import declare_conflict, respond
 from qa.web.app import create_app
 from tests.conftest import GOOD_DESCRIPTOR
 from tests.world import build_world

@@ -218,7 +218,7 @@ def generate(db: Database, count: int) -> dict[str, int]:
     from qa.config import bundled_rubrics_dir
     from qa.domain.actor import Actor
     from qa.domain.validation import validate_descriptor
-    from qa.services.rubrics import current_rubric, load_rubrics_from
+    from qa.services.rubrics.rubrics import current_rubric, load_rubrics_from
     from tests.conftest import GOOD_DESCRIPTOR
 
     operator = Actor.cli("bench")

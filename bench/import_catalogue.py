@@ -23,9 +23,9 @@ from qa.domain.actor import Actor
 from qa.imports.reader import open_catalogue
 from qa.persistence.db import Database
 from qa.persistence.migrate import upgrade
-from qa.services.catalogue import import_catalogue
-from qa.services.institutions import add_institution
-from qa.services.rubrics import load_rubrics_from
+from qa.services.people.institutions import add_institution
+from qa.services.rubrics.rubrics import load_rubrics_from
+from qa.services.submissions.catalogue import import_catalogue
 from tests.conftest import GOOD_DESCRIPTOR
 from tests.factories import numbered_rows, write_csv, write_xlsx
 

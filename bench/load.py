@@ -40,10 +40,10 @@ from qa.domain.actor import Actor
 from qa.persistence.db import Database
 from qa.persistence.migrate import upgrade
 from qa.persistence.models import User
-from qa.services.decisions import sign_off
-from qa.services.passwords import hash_password, use_cheap_hashing_for_tests
-from qa.services.reviews import declare_conflict, respond
-from qa.services.users import add_user
+from qa.services.decisions.decisions import sign_off
+from qa.services.people.passwords import hash_password, use_cheap_hashing_for_tests
+from qa.services.people.users import add_user
+from qa.services.review.reviews import declare_conflict, respond
 from tests.conftest import GOOD_DESCRIPTOR
 from tests.world import World, build_world
 from workflows.api import free_port, wait_healthy

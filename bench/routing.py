@@ -5,7 +5,7 @@
 
 Simulated actors (provider, officers, reviewers) act through the same services in both
 runs; only the routing mechanism differs: the Prefect routing flow against an embedded
-Prefect API, or the same steps called as plain functions (`qa.services.outbox.drain`).
+Prefect API, or the same steps called as plain functions (`qa.services.automation.outbox.drain`).
 Printed per path: routing time, automated stage transitions per second of routing time,
 outbox messages per second, and the ratio of the two routing times (`ratio: X`; 1.0 means
 Prefect adds nothing). Score entry is bulk-inserted by the simulated raters and untimed.
@@ -38,6 +38,7 @@ from sqlmodel import col, select  # noqa: E402
 
 from qa.config import Settings, bundled_rubrics_dir  # noqa: E402
 from qa.domain.actor import Actor  # noqa: E402
+from qa.domain.assignments import SheetKind  # noqa: E402
 from qa.domain.enums import Role  # noqa: E402
 from qa.domain.review_settings import ReviewSettings  # noqa: E402
 from qa.domain.validation import validate_descriptor  # noqa: E402
@@ -49,17 +50,17 @@ from qa.persistence.models import (  # noqa: E402
     StageChange,
     Submission,
 )
-from qa.services.decisions import sign_off  # noqa: E402
-from qa.services.institutions import add_institution  # noqa: E402
-from qa.services.outbox import drain  # noqa: E402
-from qa.services.passwords import use_cheap_hashing_for_tests  # noqa: E402
-from qa.services.reviews import declare_conflict, respond, submit_review  # noqa: E402
-from qa.services.routing import RoutingContext  # noqa: E402
-from qa.services.rubrics import current_rubric, load_rubrics_from  # noqa: E402
-from qa.services.scoresheets import PEER, SELF, ensure_sheet  # noqa: E402
-from qa.services.self_assessment import screen, submit_self_assessment  # noqa: E402
-from qa.services.submissions import NewDraft, create_drafts, submit_descriptor  # noqa: E402
-from qa.services.users import add_user  # noqa: E402
+from qa.services.automation.outbox import drain  # noqa: E402
+from qa.services.automation.routing import RoutingContext  # noqa: E402
+from qa.services.decisions.decisions import sign_off  # noqa: E402
+from qa.services.people.institutions import add_institution  # noqa: E402
+from qa.services.people.passwords import use_cheap_hashing_for_tests  # noqa: E402
+from qa.services.people.users import add_user  # noqa: E402
+from qa.services.review.reviews import declare_conflict, respond, submit_review  # noqa: E402
+from qa.services.review.self_assessment import screen, submit_self_assessment  # noqa: E402
+from qa.services.rubrics.rubrics import current_rubric, load_rubrics_from  # noqa: E402
+from qa.services.rubrics.scoresheets import ensure_sheet  # noqa: E402
+from qa.services.submissions.submissions import NewDraft, create_drafts, submit_descriptor  # noqa: E402
 from tests.conftest import GOOD_DESCRIPTOR  # noqa: E402
 
 #: The real calendar's day (the pool's workers read the same clock), never a fixed date.
@@ -184,7 +185,7 @@ def lifecycle(db: Database, cast: Cast, route: Route) -> tuple[float, int, int]:
         submit_descriptor(db, cast.provider, sid, expected_version=version, today=TODAY)
     routed()  # intake
     for sid, version in ids_in(db, "self_assessment"):
-        bulk_scores(db, cast, SELF, None, sid)
+        bulk_scores(db, cast, SheetKind.SELF, None, sid)
         submit_self_assessment(db, cast.provider, sid, expected_version=version)
     routed()
     for sid, version in ids_in(db, "screening"):
@@ -199,7 +200,7 @@ def lifecycle(db: Database, cast: Cast, route: Route) -> tuple[float, int, int]:
         done = declare_conflict(
             db, reviewer, a.id, expected_version=done.version, has_conflict=False
         )
-        bulk_scores(db, cast, PEER, a, a.submission_id)
+        bulk_scores(db, cast, SheetKind.PEER, a, a.submission_id)
         submit_review(
             db,
             reviewer,

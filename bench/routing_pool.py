@@ -25,8 +25,8 @@ from sqlmodel import col, func, select
 from bench.postgres import databases
 from qa.persistence.db import Database
 from qa.persistence.models import OutboxMessage
-from qa.services.outbox import has_pending
-from qa.services.passwords import use_cheap_hashing_for_tests
+from qa.services.automation.outbox import has_pending
+from qa.services.people.passwords import use_cheap_hashing_for_tests
 
 
 def pool_route(runs: int) -> Callable[[Database], tuple[float, int]]:

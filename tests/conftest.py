@@ -34,10 +34,10 @@ from qa.domain.validation import validate_descriptor
 from qa.persistence.db import Database
 from qa.persistence.migrate import upgrade
 from qa.persistence.models import Institution, Submission
-from qa.services.institutions import add_institution
-from qa.services.passwords import use_cheap_hashing_for_tests
-from qa.services.rubrics import load_rubrics_from
-from qa.services.submissions import create_draft
+from qa.services.people.institutions import add_institution
+from qa.services.people.passwords import use_cheap_hashing_for_tests
+from qa.services.rubrics.rubrics import load_rubrics_from
+from qa.services.submissions.submissions import create_draft
 from tests.clock import START, TODAY
 from tests.world import World, build_world
 

@@ -30,15 +30,15 @@ from qa.persistence.models import (
     UserRole,
 )
 from qa.persistence.models import Decision as DecisionRow
-from qa.services.assessment import round_assessment
-from qa.services.institutions import add_institution
-from qa.services.outbox import BatchResult, drain
-from qa.services.reviews import declare_conflict, respond, save_review_score, submit_review
-from qa.services.routing import RoutingContext
-from qa.services.rubrics import current_rubric, load_rubrics_from
-from qa.services.self_assessment import save_self_score, screen, submit_self_assessment
-from qa.services.submissions import intake
-from qa.services.users import add_user
+from qa.services.automation.outbox import BatchResult, drain
+from qa.services.automation.routing import RoutingContext
+from qa.services.people.institutions import add_institution
+from qa.services.people.users import add_user
+from qa.services.review.assessment import round_assessment
+from qa.services.review.reviews import declare_conflict, respond, save_review_score, submit_review
+from qa.services.review.self_assessment import save_self_score, screen, submit_self_assessment
+from qa.services.rubrics.rubrics import current_rubric, load_rubrics_from
+from qa.services.submissions.submissions import intake
 
 
 @dataclass

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from qa.config import Settings
 from qa.domain.deadlines import DeadlinePolicy
-from qa.services.deadlines import apply_deadlines
+from qa.services.review.deadlines import apply_deadlines
 from workflows.resources import database, settings_from_environment
 
 

@@ -11,7 +11,7 @@ from typing import Protocol
 
 from qa.config import SmtpSettings
 from qa.persistence.models import Notification
-from qa.services.delivery import message_id
+from qa.services.automation.delivery import message_id
 
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
 

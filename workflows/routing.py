@@ -16,9 +16,9 @@ from pydantic import BaseModel
 
 from qa.config import Settings, SmtpSettings
 from qa.domain.review_settings import ReviewSettings
-from qa.services.delivery import deliver_pending, worker_id
-from qa.services.outbox import BATCH_SIZE, claim_batch, process_batch
-from qa.services.routing import RoutingContext
+from qa.services.automation.delivery import deliver_pending, worker_id
+from qa.services.automation.outbox import BATCH_SIZE, claim_batch, process_batch
+from qa.services.automation.routing import RoutingContext
 from workflows.notifier import LogNotifier, Notifier, SmtpNotifier
 from workflows.resources import database, settings_from_environment
 

@@ -22,9 +22,9 @@ from qa.config import Settings
 from qa.domain.clock import Clock
 from qa.export.pack_jobs import build_next, has_queued, schedule_monthly
 from qa.export.pack_recovery import recover_interrupted
-from qa.services.deadlines import apply_deadlines
-from qa.services.delivery import deliver, worker_id
-from qa.services.outbox import drain, has_pending
+from qa.services.automation.delivery import deliver, worker_id
+from qa.services.automation.outbox import drain, has_pending
+from qa.services.review.deadlines import apply_deadlines
 from workflows.api import flow_settings
 from workflows.deadlines import DeadlinesConfig, deadlines_flow
 from workflows.packs import PackConfig, packs_flow
@@ -132,7 +132,7 @@ class EmbeddedRunner:
             self._delivery_wake.clear()
 
     def deliver_once(self) -> Exception | None:
-        """Send every notification that is due (see qa.services.delivery); what failed."""
+        """Send every notification that is due (qa.services.automation.delivery); what failed."""
         try:
             notifier = DeliveryConfig.from_settings(self.settings).notifier()
             run = deliver(

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from qa.audit.chain import has_unsealed, seal
 from qa.audit.checkpoints import CHECKPOINT_EVERY, checkpoint_if_due
 from qa.audit.signing import load_or_create
-from qa.services.delivery import worker_id
+from qa.services.automation.delivery import worker_id
 from workflows.resources import database, settings_from_environment
 from workflows.routing import DeliveryConfig, deliver_notifications
 

@@ -19,8 +19,8 @@ import time
 from qa.domain.clock import Clock
 from qa.export.pack_jobs import has_queued
 from qa.persistence.db import Database
-from qa.services.delivery import has_due
-from qa.services.outbox import has_pending
+from qa.services.automation.delivery import has_due
+from qa.services.automation.outbox import has_pending
 from workflows.deployments import PACKS, ROUTING
 
 log = logging.getLogger(__name__)

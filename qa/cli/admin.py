@@ -10,10 +10,10 @@ import typer
 from qa.cli.context import database, operator, settings
 from qa.domain.errors import InvalidInput
 from qa.persistence.migrate import current_revision, head_revision, upgrade
-from qa.services.institutions import add_institution, list_institutions
-from qa.services.invitations import LINK_DAYS, issue_link_for
-from qa.services.rubric_files import check_rubrics
-from qa.services.users import add_user
+from qa.services.people.institutions import add_institution, list_institutions
+from qa.services.people.invitations import LINK_DAYS, issue_link_for
+from qa.services.people.users import add_user
+from qa.services.rubrics.rubric_files import check_rubrics
 
 users_app = typer.Typer(help="People and their roles.", no_args_is_help=True)
 institutions_app = typer.Typer(help="Providers and QA agencies.", no_args_is_help=True)

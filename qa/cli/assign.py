@@ -11,9 +11,9 @@ from qa.cli.catalogue import import_app
 from qa.cli.context import database, operator, settings, today
 from qa.cli.exit_codes import EXIT_USER_ERROR
 from qa.imports.sheets import read_rows
-from qa.services.assignment_round import apply_round, propose_round
-from qa.services.bulk_assignments import BulkRefused, apply_bulk, check_bulk
-from qa.services.reviewer_profiles import ImportRefused, import_profiles
+from qa.services.people.reviewer_profiles import ImportRefused, import_profiles
+from qa.services.review.assignment_round import apply_round, propose_round
+from qa.services.review.bulk_assignments import BulkRefused, apply_bulk, check_bulk
 
 
 @import_app.command("reviewers")

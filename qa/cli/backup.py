@@ -9,7 +9,7 @@ import typer
 from qa.cli.context import settings
 from qa.config import Settings
 from qa.persistence.snapshot import sqlite_file
-from qa.services.backup import Places, make_backup, restore_backup
+from qa.services.operations.backup import Places, make_backup, restore_backup
 
 
 def register_backup_commands(app: typer.Typer) -> None:

@@ -13,7 +13,7 @@ from qa.cli.exit_codes import EXIT_PARTIAL, EXIT_REJECTED
 from qa.domain.errors import InvalidInput
 from qa.export.xlsx import write_catalogue_template
 from qa.imports.reader import open_catalogue
-from qa.services.catalogue import ImportReport, RowProblem, import_catalogue
+from qa.services.submissions.catalogue import ImportReport, RowProblem, import_catalogue
 
 import_app = typer.Typer(help="Import data from spreadsheets.", no_args_is_help=True)
 template_app = typer.Typer(help="Write spreadsheet templates.", no_args_is_help=True)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import typer
 
 from qa.cli.context import database, operator, settings, today
-from qa.services.demo import DEMO_PASSWORD, demo_data, load_demo
-from qa.services.setup import initialise
-from qa.services.summary import summarise
+from qa.services.operations.demo import DEMO_PASSWORD, demo_data, load_demo
+from qa.services.operations.setup import initialise
+from qa.services.pages.summary import summarise
 
 
 def register_setup_commands(app: typer.Typer) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from qa.cli.context import database, operator
-from qa.services.api_tokens import create_token, list_tokens, revoke_token, user_id_of
+from qa.services.people.api_tokens import create_token, list_tokens, revoke_token, user_id_of
 
 tokens_app = typer.Typer(help="API tokens for /api/v1.", no_args_is_help=True)
 

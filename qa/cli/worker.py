@@ -12,9 +12,9 @@ from qa.cli.context import database, settings, today
 from qa.cli.distributed import register_distributed_commands
 from qa.cli.startup import require_ready_database
 from qa.config import Settings
-from qa.services.delivery import deliver_pending
-from qa.services.outbox import drain
-from qa.services.routing import RoutingContext
+from qa.services.automation.delivery import deliver_pending
+from qa.services.automation.outbox import drain
+from qa.services.automation.routing import RoutingContext
 
 
 def register_worker_commands(app: typer.Typer) -> None:

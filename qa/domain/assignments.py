@@ -49,6 +49,7 @@ class AssignmentEvent(StrEnum):
     RENEW = "renew"
     EXTEND = "extend"
     REOPEN = "reopen"  # a submitted review corrected with a reason
+    ANSWER_COI = "answer_coi"  # "no conflict of interest": the state stays
 
 
 S = AssignmentState
@@ -73,8 +74,17 @@ TRANSITIONS: dict[tuple[AssignmentState | None, AssignmentEvent], AssignmentStat
     (S.ACCEPTED, E.EXTEND): S.ACCEPTED,
     (S.OVERDUE, E.EXTEND): S.ACCEPTED,
     (S.SUBMITTED, E.REOPEN): S.ACCEPTED,
+    (S.INVITED, E.ANSWER_COI): S.INVITED,
+    (S.ACCEPTED, E.ANSWER_COI): S.ACCEPTED,
 }
+#: Holds a seat on the panel and counts towards the reviewer's load.
 OPEN = frozenset({S.INVITED, S.ACCEPTED, S.OVERDUE})
+#: The reviewer may still score and submit (after the due date too).
+SCORING = frozenset({S.ACCEPTED, S.OVERDUE})
+#: Ended without a review; the same reviewer may be invited again (unless conflicted).
+ENDED = frozenset({S.DECLINED, S.CANCELLED})
+#: On the panel of the round: open or submitted.
+ON_PANEL = OPEN | {S.SUBMITTED}
 #: The audit action (`assignment.<name>`) each event writes: the names already in the trail.
 AUDIT_NAMES: dict[AssignmentEvent, str] = {
     E.INVITE: "invited",
@@ -88,6 +98,15 @@ AUDIT_NAMES: dict[AssignmentEvent, str] = {
     E.RENEW: "reinvited",
     E.EXTEND: "due_date",
     E.REOPEN: "reopened",
+    E.ANSWER_COI: "coi",
+}
+#: Events that may change a panel or a file's stage, and the outbox topic that tells routing.
+ROUTING_TOPICS: dict[AssignmentEvent, str] = {
+    E.DECLINE: "assignment.declined",
+    E.DECLARE_CONFLICT: "assignment.conflict",
+    E.SUBMIT: "review.submitted",
+    E.CANCEL: "assignment.cancelled",
+    E.EXPIRE: "assignment.expired",
 }
 
 
@@ -106,13 +125,63 @@ def is_open(state: str) -> bool:
 
 
 def can_score(state: str) -> bool:
-    return state in (S.ACCEPTED, S.OVERDUE)
+    return state in SCORING
+
+
+def is_ended(state: str) -> bool:
+    """Declined, expired or cancelled: no longer on the panel."""
+    return state in ENDED
+
+
+def is_on_panel(state: str) -> bool:
+    return state in ON_PANEL
+
+
+def awaits_answer(state: str) -> bool:
+    """Invited and not yet answered: the deadline is the answer date."""
+    return state == S.INVITED
+
+
+def is_submitted(state: str) -> bool:
+    return state == S.SUBMITTED
+
+
+def is_overdue(state: str) -> bool:
+    return state == S.OVERDUE
 
 
 def renewable(state: str, coi_status: str) -> bool:
     """Declined or cancelled, and no conflict declared on this file."""
-    return state in (S.DECLINED, S.CANCELLED) and coi_status != CoiStatus.DECLARED
+    return state in ENDED and coi_status != CoiStatus.DECLARED
+
+
+def state_tone(state: str) -> str:
+    """How a state is shown: ok (submitted), bad (ended), warn (overdue) or plain."""
+    if state == S.SUBMITTED:
+        return "ok"
+    if state in ENDED:
+        return "bad"
+    return "warn" if state == S.OVERDUE else ""
 
 
 def review_round_open(stage: str, round_number: int, current_round: int) -> bool:
     return stage == "peer_review" and round_number == current_round
+
+
+def require_scorable(
+    state: str, coi_status: str, assignment_round: int, stage: str, current_round: int
+) -> None:
+    """Refuse scoring outside an accepted, conflict-checked assignment of the open round.
+
+    The one rule both ways of saving a peer score use (the ORM path and the autosave path).
+    """
+    if not can_score(state):
+        raise IllegalTransition(
+            "accept the invitation before scoring"
+            if awaits_answer(state)
+            else f"this review is {state}; scores can no longer change"
+        )
+    if coi_status == CoiStatus.NOT_ASKED:
+        raise IllegalTransition("answer the conflict-of-interest question before scoring")
+    if not review_round_open(stage, assignment_round, current_round):
+        raise IllegalTransition("peer review of this submission is closed")

@@ -2,14 +2,20 @@
 
 Hard conflicts exclude a reviewer; potential ones wait for an officer to confirm or
 dismiss (with a reason). Plain functions over plain data, so the rules can be tested alone.
+
+A reviewer whose institution (the account's or the profile's) is, once normalised, one of
+the credential's awarding bodies has a hard conflict with that file (issue 12 §2: "same
+institution as the provider or any awarding body"): `awarding_body_match` says so, and the
+services check it wherever a reviewer is proposed or invited.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 LEGAL_WORDS = frozenset({"the", "of", "de", "do", "da", "and", "e", "inc", "ltd", "gmbh", "sa"})
 HARD_TYPES = ("same_institution", "declared", "recorded", "co_designed")
@@ -29,6 +35,26 @@ def normalise_institution(name: str) -> str:
 def email_domain(address: str) -> str | None:
     _, at, domain = address.strip().lower().rpartition("@")
     return domain if at and domain and domain not in PUBLIC_MAIL else None
+
+
+def awarding_body_names(descriptor: Mapping[str, Any]) -> tuple[str, ...]:
+    """The names of a descriptor's awarding bodies (as stored: a list of objects with a name)."""
+    bodies = descriptor.get("awarding_bodies") or ()
+    if not isinstance(bodies, list | tuple):
+        return ()
+    return tuple(
+        str(body["name"]) for body in bodies if isinstance(body, dict) and body.get("name")
+    )
+
+
+def awarding_body_match(institutions: Iterable[str | None], bodies: Iterable[str]) -> str | None:
+    """The first awarding body equal, after `normalise_institution`, to one of the reviewer's
+    institutions (a hard conflict with the credential), or None."""
+    own = {normalise_institution(name) for name in institutions if name} - {""}
+    for body in bodies:
+        if normalise_institution(body) in own:
+            return body
+    return None
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from statistics import fmean
+from typing import TypeVar
+
+import numpy as np
 
 Unit = Sequence[int | None]
 Statistic = Callable[[Sequence[Unit]], float | None]
+K = TypeVar("K", bound=Hashable)
 LOW_AGREEMENT = 0.667  # Krippendorff's lowest tentatively acceptable alpha
 
 
@@ -41,18 +46,49 @@ def bootstrap(
     if estimate is None or len(units) < 2:
         return Interval(estimate, None, None, len(units))
     rng = random.Random(seed)  # noqa: S311 - resampling, not secrecy
-    values = sorted(
-        v
-        for v in (statistic([rng.choice(units) for _ in units]) for _ in range(draws))
-        if v is not None
+    values = (statistic([rng.choice(units) for _ in units]) for _ in range(draws))
+    return _percentiles(estimate, values, draws, len(units))
+
+
+def bootstrap_counts(
+    counts: Mapping[K, int],
+    statistic: Callable[[Mapping[K, int]], float | None],
+    *,
+    draws: int = 400,
+    seed: int = 2022,
+) -> Interval:
+    """The same percentile 95 % interval when units are given as counts of alike units.
+
+    Units that give the statistic the same input (for agreement: the same multiset of
+    levels) are one key; a resample of N units with replacement is then a multinomial
+    draw of N over the keys, so a draw costs the number of distinct keys, not N. Keys are
+    visited in sorted order and the generator is seeded: the same counts give the same
+    interval on every build (the audit pack depends on it).
+    """
+    keys = sorted(k for k, n in counts.items() if n > 0)  # type: ignore[type-var]
+    total = sum(counts[k] for k in keys)
+    estimate = statistic(counts)
+    if estimate is None or total < 2:
+        return Interval(estimate, None, None, total)
+    rng = np.random.default_rng(seed)
+    resampled = rng.multinomial(total, [counts[k] / total for k in keys], size=draws)
+    values = (
+        statistic({k: int(n) for k, n in zip(keys, row, strict=True) if n}) for row in resampled
     )
+    return _percentiles(estimate, values, draws, total)
+
+
+def _percentiles(
+    estimate: float, draws_values: Iterable[float | None], draws: int, units: int
+) -> Interval:
+    values = sorted(v for v in draws_values if v is not None)
     if len(values) < draws // 2:
-        return Interval(estimate, None, None, len(units))
+        return Interval(estimate, None, None, units)
     return Interval(
         estimate,
         values[int(0.025 * (len(values) - 1))],
         values[int(0.975 * (len(values) - 1))],
-        len(units),
+        units,
     )
 
 
@@ -65,6 +101,7 @@ class ScoreRow:
     criterion: str
     reviewer_id: int | None
     level: int | None
+    submitted_on: date | None = None  # when the sheet was submitted (the periods below)
 
     @property
     def principle(self) -> str:
@@ -146,6 +183,48 @@ def severity(rows: Sequence[ScoreRow]) -> list[Severity]:
         (Severity(r, fmean(o), len(o), len(reviews[r])) for r, o in offsets.items()),
         key=lambda s: (s.offset, s.reviewer_id),
     )
+
+
+#: How severity over time groups sheets: by calendar quarter or by month of submission.
+PERIODS: dict[str, Callable[[date], str]] = {
+    "quarter": lambda d: f"{d.year}-Q{(d.month - 1) // 3 + 1}",
+    "month": lambda d: f"{d.year}-{d.month:02d}",
+}
+
+
+def severity_over_time(
+    rows: Sequence[ScoreRow], period: Callable[[date], str]
+) -> dict[int, list[tuple[str, Severity]]]:
+    """Each reviewer's severity per period, oldest first.
+
+    Offsets are taken exactly as in `severity` (against every co-reviewer on the unit,
+    whenever they submitted) and each lands in the period of the reviewer's own sheet, so
+    the periods of a reviewer add up to their overall figure. Rows without a submission
+    date are left out.
+    """
+    by_unit: dict[tuple[tuple[int, int], str], list[tuple[int, int, date | None]]]
+    by_unit = defaultdict(list)
+    for row in rows:
+        if row.reviewer_id is not None and row.level is not None:
+            by_unit[(row.file_round, row.criterion)].append(
+                (row.reviewer_id, row.level, row.submitted_on)
+            )
+    offsets: dict[tuple[int, str], list[float]] = defaultdict(list)
+    reviews: dict[tuple[int, str], set[tuple[int, int]]] = defaultdict(set)
+    for (file_round, _), scores in by_unit.items():
+        for reviewer, level, submitted_on in scores:
+            others = [lv for r, lv, _ in scores if r != reviewer]
+            if others and submitted_on is not None:
+                key = (reviewer, period(submitted_on))
+                offsets[key].append(level - fmean(others))
+                reviews[key].add(file_round)
+    out: dict[int, list[tuple[str, Severity]]] = defaultdict(list)
+    for reviewer, name in sorted(offsets):
+        found = offsets[(reviewer, name)]
+        out[reviewer].append(
+            (name, Severity(reviewer, fmean(found), len(found), len(reviews[(reviewer, name)])))
+        )
+    return dict(out)
 
 
 def file_spread(rows: Sequence[ScoreRow]) -> dict[tuple[int, int], float]:

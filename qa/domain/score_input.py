@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from qa.domain.errors import InvalidInput
 from qa.domain.rubric import LEVELS, Rubric
@@ -10,6 +12,32 @@ from qa.domain.rubric import LEVELS, Rubric
 MAX_COMMENT = 5_000
 MAX_EVIDENCE_REFS = 20
 MAX_EVIDENCE_REF = 500
+
+
+#: The stored columns of one score, in the order the audit trail shows them.
+SCORE_FIELDS = ("level", "cannot_judge", "comment", "evidence_refs", "no_evidence_reason")
+
+
+def is_answered(level: int | None, cannot_judge: bool | None) -> bool:
+    """A level, or "cannot judge": the criterion counts towards the sheet's progress."""
+    return level is not None or bool(cannot_judge)
+
+
+def stored_score(
+    level: int | None,
+    cannot_judge: bool,
+    comment: str | None,
+    evidence_refs: Sequence[str] | None,
+    no_evidence_reason: str | None,
+) -> dict[str, Any]:
+    """A score's columns as stored and audited (both save paths compare these dicts)."""
+    return {
+        "level": level,
+        "cannot_judge": cannot_judge,
+        "comment": comment,
+        "evidence_refs": list(evidence_refs or []),
+        "no_evidence_reason": no_evidence_reason,
+    }
 
 
 @dataclass(frozen=True)
@@ -45,4 +73,14 @@ class ScoreInput:
 
     @property
     def is_scored(self) -> bool:
-        return self.level is not None or self.cannot_judge
+        return is_answered(self.level, self.cannot_judge)
+
+    def stored(self) -> dict[str, Any]:
+        """The columns this entry writes: "cannot judge" clears the level."""
+        return stored_score(
+            None if self.cannot_judge else self.level,
+            self.cannot_judge,
+            self.comment,
+            self.evidence_refs,
+            self.no_evidence_reason,
+        )

@@ -10,15 +10,17 @@ and the spread of levels per file. Bars are laid out here so the template only d
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select as sql_select
 from sqlmodel import Session, col, select
 
 from qa.domain.actor import Actor
+from qa.domain.errors import InvalidInput
 from qa.domain.policy import require_officer
 from qa.domain.review_stats import (
+    PERIODS,
     Gap,
     Interval,
     ScoreRow,
@@ -28,6 +30,7 @@ from qa.domain.review_stats import (
     file_spread,
     self_peer_gaps,
     severity,
+    severity_over_time,
     units_by,
 )
 from qa.export.pack.agreement import ordinal_alpha
@@ -42,6 +45,8 @@ from qa.persistence.models import (
 )
 
 CHART_WIDTH = 300  # px of the alpha axis from -1 to 1 (inline SVG)
+SPARK_WIDTH, SPARK_HEIGHT = 120, 28  # px of a reviewer's severity sparkline
+SPARK_RANGE = 1.5  # levels above and below 0 the sparkline shows (beyond: at the edge)
 
 
 def alpha_of(units: Sequence[Unit]) -> float | None:
@@ -60,6 +65,32 @@ class AgreementRow:
 
 
 @dataclass(frozen=True)
+class Trend:
+    """One reviewer's severity per period, with the sparkline's points laid out."""
+
+    name: str
+    points: list[tuple[str, Severity]]  # (period, severity in it), oldest first
+
+    def dots(self) -> list[tuple[float, float, str, Severity]]:
+        """(x, y, period, severity) per point; y grows downwards, 0 is the middle line."""
+        n = len(self.points)
+        step = (SPARK_WIDTH - 8) / (n - 1) if n > 1 else 0.0
+        half = SPARK_HEIGHT / 2
+        out = []
+        for i, (period, s) in enumerate(self.points):
+            x = 4 + i * step if n > 1 else SPARK_WIDTH / 2
+            clipped = max(-SPARK_RANGE, min(SPARK_RANGE, s.offset))
+            out.append(
+                (round(x, 1), round(half - clipped / SPARK_RANGE * (half - 4), 1), period, s)
+            )
+        return out
+
+    @property
+    def polyline(self) -> str:
+        return " ".join(f"{x},{y}" for x, y, _, _ in self.dots())
+
+
+@dataclass(frozen=True)
 class QualityView:
     since: date | None
     principles: list[AgreementRow]
@@ -69,6 +100,8 @@ class QualityView:
     severity: list[tuple[str, Severity]]
     spread: list[tuple[str, int, float]]  # title, round, mean range
     sheets: int
+    period: str = "quarter"  # a key of review_stats.PERIODS
+    trends: list[Trend] = field(default_factory=list)
 
     @property
     def flagged(self) -> list[AgreementRow]:
@@ -86,6 +119,7 @@ def score_rows(session: Session, since: date | None = None) -> list[ScoreRow]:
             col(Score.criterion_id),
             col(Score.level),
             col(Assignment.reviewer_id),
+            col(Scoresheet.submitted_at),
         )
         .join(Score, col(Score.scoresheet_id) == col(Scoresheet.id))
         .join(Submission, col(Submission.id) == col(Scoresheet.submission_id))
@@ -105,15 +139,24 @@ def score_rows(session: Session, since: date | None = None) -> list[ScoreRow]:
             criterion,
             reviewer if kind == "peer" else None,
             level,
+            at.date() if at is not None else None,
         )
-        for sid, number, kind, provider, criterion, level, reviewer in session.execute(query).all()
+        for sid, number, kind, provider, criterion, level, reviewer, at in session.execute(query)
     ]
 
 
 def review_quality(
-    db: Database, actor: Actor, *, since: date | None = None, draws: int = 400
+    db: Database,
+    actor: Actor,
+    *,
+    since: date | None = None,
+    draws: int = 400,
+    period: str = "quarter",
 ) -> QualityView:
+    """The page's figures; `period` (quarter or month) groups severity over time."""
     require_officer(actor)
+    if period not in PERIODS:
+        raise InvalidInput(f"severity over time is by {' or '.join(PERIODS)}, not {period[:20]!r}")
     with db.session() as session:
         rows = score_rows(session, since)
         names = {u.id: u.display_name for u in session.exec(select(User)).all()}
@@ -140,4 +183,12 @@ def review_quality(
             for (sid, number), value in file_spread(rows).items()
         ],
         sheets=sheets,
+        period=period,
+        trends=[
+            Trend(names.get(reviewer, "?"), points)
+            for reviewer, points in sorted(
+                severity_over_time(rows, PERIODS[period]).items(),
+                key=lambda item: (names.get(item[0], "?"), item[0]),
+            )
+        ],
     )

@@ -10,16 +10,16 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from qa.domain.errors import NotFound
-from qa.services.account_settings import (
+from qa.services.people.account_settings import (
     MIN_PASSWORD_LENGTH,
     FieldErrors,
     account_view,
     change_password,
     end_all_sessions,
 )
-from qa.services.accounts import open_session
-from qa.services.api_tokens import NewToken, create_token, list_tokens, revoke_token
-from qa.services.invitations import LinkGone, LinkView, open_link, use_link
+from qa.services.people.accounts import open_session
+from qa.services.people.api_tokens import NewToken, create_token, list_tokens, revoke_token
+from qa.services.people.invitations import LinkGone, LinkView, open_link, use_link
 from qa.web.auth import (
     SignInRules,
     current_actor,

@@ -13,9 +13,9 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from qa.domain.enums import Role
-from qa.services.account_settings import FieldErrors
-from qa.services.invitations import LINK_DAYS, IssuedLink, issue_link
-from qa.services.user_admin import (
+from qa.services.people.account_settings import FieldErrors
+from qa.services.people.invitations import LINK_DAYS, IssuedLink, issue_link
+from qa.services.people.user_admin import (
     LIST_LIMIT,
     UserForm,
     choices,

@@ -11,7 +11,7 @@ from starlette.routing import BaseRoute, Route
 from qa.config import Settings
 from qa.domain.bounds import whole_number_or_none
 from qa.domain.policy import require_admin
-from qa.services.rubric_pages import rubric_diff, rubric_versions
+from qa.services.pages.rubric_pages import rubric_diff, rubric_versions
 from qa.web.auth import current_actor, login_required
 from qa.web.templating import render
 

@@ -16,7 +16,7 @@ from qa.domain.policy import is_staff, require_agency_or_staff
 from qa.export.pack import PackFilter
 from qa.export.pack_jobs import list_packs, pack_download, request_pack
 from qa.persistence.db import Database
-from qa.services.agency_pages import (
+from qa.services.pages.agency_pages import (
     DECISIONS,
     decided_submissions,
     parse_filter,
@@ -24,6 +24,7 @@ from qa.services.agency_pages import (
 )
 from qa.web import clock, params
 from qa.web.auth import current_actor, login_required
+from qa.web.forms import kick
 from qa.web.templating import render
 
 
@@ -105,9 +106,7 @@ async def request_pack_view(request: Request) -> Response:
         decision=str(form.get("decision") or "") or None,
     )
     request_pack(db, actor, wanted, reveal_reviewers=form.get("reveal_reviewers") == "1")
-    kick = getattr(request.app.state, "kick", None)
-    if kick is not None:
-        kick()
+    kick(request)
     return RedirectResponse("/agency?built=1#audit-packs", status_code=303)
 
 

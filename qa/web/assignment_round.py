@@ -12,18 +12,19 @@ from starlette.routing import BaseRoute, Route
 
 from qa.domain.errors import InvalidInput
 from qa.domain.reviewer_profile import FIELDS
-from qa.services.assignment_round import apply_round, propose_round
-from qa.services.conflicts import (
+from qa.services.people.reviewer_profiles import profile_form, update_profile
+from qa.services.review.assignment_round import apply_round, propose_round
+from qa.services.review.conflicts import (
     decide_conflict,
     declare_standing_conflict,
     pending_conflicts,
     providers,
     scan_conflicts,
 )
-from qa.services.reviewer_profiles import profile_form, update_profile
 from qa.web import clock, params
 from qa.web.auth import current_actor, login_required
-from qa.web.officer_support import form_text, officer_actor, review_settings
+from qa.web.forms import form_text, kick
+from qa.web.officer_support import officer_actor, review_settings
 from qa.web.templating import render
 
 MAX_PANEL = 7
@@ -99,9 +100,7 @@ async def round_apply(request: Request) -> Response:
         today=clock.today(request),
         settings=chosen,
     )
-    kick = getattr(request.app.state, "kick", None)
-    if kick is not None:
-        kick()
+    kick(request)
     return RedirectResponse(f"/officer/assignment-round?applied={len(invited)}", status_code=303)
 
 

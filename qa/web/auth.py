@@ -1,7 +1,7 @@
 """Sign-in, sign-out and the signed-in user of each request.
 
 The session cookie holds a random session id (and the CSRF token); whose session it is, and
-whether it still holds, lives in the database (`qa.services.web_sessions`). Nothing here
+whether it still holds, lives in the database (`qa.services.people.web_sessions`). Nothing here
 touches the database or hashes a password on the event loop: those run in threads, the
 argon2 checks in a small pool of their own (`HashingSlots`) so a flood of failing sign-ins
 can neither stall the server nor starve the other requests of threads.
@@ -24,9 +24,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from qa.config import WebSecuritySettings
 from qa.domain.actor import Actor
 from qa.persistence.db import Database
-from qa.services.accounts import begin_sign_in, finish_sign_in, password_matches
-from qa.services.sign_in_throttle import ThrottleLimits
-from qa.services.web_sessions import SessionPolicy, end_session, session_principal
+from qa.services.people.accounts import begin_sign_in, finish_sign_in, password_matches
+from qa.services.people.sign_in_throttle import ThrottleLimits
+from qa.services.people.web_sessions import SessionPolicy, end_session, session_principal
 from qa.web.api.problems import is_api
 from qa.web.templating import render
 

@@ -30,7 +30,8 @@ from qa.domain.descriptor_messages import error_summary, inline_messages, messag
 from qa.domain.enums import Stage
 from qa.domain.errors import Conflict, NotFound
 from qa.domain.report import ValidationReport
-from qa.services.descriptor_drafts import (
+from qa.services.pages.provider_pages import DecisionView, status_page
+from qa.services.submissions.descriptor_drafts import (
     Editable,
     check,
     edit,
@@ -39,10 +40,10 @@ from qa.services.descriptor_drafts import (
     resubmit_revised,
     start,
 )
-from qa.services.provider_pages import DecisionView, status_page
 from qa.web import clock
 from qa.web.auth import current_actor, login_required
-from qa.web.provider_support import go_to, kick, posted, version_of
+from qa.web.forms import kick, version_of
+from qa.web.provider_support import go_to, posted
 from qa.web.templating import render
 
 CHECK_URL = "/submissions/validate"

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from qa.services.delivery import MAX_ATTEMPTS, dead_letters, retry_dead_letter
+from qa.services.automation.delivery import MAX_ATTEMPTS, dead_letters, retry_dead_letter
 from qa.web.auth import login_required
 from qa.web.officer_support import officer_actor
 from qa.web.templating import render

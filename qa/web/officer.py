@@ -12,35 +12,37 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from qa.domain.errors import Conflict, IllegalTransition, InvalidInput
-from qa.domain.score_input import ScoreInput
-from qa.services.action_queue import action_queue
-from qa.services.assignments import cancel_assignment, invite_reviewers, reinvite
-from qa.services.dashboard import SORTS, PipelineFilter, pipeline
-from qa.services.decisions import complete_moderation, mark_condition_met, save_consensus, sign_off
-from qa.services.extensions import decide_extension, submission_of_request
-from qa.services.follow_up import change_due_date, remind_now
-from qa.services.officer_pages import (
+from qa.services.decisions.decisions import (
+    complete_moderation,
+    mark_condition_met,
+    save_consensus,
+    sign_off,
+)
+from qa.services.pages.action_queue import action_queue
+from qa.services.pages.dashboard import SORTS, PipelineFilter, pipeline
+from qa.services.pages.officer_pages import (
     panel_after,
     submission_of_assignment,
     submission_of_condition,
 )
-from qa.services.officer_review import SignOffForm
-from qa.services.routing_status import routing_status
-from qa.services.self_assessment import screen
+from qa.services.pages.routing_status import routing_status
+from qa.services.review.assignments import cancel_assignment, invite_reviewers, reinvite
+from qa.services.review.extensions import decide_extension, submission_of_request
+from qa.services.review.follow_up import change_due_date, remind_now
+from qa.services.review.self_assessment import screen
 from qa.web import clock, params
 from qa.web.auth import login_required
 from qa.web.errors import STATUS
+from qa.web.forms import form_text, kick, score_entry
 from qa.web.officer_support import (
-    CANNOT_JUDGE,
     REFUSALS,
     attempt,
-    form_text,
     is_htmx,
-    kick,
     officer_actor,
     review_settings,
     workspace_response,
 )
+from qa.web.sign_off_form import SignOffForm
 from qa.web.templating import render
 
 LOAD_ROWS = 10  # reviewers on the pipeline page, busiest first
@@ -203,13 +205,7 @@ async def consensus(request: Request) -> Response:
     submission_id = int(request.path_params["id"])
     criterion = request.path_params["criterion"]
     form = await request.form()
-    level = form_text(form, f"level-{criterion}")
-    entry = ScoreInput(
-        criterion,
-        level=int(level) if level in ("0", "1", "2", "3") else None,
-        cannot_judge=level == CANNOT_JUDGE,
-        comment=form_text(form, f"rationale-{criterion}") or None,
-    )
+    entry = score_entry(form, criterion, comment="rationale")
     db = request.app.state.db
     if not is_htmx(request):
         return attempt(

@@ -9,11 +9,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from qa.services.condition_reports import return_condition_report
-from qa.services.officer_pages import submission_of_condition
+from qa.services.decisions.condition_reports import return_condition_report
+from qa.services.pages.officer_pages import submission_of_condition
 from qa.web import params
 from qa.web.auth import login_required
-from qa.web.officer_support import attempt, form_text, officer_actor
+from qa.web.forms import form_text
+from qa.web.officer_support import attempt, officer_actor
 
 
 async def send_back(request: Request) -> Response:

@@ -6,11 +6,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from qa.services.corrections import reopen_review
-from qa.services.officer_pages import submission_of_assignment
+from qa.services.decisions.corrections import reopen_review
+from qa.services.pages.officer_pages import submission_of_assignment
 from qa.web import params
 from qa.web.auth import login_required
-from qa.web.officer_support import attempt, form_text, officer_actor
+from qa.web.forms import form_text
+from qa.web.officer_support import attempt, officer_actor
 
 
 async def reopen(request: Request) -> Response:

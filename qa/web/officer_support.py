@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -14,22 +13,15 @@ from qa.domain.actor import Actor
 from qa.domain.errors import Conflict, IllegalTransition, InvalidInput, NotAllowed, QAError
 from qa.domain.policy import require_officer
 from qa.domain.review_settings import ReviewSettings
-from qa.services.officer_pages import workspace
-from qa.services.officer_review import SignOffForm
+from qa.services.pages.officer_pages import workspace
 from qa.web import clock
 from qa.web.auth import current_actor
 from qa.web.errors import STATUS
+from qa.web.forms import CANNOT_JUDGE, kick
+from qa.web.sign_off_form import SignOffForm
 from qa.web.templating import render
 
-CANNOT_JUDGE = "cj"
 REFUSALS = (InvalidInput, Conflict, IllegalTransition, NotAllowed)
-
-
-def kick(request: Request) -> None:
-    """Wake the routing worker (when the app runs one) after a change it should act on."""
-    wake = getattr(request.app.state, "kick", None)
-    if wake is not None:
-        wake()
 
 
 def officer_actor(request: Request) -> Actor:
@@ -48,11 +40,6 @@ def is_htmx(request: Request) -> bool:
     """An htmx swap (a history restore asks for the whole page)."""
     headers = request.headers
     return bool(headers.get("hx-request")) and not headers.get("hx-history-restore-request")
-
-
-def form_text(form: FormData, name: str) -> str:
-    value = form.get(name, "")
-    return value.strip() if isinstance(value, str) else ""
 
 
 def workspace_response(

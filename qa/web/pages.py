@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from collections import Counter
 
-from sqlalchemy.exc import OperationalError
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from qa.persistence.db import Database
-from qa.persistence.migrate import current_revision, head_revision
-from qa.services.listings import my_assignments, visible_submissions
+from qa.services.operations.health import schema_problem
+from qa.services.pages.listings import my_assignments, visible_submissions
 from qa.web.auth import current_actor, login_required
 from qa.web.templating import render
 
@@ -34,16 +32,9 @@ async def home(request: Request) -> Response:
 
 async def health(request: Request) -> Response:
     """`ok`, or 503 with the reason: the database answers and has this version's schema."""
-    db: Database = request.app.state.db
-    try:
-        current = current_revision(db)
-    except OperationalError as exc:
-        reason = f"the database cannot be reached: {str(exc.orig).strip().splitlines()[0]}"
-        return _unhealthy(reason)
-    if current is None:
-        return _unhealthy("the database is not set up: run `qa init`")
-    if current != (head := head_revision(db)):
-        return _unhealthy(f"the database has schema {current}, this version needs {head}")
+    problem = schema_problem(request.app.state.db)
+    if problem is not None:
+        return _unhealthy(problem)
     return PlainTextResponse("ok")
 
 

@@ -14,14 +14,15 @@ from qa.domain.actor import Actor
 from qa.domain.enums import Stage
 from qa.domain.errors import IllegalTransition, NotAllowed
 from qa.domain.stages import OPEN_STAGES, Action, plan_transition
-from qa.services.condition_reports import report_condition_met
-from qa.services.decisions import withdraw
-from qa.services.descriptor_drafts import editable
-from qa.services.provider_pages import StatusPage, status_page
-from qa.services.submissions import submit_descriptor
+from qa.services.decisions.condition_reports import report_condition_met
+from qa.services.decisions.decisions import withdraw
+from qa.services.pages.provider_pages import StatusPage, status_page
+from qa.services.submissions.descriptor_drafts import editable
+from qa.services.submissions.submissions import submit_descriptor
 from qa.web import clock, descriptor_form, self_assessment
 from qa.web.auth import current_actor, login_required
-from qa.web.provider_support import go_to, kick, version_of
+from qa.web.forms import kick, version_of
+from qa.web.provider_support import go_to
 from qa.web.templating import render
 
 #: What the status page confirms after an action (a fixed text per key, never echoed input).

@@ -6,15 +6,6 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from qa.web import params
-
-
-def kick(request: Request) -> None:
-    """Wake the routing worker after a state change (`qa serve` sets it; tests leave None)."""
-    wake = getattr(request.app.state, "kick", None)
-    if wake is not None:
-        wake()
-
 
 def posted(form: FormData) -> dict[str, list[str]]:
     """Every posted name with its text values (file uploads are ignored)."""
@@ -22,11 +13,6 @@ def posted(form: FormData) -> dict[str, list[str]]:
         name: [value for value in form.getlist(name) if isinstance(value, str)]
         for name in form.keys()  # noqa: SIM118 (FormData is a multi-dict)
     }
-
-
-def version_of(form: FormData) -> int:
-    """The row version the page was built from (optimistic locking)."""
-    return params.version(form.get("version"))
 
 
 def go_to(request: Request, path: str) -> Response:

@@ -1,4 +1,5 @@
-"""The officer's "Review quality" page: agreement, self vs peer gaps, reviewer severity."""
+"""The officer's "Review quality" page: agreement, self vs peer gaps, reviewer severity (also
+per quarter or month: ?by=quarter|month)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from qa.export.review_quality import CHART_WIDTH, review_quality
+from qa.export.review_quality import (
+    CHART_WIDTH,
+    SPARK_HEIGHT,
+    SPARK_RANGE,
+    SPARK_WIDTH,
+    review_quality,
+)
 from qa.web import params
 from qa.web.auth import login_required
 from qa.web.officer_support import officer_actor
@@ -20,8 +27,16 @@ async def page(request: Request) -> Response:
     actor = officer_actor(request)
     raw = request.query_params.get("since", "").strip()
     since = params.day(raw, "since") if raw else None
-    view = await run_in_threadpool(review_quality, request.app.state.db, actor, since=since)
-    return render(request, "officer/review_quality.html", {"view": view, "width": CHART_WIDTH})
+    period = request.query_params.get("by", "").strip() or "quarter"
+    view = await run_in_threadpool(
+        review_quality, request.app.state.db, actor, since=since, period=period
+    )
+    context = {
+        "view": view,
+        "width": CHART_WIDTH,
+        "spark": {"width": SPARK_WIDTH, "height": SPARK_HEIGHT, "range": SPARK_RANGE},
+    }
+    return render(request, "officer/review_quality.html", context)
 
 
 ROUTES: list[BaseRoute] = [Route("/officer/review-quality", page, methods=["GET"])]

@@ -8,27 +8,21 @@ from datetime import date
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from qa.domain.assignments import CoiStatus
 from qa.domain.bounds import calendar_day
 from qa.domain.errors import InvalidInput, QAError
-from qa.domain.score_input import ScoreInput
-from qa.services.autosave import autosave_review_score
-from qa.services.extensions import request_extension
-from qa.services.review_page import progress_of, review_page, saved_label
-from qa.services.reviews import declare_conflict, respond, submit_review
+from qa.services.pages.review_page import progress_of, review_page, saved_label
+from qa.services.review.autosave import autosave_review_score
+from qa.services.review.extensions import request_extension
+from qa.services.review.reviews import declare_conflict, respond, submit_review
 from qa.web import clock, params
 from qa.web.auth import current_actor, login_required
 from qa.web.errors import qa_error
+from qa.web.forms import CANNOT_JUDGE, kick, score_entry
 from qa.web.templating import render, templates
 
-CANNOT_JUDGE = "cj"
 MIN_SUMMARY = 20  # the service checks it again
 _CRITERION = re.compile(r"^[A-Z]{4}-\d{1,2}$")
-
-
-def _kick(request: Request) -> None:
-    kick = getattr(request.app.state, "kick", None)
-    if kick is not None:
-        kick()
 
 
 async def page(request: Request) -> Response:
@@ -58,17 +52,17 @@ async def answer(request: Request) -> Response:
         )
     else:
         conflict = form.get("conflict")
-        if conflict not in ("none", "declared"):
+        if conflict not in (CoiStatus.NONE, CoiStatus.DECLARED):
             raise InvalidInput("say whether you have a conflict of interest")
         declare_conflict(
             db,
             actor,
             assignment_id,
             expected_version=version,
-            has_conflict=conflict == "declared",
+            has_conflict=conflict == CoiStatus.DECLARED,
             details=str(form.get("details", "")) or None,
         )
-    _kick(request)
+    kick(request)
     return RedirectResponse(f"/reviews/{assignment_id}", status_code=303)
 
 
@@ -86,13 +80,7 @@ async def autosave(request: Request) -> Response:
     criterion = request.path_params["criterion"]
     if not request.headers.get("hx-request"):  # autosave is an htmx-only endpoint
         return RedirectResponse(f"/reviews/{assignment_id}", status_code=303)
-    level = str(form.get(f"level-{criterion}", ""))
-    entry = ScoreInput(
-        criterion,
-        level=int(level) if level in ("0", "1", "2", "3") else None,
-        cannot_judge=level == CANNOT_JUDGE,
-        comment=str(form.get(f"comment-{criterion}", "")).strip() or None,
-    )
+    entry = score_entry(form, criterion)
     actor = current_actor(request)
     try:
         saved = autosave_review_score(db, actor, assignment_id, entry)
@@ -148,7 +136,7 @@ async def submit(request: Request) -> Response:
             for p in refusal.problems
         )
         raise InvalidInput(str(refusal), titled) from refusal
-    _kick(request)
+    kick(request)
     if request.headers.get("hx-request"):
         return Response(status_code=204, headers={"HX-Redirect": f"/reviews/{assignment_id}"})
     return RedirectResponse(f"/reviews/{assignment_id}", status_code=303)

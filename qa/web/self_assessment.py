@@ -6,15 +6,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from qa.domain.errors import InvalidInput
-from qa.domain.score_input import ScoreInput
-from qa.services.self_assessment import save_self_score, submit_self_assessment
-from qa.services.self_assessment_page import progress, self_assessment_page
+from qa.services.pages.self_assessment_page import progress, self_assessment_page
+from qa.services.review.self_assessment import save_self_score, submit_self_assessment
 from qa.web import clock
 from qa.web.auth import current_actor, login_required
-from qa.web.provider_support import go_to, kick, version_of
+from qa.web.forms import CANNOT_JUDGE, kick, score_entry, version_of
+from qa.web.provider_support import go_to
 from qa.web.templating import render
-
-CANNOT_JUDGE = "cj"
 
 
 def _id(request: Request) -> int:
@@ -39,16 +37,7 @@ async def autosave(request: Request) -> Response:
     db, actor, submission_id = request.app.state.db, current_actor(request), _id(request)
     criterion = request.path_params["criterion"]
     form = await request.form()
-    level = str(form.get(f"level-{criterion}", ""))
-    evidence = str(form.get(f"evidence-{criterion}", ""))
-    entry = ScoreInput(
-        criterion,
-        level=int(level) if level in ("0", "1", "2", "3") else None,
-        cannot_judge=level == CANNOT_JUDGE,
-        comment=str(form.get(f"comment-{criterion}", "")).strip() or None,
-        evidence_refs=tuple(line.strip() for line in evidence.splitlines() if line.strip()),
-        no_evidence_reason=str(form.get(f"reason-{criterion}", "")).strip() or None,
-    )
+    entry = score_entry(form, criterion, with_evidence=True)
     save_self_score(db, actor, submission_id, entry)
     done = progress(db, actor, submission_id, criterion)
     context = {

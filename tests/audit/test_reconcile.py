@@ -14,15 +14,15 @@ from qa.audit.reconcile import NO_ENTRY, ROW_GONE, Difference, reconcile
 from qa.domain.score_input import ScoreInput
 from qa.persistence.db import Database
 from qa.persistence.models import Assignment, Decision, Score, Scoresheet
-from qa.services.corrections import correct_decision, reopen_review
-from qa.services.decisions import (
+from qa.services.decisions.corrections import correct_decision, reopen_review
+from qa.services.decisions.decisions import (
     ConditionInput,
     complete_moderation,
-    resubmit,
     save_consensus,
     sign_off,
 )
-from qa.services.reviews import submit_review
+from qa.services.review.reviews import submit_review
+from qa.services.submissions.resubmission import resubmit
 from tests.clock import TODAY
 from tests.export.conftest import _descriptor, _reviewed, _sign
 from tests.world import World

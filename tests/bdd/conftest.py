@@ -17,7 +17,7 @@ from pytest_bdd import given, parsers, then, when
 from qa.domain.errors import QAError
 from qa.domain.scoring import RaterScores, assess
 from qa.persistence.models import Assignment
-from qa.services.decisions import sign_off
+from qa.services.decisions.decisions import sign_off
 from tests.world import World
 
 T = TypeVar("T")

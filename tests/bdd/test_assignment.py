@@ -12,9 +12,9 @@ from sqlmodel import select
 from qa.domain.errors import QAError
 from qa.domain.review_settings import ReviewSettings
 from qa.persistence.models import AuditEntry, ReviewerConflict
-from qa.services.assignment_round import RoundPreview, apply_round, propose_round
-from qa.services.bulk_assignments import BulkRefused, apply_bulk
-from qa.services.conflicts import (
+from qa.services.review.assignment_round import RoundPreview, apply_round, propose_round
+from qa.services.review.bulk_assignments import BulkRefused, apply_bulk
+from qa.services.review.conflicts import (
     decide_conflict,
     pending_conflicts,
     record_conflict,

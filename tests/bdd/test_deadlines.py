@@ -13,8 +13,8 @@ from sqlmodel import col, func, select
 from qa.domain.deadlines import DeadlinePolicy
 from qa.domain.score_input import ScoreInput
 from qa.persistence.models import Assignment, AuditEntry, Notification
-from qa.services.deadlines import DeadlineRun, apply_deadlines
-from qa.services.reviews import declare_conflict, respond, save_review_score, submit_review
+from qa.services.review.deadlines import DeadlineRun, apply_deadlines
+from qa.services.review.reviews import declare_conflict, respond, save_review_score, submit_review
 from tests.world import World
 
 scenarios("deadlines.feature")

@@ -7,11 +7,11 @@ from pytest_bdd import parsers, scenarios, then, when
 from sqlmodel import select
 
 from qa.domain.actor import Actor
+from qa.domain.assignments import SheetKind
 from qa.domain.score_input import ScoreInput
 from qa.domain.scoring import CriterionResult
 from qa.persistence.models import Notification
-from qa.services.decisions import complete_moderation, save_consensus
-from qa.services.scoresheets import CONSENSUS
+from qa.services.decisions.decisions import complete_moderation, save_consensus
 from tests.bdd.conftest import MEMBER, OFFICERS, ReviewFile
 
 scenarios("moderation.feature")
@@ -108,7 +108,7 @@ def _officers_told(review_file: ReviewFile) -> None:
 @then(parsers.parse('the consensus for "{criterion}" is {level:d} with its rationale'))
 def _consensus_kept(review_file: ReviewFile, criterion: str, level: int) -> None:
     world = review_file.world
-    (sheet,) = world.sheets(review_file.submission_id, CONSENSUS)
+    (sheet,) = world.sheets(review_file.submission_id, SheetKind.CONSENSUS)
     assert sheet.status == "submitted"
     score = world.scores(sheet)[criterion]
     assert score.level == level

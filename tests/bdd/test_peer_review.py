@@ -6,11 +6,11 @@ import pytest
 from pytest_bdd import given, parsers, scenarios, then, when
 from sqlmodel import select
 
+from qa.domain.assignments import SheetKind
 from qa.domain.errors import IllegalTransition
 from qa.domain.score_input import ScoreInput
 from qa.persistence.models import Notification, User
-from qa.services.reviews import declare_conflict, respond, save_review_score, submit_review
-from qa.services.scoresheets import PEER
+from qa.services.review.reviews import declare_conflict, respond, save_review_score, submit_review
 from tests.bdd.conftest import MEMBER, MEMBERS, ReviewFile
 from tests.bdd.dates import feature_day
 from tests.world import World
@@ -67,7 +67,7 @@ def _score(review_file: ReviewFile, member: str, entry: ScoreInput) -> None:
 
 def _review_sheet_scores(review_file: ReviewFile, member: str) -> dict[str, int | None]:
     world, assignment = review_file.world, review_file.member(member)
-    sheets = world.sheets(review_file.submission_id, PEER)
+    sheets = world.sheets(review_file.submission_id, SheetKind.PEER)
     mine = [sheet for sheet in sheets if sheet.assignment_id == assignment.id]
     if not mine:  # nothing saved yet
         return {}
@@ -251,7 +251,9 @@ def _review_holds(review_file: ReviewFile, member: str, criterion: str, level: s
 def _still_recommends(review_file: ReviewFile, member: str, recommendation: str) -> None:
     world, assignment = review_file.world, review_file.member(member)
     (sheet,) = [
-        s for s in world.sheets(review_file.submission_id, PEER) if s.assignment_id == assignment.id
+        s
+        for s in world.sheets(review_file.submission_id, SheetKind.PEER)
+        if s.assignment_id == assignment.id
     ]
     assert (sheet.status, sheet.recommendation) == ("submitted", recommendation)
 

@@ -7,9 +7,10 @@ from typing import Any
 import pytest
 from pytest_bdd import given, parsers, scenarios, then, when
 
-from qa.services.decisions import resubmit, sign_off
-from qa.services.scoresheets import SELF
-from qa.services.submissions import descriptor_data
+from qa.domain.assignments import SheetKind
+from qa.services.decisions.decisions import sign_off
+from qa.services.submissions.resubmission import resubmit
+from qa.services.submissions.submissions import descriptor_data
 from tests.bdd.conftest import OFFICERS, ReviewFile, submit_review_with, words
 
 scenarios("revise_and_resubmit.feature")
@@ -101,7 +102,7 @@ def _round_decision(review_file: ReviewFile, number: int, decision: str) -> None
 @then("the round 2 self-assessment is open and empty")
 def _fresh_self_assessment(review_file: ReviewFile) -> None:
     world = review_file.world
-    (sheet,) = world.sheets(review_file.submission_id, SELF, round_number=2)
+    (sheet,) = world.sheets(review_file.submission_id, SheetKind.SELF, round_number=2)
     assert (sheet.status, sheet.revision) == ("open", 1)
     assert world.scores(sheet) == {}
 

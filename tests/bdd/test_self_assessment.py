@@ -8,13 +8,13 @@ import pytest
 from pytest_bdd import given, parsers, scenario, scenarios, then, when
 from sqlmodel import select
 
+from qa.domain.assignments import SheetKind
 from qa.domain.errors import IllegalTransition
 from qa.domain.score_input import ScoreInput
 from qa.domain.scoring import RaterScores, assess, self_peer_gap
 from qa.persistence.models import Notification, Scoresheet
-from qa.services.assessment import self_levels
-from qa.services.scoresheets import SELF
-from qa.services.self_assessment import save_self_score, submit_self_assessment
+from qa.services.review.assessment import self_levels
+from qa.services.review.self_assessment import save_self_score, submit_self_assessment
 from tests.bdd.conftest import OFFICERS, ReviewFile
 from tests.world import World
 
@@ -40,7 +40,7 @@ def _evidence(criterion_id: str) -> tuple[str, ...]:
 
 
 def _sheet(review_file: ReviewFile, revision: int) -> Scoresheet:
-    sheets = review_file.world.sheets(review_file.submission_id, SELF)
+    sheets = review_file.world.sheets(review_file.submission_id, SheetKind.SELF)
     return next(sheet for sheet in sheets if sheet.revision == revision)
 
 
@@ -166,7 +166,7 @@ def _return_bare(review_file: ReviewFile, officer: str) -> None:
 
 @then("the submitted self-assessment is locked")
 def _locked(review_file: ReviewFile) -> None:
-    (sheet,) = review_file.world.sheets(review_file.submission_id, SELF)
+    (sheet,) = review_file.world.sheets(review_file.submission_id, SheetKind.SELF)
     assert sheet.status == "submitted"
     assert sheet.submitted_at is not None
     assert sheet.submitted_by == review_file.world.provider.user_id
@@ -220,7 +220,7 @@ def _self_mean(review_file: ReviewFile, code: str, mean: float, wrong: float) ->
 
 @then("the provider now works on revision 2 of the self-assessment, which records the reasons")
 def _revision_two(review_file: ReviewFile, return_reasons: str) -> None:
-    first, second = review_file.world.sheets(review_file.submission_id, SELF)
+    first, second = review_file.world.sheets(review_file.submission_id, SheetKind.SELF)
     assert (first.revision, first.status) == (1, "superseded")
     assert (second.revision, second.status) == (2, "open")
     assert second.supersedes_id == first.id

@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from qa.domain.actor import Actor
 from qa.domain.errors import Conflict, QAError
 from qa.persistence.models import AuditEntry, Condition, Decision, Notification
-from qa.services.decisions import ConditionInput, mark_condition_met, sign_off
+from qa.services.decisions.decisions import ConditionInput, mark_condition_met, sign_off
 from tests.bdd.conftest import MEMBER, OFFICERS, ReviewFile, submit_review_with, words
 from tests.bdd.dates import feature_day
 

@@ -16,9 +16,9 @@ from qa.domain.actor import Actor
 from qa.domain.errors import InvalidInput
 from qa.persistence.db import Database
 from qa.persistence.models import DescriptorVersion, Institution, Submission
-from qa.services.institutions import add_institution
-from qa.services.rubrics import current_rubric, load_rubrics_from
-from qa.services.submissions import intake
+from qa.services.people.institutions import add_institution
+from qa.services.rubrics.rubrics import current_rubric, load_rubrics_from
+from qa.services.submissions.submissions import intake
 
 scenarios("submission_intake.feature")
 

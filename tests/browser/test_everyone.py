@@ -17,9 +17,9 @@ from qa.export.pack import DeqarConfig
 from qa.export.pack_jobs import build_next
 from qa.persistence.db import Database
 from qa.persistence.models import User
-from qa.services.passwords import hash_password
-from qa.services.rubrics import store_rubric
-from qa.services.users import add_user
+from qa.services.people.passwords import hash_password
+from qa.services.people.users import add_user
+from qa.services.rubrics.rubrics import store_rubric
 from tests.browser.axe import assert_accessible
 from tests.browser.conftest import screenshot
 from tests.world import World, build_world

@@ -32,10 +32,10 @@ from qa.config import Settings
 from qa.domain.actor import Actor
 from qa.persistence.db import Database
 from qa.persistence.models import User
-from qa.services.outbox import drain
-from qa.services.passwords import hash_password
-from qa.services.routing import RoutingContext
-from qa.services.users import add_user
+from qa.services.automation.outbox import drain
+from qa.services.automation.routing import RoutingContext
+from qa.services.people.passwords import hash_password
+from qa.services.people.users import add_user
 from qa.web.app import create_app
 from tests.browser.axe import assert_accessible
 from tests.browser.conftest import screenshot

@@ -1,5 +1,5 @@
 """An officer in a real browser: reopen a submitted review with a reason (audited) from the
-panel (qa/services/corrections.py:reopen_review)."""
+panel (qa/services/decisions/corrections.py:reopen_review)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from qa.persistence.db import Database
 from qa.persistence.models import AuditEntry, User
-from qa.services.passwords import hash_password
+from qa.services.people.passwords import hash_password
 from tests.browser.axe import assert_accessible
 from tests.browser.conftest import screenshot
 from tests.world import build_world

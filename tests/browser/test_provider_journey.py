@@ -12,9 +12,9 @@ from sqlmodel import select
 
 from qa.persistence.db import Database
 from qa.persistence.models import AuditEntry, User
-from qa.services.decisions import ConditionInput, sign_off
-from qa.services.descriptor_drafts import start
-from qa.services.passwords import hash_password
+from qa.services.decisions.decisions import ConditionInput, sign_off
+from qa.services.people.passwords import hash_password
+from qa.services.submissions.descriptor_drafts import start
 from tests.browser.axe import assert_accessible
 from tests.browser.conftest import screenshot
 from tests.world import World, build_world

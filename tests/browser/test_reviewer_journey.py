@@ -12,9 +12,9 @@ import pytest
 from qa.domain.score_input import ScoreInput
 from qa.persistence.db import Database
 from qa.persistence.models import User
-from qa.services.decisions import withdraw
-from qa.services.passwords import hash_password
-from qa.services.reviews import save_review_score
+from qa.services.decisions.decisions import withdraw
+from qa.services.people.passwords import hash_password
+from qa.services.review.reviews import save_review_score
 from tests.browser.axe import assert_accessible
 from tests.browser.conftest import screenshot
 from tests.world import World, build_world

@@ -13,7 +13,7 @@ from qa.cli import main
 from qa.config import Settings
 from qa.persistence.db import Database
 from qa.persistence.models import AuditEntry
-from qa.services.api_tokens import token_principal
+from qa.services.people.api_tokens import token_principal
 
 
 @pytest.fixture

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from qa.domain.assignments import (
     AUDIT_NAMES,
+    ROUTING_TOPICS,
     TRANSITIONS,
     AssignmentEvent,
     AssignmentState,
@@ -13,6 +17,7 @@ from qa.domain.assignments import (
     is_open,
     next_state,
     renewable,
+    require_scorable,
 )
 from qa.domain.errors import IllegalTransition
 
@@ -53,3 +58,57 @@ def test_predicates_and_every_event_has_an_audit_name() -> None:
     assert [s for s in S if can_score(s)] == [S.ACCEPTED, S.OVERDUE]
     assert renewable("declined", "none") and not renewable("cancelled", "declared")
     assert set(AUDIT_NAMES) == {event for _, event in TRANSITIONS}
+
+
+def test_only_events_that_can_change_a_panel_tell_routing() -> None:
+    """Accepting, answering "no conflict" or moving a date changes no panel: no routing run."""
+    assert set(ROUTING_TOPICS) == {E.DECLINE, E.DECLARE_CONFLICT, E.SUBMIT, E.CANCEL, E.EXPIRE}
+    for event in ROUTING_TOPICS:
+        leaves = {after for (_, e), after in TRANSITIONS.items() if e is event}
+        assert leaves <= {S.DECLINED, S.CANCELLED, S.SUBMITTED}, event
+
+
+@pytest.mark.parametrize(
+    ("state", "coi", "stage", "rounds", "refusal"),
+    [
+        ("invited", "none", "peer_review", (1, 1), "accept the invitation"),
+        ("submitted", "none", "peer_review", (1, 1), "this review is submitted"),
+        ("accepted", "not_asked", "peer_review", (1, 1), "conflict-of-interest"),
+        ("accepted", "none", "reviewed", (1, 1), "closed"),
+        ("overdue", "none", "peer_review", (1, 2), "closed"),
+        ("accepted", "none", "peer_review", (1, 1), None),
+        ("overdue", "none", "peer_review", (2, 2), None),
+    ],
+)
+def test_one_rule_says_when_a_peer_score_may_be_saved(
+    state: str, coi: str, stage: str, rounds: tuple[int, int], refusal: str | None
+) -> None:
+    if refusal is None:
+        require_scorable(state, coi, rounds[0], stage, rounds[1])
+    else:
+        with pytest.raises(IllegalTransition, match=refusal):
+            require_scorable(state, coi, rounds[0], stage, rounds[1])
+
+
+#: Code outside the domain compares states through the enums and predicates, never by name.
+_STATE_LITERAL = re.compile(
+    r"""(\.state|state"\]|"state":|coi_status)\s*(==|!=|in|not in|=|:)\s*[(\[]?\s*"""
+    r"""["'](invited|accepted|declined|submitted|overdue|cancelled|not_asked|declared|none)["']"""
+)
+
+
+def test_no_assignment_state_is_spelled_out_outside_the_domain() -> None:
+    root = Path(__file__).resolve().parents[2]
+    sources = [
+        *root.joinpath("qa").rglob("*.py"),
+        *root.joinpath("workflows").rglob("*.py"),
+        *root.joinpath("templates").rglob("*.html"),
+    ]
+    found = [
+        f"{path.relative_to(root)}:{number}: {line.strip()}"
+        for path in sources
+        if "domain" not in path.relative_to(root).parts
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if _STATE_LITERAL.search(line)
+    ]
+    assert found == []

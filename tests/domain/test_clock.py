@@ -18,8 +18,8 @@ from qa.domain.clock import SystemClock
 from qa.domain.errors import InvalidInput
 from qa.domain.review_settings import ReviewSettings
 from qa.persistence.models import Assignment
-from qa.services.dashboard import PipelineFilter, pipeline
-from qa.services.deadlines import apply_deadlines
+from qa.services.pages.dashboard import PipelineFilter, pipeline
+from qa.services.review.deadlines import apply_deadlines
 from tests.world import World
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -12,7 +12,7 @@ from qa.domain.labels import isced, label
 from qa.domain.rubric import Rubric
 from qa.domain.rubric_diff import rubric_changes
 from qa.domain.stage_guidance import stage_name
-from qa.services.rubric_files import load_rubric_file
+from qa.services.rubrics.rubric_files import load_rubric_file
 
 
 @pytest.fixture(scope="module")

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Mapping
+from datetime import date
+from statistics import fmean
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from qa.domain.review_stats import (
+    PERIODS,
     ScoreRow,
     bootstrap,
+    bootstrap_counts,
     file_spread,
     self_peer_gaps,
     severity,
+    severity_over_time,
     units_by,
 )
+from qa.export.pack.agreement import alpha_of_patterns, ordinal_alpha, pattern
 from qa.export.review_quality import alpha_of
 from tests.export.test_agreement import PAPER
 
@@ -62,3 +73,60 @@ def test_self_peer_gap_severity_and_spread() -> None:
     assert (strict.reviewer_id, strict.offset, strict.comparisons) == (10, -1.0, 2)
     assert (lenient.reviewer_id, lenient.offset, lenient.reviews) == (11, 1.0, 1)
     assert file_spread(rows) == {(1, 1): 1.0}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.one_of(st.none(), st.integers(0, 3)), min_size=2, max_size=4),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_alpha_from_pattern_counts_is_the_alpha_of_the_units(units: list[list[int | None]]) -> None:
+    """The pack's bootstrap counts alike units; alpha over the counts must not change."""
+    counts = Counter(p for u in units if (p := pattern(u)) is not None)
+    assert alpha_of_patterns(counts) == ordinal_alpha(units)
+
+
+def test_the_counted_bootstrap_is_seeded_and_brackets_the_estimate() -> None:
+    units = units_by(paper_rows(), lambda r: r.principle)["QUAL"]
+    counts = Counter(p for u in units if (p := pattern(u)) is not None)
+
+    def statistic(c: Mapping[tuple[int, ...], int]) -> float | None:
+        return alpha_of_patterns(c).alpha
+
+    interval = bootstrap_counts(counts, statistic, draws=300)
+    assert interval.estimate == pytest.approx(0.815, abs=5e-4)
+    assert interval.low is not None and interval.high is not None
+    assert interval.low <= interval.estimate <= interval.high  # type: ignore[operator]
+    assert interval.units == sum(counts.values())
+    assert bootstrap_counts(counts, statistic, draws=300) == interval  # the same every time
+    assert bootstrap_counts(counts, statistic, draws=300, seed=7) != interval
+    same: Counter[tuple[int, ...]] = Counter({(3, 3): 5})
+    assert bootstrap_counts(same, statistic).low is None  # no variation
+
+
+def test_severity_over_time_lands_in_the_period_of_the_reviewer_s_own_sheet() -> None:
+    january, april = date(2026, 1, 20), date(2026, 4, 2)
+    rows = [
+        # file 1 in January: reviewer 10 gives 1 where 11 gives 3
+        ScoreRow((1, 1), 7, "QUAL-1", 10, 1, january),
+        ScoreRow((1, 1), 7, "QUAL-1", 11, 3, january),
+        # file 2: 10 submits in April, 11 in January; the comparison still counts
+        ScoreRow((2, 1), 7, "QUAL-1", 10, 3, april),
+        ScoreRow((2, 1), 7, "QUAL-1", 11, 2, january),
+        ScoreRow((2, 1), 7, "QUAL-2", 10, None, april),  # cannot judge: left out
+        ScoreRow((2, 1), 7, "QUAL-1", None, 3, april),  # the self-assessment: not a reviewer
+    ]
+    trends = severity_over_time(rows, PERIODS["quarter"])
+    assert [(p, s.offset, s.comparisons, s.reviews) for p, s in trends[10]] == [
+        ("2026-Q1", -2.0, 1, 1),
+        ("2026-Q2", 1.0, 1, 1),
+    ]
+    assert [(p, s.offset, s.reviews) for p, s in trends[11]] == [("2026-Q1", 0.5, 2)]
+    overall = {s.reviewer_id: s.offset for s in severity(rows)}
+    assert overall[10] == pytest.approx(fmean([-2.0, 1.0]))
+    monthly = severity_over_time(rows, PERIODS["month"])
+    assert [p for p, _ in monthly[10]] == ["2026-01", "2026-04"]
+    assert severity_over_time([ScoreRow((1, 1), 7, "QUAL-1", 10, 1)], PERIODS["month"]) == {}

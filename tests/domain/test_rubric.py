@@ -12,8 +12,8 @@ import pytest
 from qa.config import bundled_rubrics_dir
 from qa.domain.errors import NotFound
 from qa.domain.rubric import Rubric, RubricInvalid, RubricProblem
-from qa.services.rubric_files import check_rubrics, load_rubric_file, rubric_files
-from qa.services.rubrics import _from_content
+from qa.services.rubrics.rubric_files import check_rubrics, load_rubric_file, rubric_files
+from qa.services.rubrics.rubrics import _from_content
 
 BUNDLED = bundled_rubrics_dir() / "eu-microcredentials-annex2.v1.toml"
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "rubrics"

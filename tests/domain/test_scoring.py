@@ -19,7 +19,7 @@ from qa.domain.scoring import (
     completeness,
     self_peer_gap,
 )
-from qa.services.rubric_files import load_rubric_file
+from qa.services.rubrics.rubric_files import load_rubric_file
 
 Scores = dict[str, int | None]
 MUST_PASS = (

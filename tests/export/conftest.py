@@ -34,14 +34,14 @@ from qa.domain.score_input import ScoreInput
 from qa.export.pack import DeqarConfig, PackFilter, PackResult, build_pack
 from qa.persistence.db import Database
 from qa.persistence.models import Decision, Institution, Score, Scoresheet
-from qa.services.corrections import correct_decision
-from qa.services.decisions import (
+from qa.services.decisions.corrections import correct_decision
+from qa.services.decisions.decisions import (
     ConditionInput,
     complete_moderation,
-    resubmit,
     save_consensus,
     sign_off,
 )
+from qa.services.submissions.resubmission import resubmit
 from tests.clock import TODAY
 from tests.conftest import GOOD_DESCRIPTOR, _truncate_all
 from tests.world import World, build_world

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from qa.export.pack import PackFilter
-from qa.services.agency_pages import DecisionFilter, decided_submissions
+from qa.services.pages.agency_pages import DecisionFilter, decided_submissions
 from tests.export.conftest import WHOLE_YEAR, Decided, PackReader
 
 FILTERS = {

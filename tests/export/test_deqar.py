@@ -14,7 +14,7 @@ from qa.export.pack.contract import DEQAR as DEQAR_TABLE
 from qa.export.pack.options import DeqarConfig
 from qa.export.pack.rows import deqar_row
 from qa.persistence.models import Condition
-from qa.services.decisions import ConditionInput, mark_condition_met, sign_off
+from qa.services.decisions.decisions import ConditionInput, mark_condition_met, sign_off
 from tests.clock import TODAY
 from tests.export.conftest import DEQAR, OFFICE_KEY, Decided, PackReader
 from tests.world import World

@@ -24,7 +24,7 @@ from qa.export.pack_jobs import (
     schedule_monthly,
 )
 from qa.persistence.models import AuditEntry, AuditPack
-from qa.services.decisions import sign_off
+from qa.services.decisions.decisions import sign_off
 from tests.clock import TODAY
 from tests.world import World
 

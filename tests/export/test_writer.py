@@ -136,7 +136,9 @@ def test_the_helper_process_writes_the_same_workbook(tmp_path: Path) -> None:
         pack = _writer(folder, helper=helper)
         for n in range(1200):  # more than one batch
             pack[REVIEW_TRAIL.name].append(_trail_row(n, f"entry {n} é ✓"))
-        pack["Agreement"].append(["ALL", "All", "ordinal", 3, 6, 0.25, 0.5, 0.5, None])
+        pack["Agreement"].append(
+            ["ALL", "All", "ordinal", 3, 6, 0.25, 0.5, 0.5, None, 0.1, 0.9, 2.5, 2.0, 0.5, 3]
+        )
         pack.finish(folder / "book.xlsx")
         assert pack[REVIEW_TRAIL.name].sheets == ["ReviewTrail"]
         books.append((folder / "book.xlsx").read_bytes())

@@ -18,7 +18,7 @@ from qa.cli.exit_codes import EXIT_CONFLICT, EXIT_USER_ERROR
 from qa.domain.actor import Actor
 from qa.persistence.db import Database
 from qa.persistence.snapshot import row_counts
-from qa.services.institutions import add_institution
+from qa.services.people.institutions import add_institution
 from tests.faults.conftest import Qa
 
 pytestmark = pytest.mark.slow

@@ -21,7 +21,7 @@ from qa.export.pack_jobs import _claim, build_next, pack_download, request_pack
 from qa.export.pack_recovery import BUILD_LEASE, INTERRUPTED, recover_interrupted
 from qa.persistence.db import Database
 from qa.persistence.models import AuditEntry, AuditPack
-from qa.services.backup import sha256_file
+from qa.services.operations.backup import sha256_file
 from tests.clock import now
 from tests.faults.processes import Child, wait_until
 from tests.world import World, build_world

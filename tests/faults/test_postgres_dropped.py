@@ -27,8 +27,8 @@ from qa.audit.verification import verify_everything
 from qa.config import Settings
 from qa.persistence.db import Database
 from qa.persistence.models import Score, Scoresheet, User
-from qa.services.passwords import hash_password
-from qa.services.reviews import declare_conflict, respond
+from qa.services.people.passwords import hash_password
+from qa.services.review.reviews import declare_conflict, respond
 from qa.web.app import create_app
 from tests.conftest import _truncate_all
 from tests.web.conftest import WEB_PASSWORD, WebUser

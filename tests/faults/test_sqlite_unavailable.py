@@ -26,7 +26,7 @@ from starlette.testclient import TestClient
 from qa.config import Settings
 from qa.persistence.db import Database
 from qa.persistence.models import User
-from qa.services.passwords import hash_password
+from qa.services.people.passwords import hash_password
 from qa.web.app import create_app
 from tests.faults.conftest import Qa
 from tests.web.conftest import WEB_PASSWORD, WebUser

@@ -24,9 +24,9 @@ from sqlmodel import select
 from qa.audit.chain import seal
 from qa.persistence.db import Database
 from qa.persistence.models import AuditEntry, Notification, OutboxMessage, StageChange
-from qa.services.delivery import deliver_pending
-from qa.services.outbox import LEASE, drain
-from qa.services.routing import RoutingContext
+from qa.services.automation.delivery import deliver_pending
+from qa.services.automation.outbox import LEASE, drain
+from qa.services.automation.routing import RoutingContext
 from tests.clock import now
 from tests.faults.processes import Child, scalar, wait_until
 from tests.world import World, build_world

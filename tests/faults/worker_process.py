@@ -24,8 +24,8 @@ def main() -> None:
     time_machine.travel(datetime.fromisoformat(os.environ["QA_FAULT_NOW"]), tick=True).start()
     delay = float(os.environ.get("QA_FAULT_ROUTE_DELAY") or 0)
     if delay:
-        import qa.services.outbox as outbox
-        from qa.services.routing import RoutingContext
+        import qa.services.automation.outbox as outbox
+        from qa.services.automation.routing import RoutingContext
 
         real: Callable[..., list[str]] = getattr(outbox, "route_in")  # noqa: B009 - patched there
 

@@ -17,10 +17,10 @@ from qa.config import Settings
 from qa.domain.actor import Actor
 from qa.domain.enums import Role
 from qa.persistence.db import Database
-from qa.services.institutions import add_institution
-from qa.services.rubrics import load_rubrics_from
-from qa.services.submissions import intake
-from qa.services.users import add_user
+from qa.services.people.institutions import add_institution
+from qa.services.people.users import add_user
+from qa.services.rubrics.rubrics import load_rubrics_from
+from qa.services.submissions.submissions import intake
 from tests.conftest import GOOD_DESCRIPTOR
 
 PASSWORD = "kill test password 1"

@@ -37,7 +37,7 @@ from qa.persistence.models import (
     Submission,
     User,
 )
-from qa.services.rubrics import current_rubric
+from qa.services.rubrics.rubrics import current_rubric
 from tests.conftest import PG_ADMIN_URL, REQUIRE_POSTGRES
 from tests.integration.actors import Person
 from tests.integration.distributed_seed import RUBRICS

@@ -27,9 +27,9 @@ from qa.persistence.models import (
     StageChange,
     Submission,
 )
-from qa.services.rubric_files import load_rubric_file
-from qa.services.rubrics import current_rubric, load_rubrics_from, rubric_of, store_rubric
-from qa.services.submissions import submit_descriptor
+from qa.services.rubrics.rubric_files import load_rubric_file
+from qa.services.rubrics.rubrics import current_rubric, load_rubrics_from, rubric_of, store_rubric
+from qa.services.submissions.submissions import submit_descriptor
 
 
 def test_migrations_build_exactly_the_schema_the_models_declare(db: Database) -> None:

@@ -12,12 +12,12 @@ from qa.domain.assignments import AssignmentEvent
 from qa.domain.errors import Conflict, IllegalTransition, NotAllowed, NotFound
 from qa.domain.review_settings import ReviewSettings
 from qa.persistence.models import Assignment, AuditEntry, OutboxMessage, User
-from qa.services.assignment_moves import move_assignment
-from qa.services.assignment_round import apply_round, propose_round
-from qa.services.bulk_assignments import BulkRefused, apply_bulk, check_bulk
-from qa.services.conflicts import record_conflict
-from qa.services.reviewer_profiles import update_profile
-from qa.services.users import add_user
+from qa.services.people.reviewer_profiles import update_profile
+from qa.services.people.users import add_user
+from qa.services.review.assignment_moves import move_assignment
+from qa.services.review.assignment_round import apply_round, propose_round
+from qa.services.review.bulk_assignments import BulkRefused, apply_bulk, check_bulk
+from qa.services.review.conflicts import record_conflict
 from tests.world import World
 
 WIDER = ReviewSettings(reviewers_to_invite=5)
@@ -249,7 +249,9 @@ def test_move_assignment_checks_the_table_and_the_version_and_leaves_a_trace(
             )
         ).one()
         message = session.exec(
-            select(OutboxMessage).where(OutboxMessage.dedupe_key == f"move:{first.id}:v{version}")
+            select(OutboxMessage).where(
+                OutboxMessage.dedupe_key == f"assignment.cancelled:{first.id}:v{version}"
+            )
         ).one()
     assert entry.before == {"decline_reason": None, "state": "invited"}
     assert message.topic == "assignment.cancelled"

@@ -11,10 +11,10 @@ from qa.domain.actor import Actor
 from qa.domain.errors import Conflict, InvalidInput, NotAllowed
 from qa.domain.review_settings import ReviewSettings
 from qa.persistence.models import Assignment, AuditEntry, Notification, OutboxMessage
-from qa.services.assignments import cancel_assignment, invite_reviewers, open_loads, reinvite
-from qa.services.officer_panel import panel_candidates
-from qa.services.reviews import declare_conflict, respond
-from qa.services.users import add_user
+from qa.services.pages.officer_panel import panel_candidates
+from qa.services.people.users import add_user
+from qa.services.review.assignments import cancel_assignment, invite_reviewers, open_loads, reinvite
+from qa.services.review.reviews import declare_conflict, respond
 from tests.world import World
 
 SETTINGS = ReviewSettings()

@@ -8,13 +8,15 @@ import pytest
 from sqlmodel import col, select
 
 from qa.domain.actor import Actor
+from qa.domain.assignments import SheetKind
 from qa.domain.errors import Conflict, IllegalTransition, InvalidInput, NotAllowed, NotFound
 from qa.domain.score_input import ScoreInput
 from qa.persistence.models import Assignment, AuditEntry, Score, Scoresheet
-from qa.services import autosave, scoresheets
-from qa.services.autosave import autosave_review_score
-from qa.services.corrections import reopen_review
-from qa.services.reviews import declare_conflict, respond
+from qa.services.decisions.corrections import reopen_review
+from qa.services.review import autosave
+from qa.services.review.autosave import autosave_review_score
+from qa.services.review.reviews import declare_conflict, respond
+from qa.services.rubrics import scoresheets
 from tests.world import World
 
 
@@ -227,3 +229,49 @@ def test_two_first_saves_at_the_same_instant_both_land(
     scores = _scores(world, sheet.id)
     assert (scores["QUAL-1"].level, scores["QUAL-2"].level) == (3, 1)
     assert saved.done == frozenset({"QUAL-1", "QUAL-2"})
+
+
+@pytest.mark.parametrize(
+    "entries",
+    [
+        [ScoreInput("QUAL-1", level=2, comment="Clear aims.")],
+        [ScoreInput("QUAL-1", level=3), ScoreInput("QUAL-1", cannot_judge=True, comment="n/a")],
+        [ScoreInput("QUAL-1", level=1, evidence_refs=("p. 4",)), ScoreInput("QUAL-1", level=1)],
+    ],
+)
+def test_both_save_paths_store_and_audit_a_score_alike(
+    world: World, scoring: tuple[Actor, int], entries: list[ScoreInput]
+) -> None:
+    """The Core autosave path and the ORM path (`scoresheets.save_score`) apply one rule:
+    the same entries leave the same columns and the same audit before/after."""
+    reviewer, assignment_id = scoring
+    for entry in entries:
+        autosave_review_score(world.db, reviewer, assignment_id, entry)
+    [fast] = _sheets(world, assignment_id)
+    fast_trail = [(e.before, e.after) for e in _saves(world, reviewer)]
+    with world.db.write() as session:
+        sheet = session.get(Scoresheet, fast.id)
+        assert sheet is not None
+        rubric = scoresheets.rubric_version(session, sheet.submission_id, sheet.rubric_version_id)
+        orm = scoresheets.new_sheet(  # a consensus sheet is saved through the ORM path
+            session,
+            sheet.submission_id,
+            sheet.round_number,
+            SheetKind.CONSENSUS,
+            None,
+            sheet.rubric_version_id,
+        )
+        first_audit = max(e.id or 0 for e in _saves(world, reviewer))
+        for entry in entries:
+            scoresheets.save_score(session, reviewer, orm, rubric, entry)
+        session.commit()
+    columns = ("level", "cannot_judge", "comment", "evidence_refs", "no_evidence_reason")
+
+    def stored(sheet_id: int | None) -> tuple[object, ...]:
+        score = _scores(world, sheet_id)["QUAL-1"]
+        return tuple(getattr(score, name) for name in columns)
+
+    assert stored(orm.id) == stored(fast.id)
+    orm_trail = [(e.before, e.after) for e in _saves(world, reviewer) if (e.id or 0) > first_audit]
+    assert orm_trail == fast_trail
+    assert entries[-1].stored() == dict(zip(columns, stored(fast.id), strict=True))

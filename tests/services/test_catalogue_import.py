@@ -23,8 +23,8 @@ from qa.export.xlsx import write_catalogue_template
 from qa.imports.reader import open_catalogue
 from qa.persistence.db import Database
 from qa.persistence.models import AuditEntry, DescriptorVersion, ImportRun, Submission
-from qa.services.catalogue import ImportReport, import_catalogue
-from qa.services.submissions import submit_descriptor
+from qa.services.submissions.catalogue import ImportReport, import_catalogue
+from qa.services.submissions.submissions import submit_descriptor
 from tests.factories import HEADINGS, catalogue_row, numbered_rows, write_csv, write_xlsx
 
 

@@ -11,9 +11,9 @@ from sqlmodel import col, select
 from qa.domain.errors import IllegalTransition, InvalidInput
 from qa.domain.score_input import ScoreInput
 from qa.persistence.models import Decision, Score, Scoresheet
-from qa.services.corrections import correct_decision, reopen_review
-from qa.services.decisions import sign_off
-from qa.services.reviews import save_review_score, submit_review
+from qa.services.decisions.corrections import correct_decision, reopen_review
+from qa.services.decisions.decisions import sign_off
+from qa.services.review.reviews import save_review_score, submit_review
 from tests.world import World
 
 

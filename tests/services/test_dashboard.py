@@ -17,10 +17,10 @@ from qa.domain.review_settings import ReviewSettings
 from qa.domain.validation import validate_descriptor
 from qa.persistence.db import Database
 from qa.persistence.models import Assignment, Condition, Submission
-from qa.services.dashboard import PAGE_SIZE, PipelineFilter, pipeline
-from qa.services.decisions import ConditionInput, sign_off
-from qa.services.institutions import add_institution
-from qa.services.submissions import NewDraft, create_drafts
+from qa.services.decisions.decisions import ConditionInput, sign_off
+from qa.services.pages.dashboard import PAGE_SIZE, PipelineFilter, pipeline
+from qa.services.people.institutions import add_institution
+from qa.services.submissions.submissions import NewDraft, create_drafts
 from tests.clock import START
 from tests.world import World
 

@@ -11,8 +11,8 @@ from sqlmodel import col, select
 from qa.domain.deadlines import DeadlineAction, DeadlinePolicy, due_actions
 from qa.domain.score_input import ScoreInput
 from qa.persistence.models import Assignment, AuditEntry, Notification, OutboxMessage
-from qa.services.deadlines import DeadlineRun, apply_deadlines
-from qa.services.reviews import declare_conflict, respond, save_review_score, submit_review
+from qa.services.review.deadlines import DeadlineRun, apply_deadlines
+from qa.services.review.reviews import declare_conflict, respond, save_review_score, submit_review
 from tests.world import World
 
 NOTHING = DeadlineRun()
@@ -258,7 +258,7 @@ def test_an_answer_that_arrives_during_the_run_wins(
         accept(world, answered)
         return due_actions(*args, **kwargs)
 
-    monkeypatch.setattr("qa.services.deadlines.due_actions", answer_meanwhile)
+    monkeypatch.setattr("qa.services.review.deadlines.due_actions", answer_meanwhile)
     run = apply_deadlines(world.db, today=answered.respond_by + timedelta(days=3))
 
     assert run.expired == 2 and f":{answered.id}:" not in "".join(run.keys)

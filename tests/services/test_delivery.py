@@ -17,8 +17,7 @@ from qa.domain.actor import Actor
 from qa.domain.errors import InvalidInput
 from qa.persistence.db import Database
 from qa.persistence.models import Notification, User
-from qa.services.deadlines import apply_deadlines
-from qa.services.delivery import (
+from qa.services.automation.delivery import (
     LEASE,
     MAX_ATTEMPTS,
     claim,
@@ -27,8 +26,9 @@ from qa.services.delivery import (
     message_id,
     retry_dead_letter,
 )
-from qa.services.notifications import notify
-from qa.services.users import add_user
+from qa.services.people.notifications import notify
+from qa.services.people.users import add_user
+from qa.services.review.deadlines import apply_deadlines
 from tests.clock import now
 from tests.smtp_sink import smtp_sink
 from tests.world import World

@@ -3,7 +3,7 @@ institutions: a provider's own staff stay named for it and are scrubbed for anot
 
 from __future__ import annotations
 
-from qa.services.disclosure import for_provider_mail
+from qa.services.review.disclosure import for_provider_mail
 from tests.world import World
 
 

@@ -10,8 +10,8 @@ from sqlmodel import col, select
 
 from qa.domain.errors import Conflict, IllegalTransition, InvalidInput, NotAllowed
 from qa.persistence.models import Assignment, AuditEntry, ExtensionRequest
-from qa.services.deadlines import apply_deadlines
-from qa.services.extensions import decide_extension, request_extension
+from qa.services.review.deadlines import apply_deadlines
+from qa.services.review.extensions import decide_extension, request_extension
 from tests.services.test_deadlines_service import accept, notifications
 from tests.world import World
 

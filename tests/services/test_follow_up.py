@@ -10,8 +10,8 @@ from sqlmodel import select
 
 from qa.domain.errors import Conflict, IllegalTransition, InvalidInput, NotAllowed
 from qa.persistence.models import Assignment, AuditEntry
-from qa.services.deadlines import apply_deadlines
-from qa.services.follow_up import MAX_DAYS_AHEAD, change_due_date, remind_now
+from qa.services.review.deadlines import apply_deadlines
+from qa.services.review.follow_up import MAX_DAYS_AHEAD, change_due_date, remind_now
 from tests.services.test_deadlines_service import accept, notifications
 from tests.world import World
 

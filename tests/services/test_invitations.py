@@ -12,8 +12,8 @@ from qa.domain.actor import Actor
 from qa.domain.errors import InvalidInput, NotAllowed, NotFound
 from qa.persistence.db import Database
 from qa.persistence.models import AccessToken, AuditEntry, User
-from qa.services.account_settings import FieldErrors
-from qa.services.invitations import (
+from qa.services.people.account_settings import FieldErrors
+from qa.services.people.invitations import (
     LinkGone,
     Purpose,
     issue_link,
@@ -21,9 +21,9 @@ from qa.services.invitations import (
     open_link,
     use_link,
 )
-from qa.services.passwords import verify_password
-from qa.services.user_admin import set_active
-from qa.services.users import add_user
+from qa.services.people.passwords import verify_password
+from qa.services.people.user_admin import set_active
+from qa.services.people.users import add_user
 from tests.clock import now
 
 GOOD = "a long and private phrase"

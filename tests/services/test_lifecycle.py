@@ -11,9 +11,9 @@ from sqlmodel import col, select
 from qa.domain.errors import Conflict, IllegalTransition, InvalidInput, NotAllowed
 from qa.domain.score_input import ScoreInput
 from qa.persistence.models import AuditEntry, Decision, Notification, OutboxMessage, StageChange
-from qa.services.decisions import ConditionInput, mark_condition_met, sign_off
-from qa.services.lifecycle import stage_history
-from qa.services.reviews import save_review_score, submit_review
+from qa.services.decisions.decisions import ConditionInput, mark_condition_met, sign_off
+from qa.services.review.reviews import save_review_score, submit_review
+from qa.services.submissions.lifecycle import stage_history
 from tests.world import World
 
 
@@ -70,7 +70,7 @@ def test_routing_twice_changes_nothing(world: World, good_descriptor: dict[str, 
             len(session.exec(select(AuditEntry)).all()),
             len(session.exec(select(Notification)).all()),
         )
-    from qa.services.routing import RoutingContext, route_submission
+    from qa.services.automation.routing import RoutingContext, route_submission
 
     steps = route_submission(world.db, submission_id, RoutingContext(today=world.today))
     assert steps == []

@@ -10,8 +10,8 @@ from sqlmodel import select
 from qa.config import SmtpSettings
 from qa.persistence.db import Database
 from qa.persistence.models import Notification, User
-from qa.services.delivery import deliver_pending
-from qa.services.notifications import notify
+from qa.services.automation.delivery import deliver_pending
+from qa.services.people.notifications import notify
 from tests.smtp_sink import smtp_sink
 from tests.world import World
 from workflows.notifier import LogNotifier, SmtpNotifier

@@ -10,10 +10,10 @@ from sqlmodel import select
 
 from qa.domain.errors import InvalidInput
 from qa.persistence.models import OutboxMessage
-from qa.services import outbox as outbox_service
-from qa.services import routing as routing_service
-from qa.services.outbox import claim_batch, drain
-from qa.services.routing import RoutingContext
+from qa.services.automation import outbox as outbox_service
+from qa.services.automation import routing as routing_service
+from qa.services.automation.outbox import claim_batch, drain
+from qa.services.automation.routing import RoutingContext
 from tests.world import World
 
 

@@ -10,17 +10,17 @@ from sqlmodel import col, select
 from qa.domain.actor import Actor
 from qa.domain.errors import Conflict, InvalidInput, NotAllowed
 from qa.persistence.models import AuditEntry, OutboxMessage, ReviewerConflict, User
-from qa.services.conflicts import (
-    decide_conflict,
-    pending_conflicts,
-    record_conflict,
-    scan_conflicts,
-)
-from qa.services.reviewer_profiles import (
+from qa.services.people.reviewer_profiles import (
     ImportRefused,
     get_profile,
     import_profiles,
     update_profile,
+)
+from qa.services.review.conflicts import (
+    decide_conflict,
+    pending_conflicts,
+    record_conflict,
+    scan_conflicts,
 )
 from tests.world import World
 

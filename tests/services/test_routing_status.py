@@ -9,7 +9,7 @@ import pytest
 
 from qa.domain.errors import NotAllowed
 from qa.domain.labels import ago
-from qa.services.routing_status import BEHIND_AFTER, routing_status
+from qa.services.pages.routing_status import BEHIND_AFTER, routing_status
 from tests.clock import now
 from tests.world import World
 

@@ -10,10 +10,10 @@ from qa.domain.enums import Role
 from qa.domain.errors import Conflict, InvalidInput
 from qa.persistence.db import Database
 from qa.persistence.models import AuditEntry, User
-from qa.services.institutions import add_institution
-from qa.services.passwords import verify_password
-from qa.services.setup import has_admin
-from qa.services.users import add_user, roles_of, users_with_role
+from qa.services.operations.setup import has_admin
+from qa.services.people.institutions import add_institution
+from qa.services.people.passwords import verify_password
+from qa.services.people.users import add_user, roles_of, users_with_role
 
 
 def test_a_user_gets_roles_a_hashed_password_and_an_audit_entry(db: Database, actor: Actor) -> None:

@@ -16,7 +16,7 @@ from starlette.testclient import TestClient
 
 from qa.config import Settings
 from qa.persistence.models import User
-from qa.services.passwords import hash_password
+from qa.services.people.passwords import hash_password
 from qa.web.app import create_app
 from tests.world import World
 

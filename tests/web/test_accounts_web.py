@@ -15,8 +15,8 @@ from starlette.testclient import TestClient
 from qa.config import Settings
 from qa.domain.actor import Actor
 from qa.persistence.models import AccessToken, AuditEntry, User
-from qa.services.invitations import issue_link
-from qa.services.passwords import verify_password
+from qa.services.people.invitations import issue_link
+from qa.services.people.passwords import verify_password
 from qa.web.app import create_app
 from tests.clock import now
 from tests.web.conftest import WEB_PASSWORD, WebUser

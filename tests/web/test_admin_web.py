@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 
 from qa.domain.actor import Actor
 from qa.persistence.models import AuditEntry, User, UserRole
-from qa.services.users import add_user
+from qa.services.people.users import add_user
 from tests.web.conftest import WebUser, session_cookie_contents
 from tests.world import World
 

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from qa.domain.actor import Actor
-from qa.services.decisions import sign_off
-from qa.services.users import add_user
+from qa.services.decisions.decisions import sign_off
+from qa.services.people.users import add_user
 from tests.clock import now
 from tests.web.conftest import WebUser
 from tests.world import World

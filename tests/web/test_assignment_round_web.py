@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from qa.services.conflicts import pending_conflicts
+from qa.services.review.conflicts import pending_conflicts
 from tests.web.conftest import WebUser
 from tests.world import World
 

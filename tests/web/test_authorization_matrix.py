@@ -56,13 +56,13 @@ from qa.export.pack import PackFilter
 from qa.export.pack_jobs import request_pack
 from qa.persistence.db import Database
 from qa.persistence.models import AuditPack, Condition, ExtensionRequest, User
-from qa.services.api_tokens import create_token
-from qa.services.decisions import ConditionInput, sign_off
-from qa.services.institutions import add_institution
-from qa.services.passwords import hash_password
-from qa.services.reviews import declare_conflict, respond, save_review_score, submit_review
-from qa.services.submissions import create_draft
-from qa.services.users import add_user
+from qa.services.decisions.decisions import ConditionInput, sign_off
+from qa.services.people.api_tokens import create_token
+from qa.services.people.institutions import add_institution
+from qa.services.people.passwords import hash_password
+from qa.services.people.users import add_user
+from qa.services.review.reviews import declare_conflict, respond, save_review_score, submit_review
+from qa.services.submissions.submissions import create_draft
 from qa.web.app import create_app
 from tests.clock import TODAY
 from tests.conftest import GOOD_DESCRIPTOR, _truncate_all

@@ -9,7 +9,7 @@ from typing import Any
 from sqlmodel import col, select
 
 from qa.persistence.models import Condition, Notification, User
-from qa.services.decisions import ConditionInput, sign_off
+from qa.services.decisions.decisions import ConditionInput, sign_off
 from tests.web.test_provider_web import Web
 from tests.world import World
 

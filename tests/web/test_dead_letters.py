@@ -8,7 +8,7 @@ from datetime import timedelta
 import time_machine
 
 from qa.persistence.models import Notification
-from qa.services.delivery import MAX_ATTEMPTS, dead_letters, deliver
+from qa.services.automation.delivery import MAX_ATTEMPTS, dead_letters, deliver
 from tests.clock import now
 from tests.services.test_delivery import _queue
 from tests.web.conftest import WebUser

@@ -21,7 +21,7 @@ from argon2 import PasswordHasher
 
 from qa.config import Settings
 from qa.persistence.db import Database
-from qa.services import accounts
+from qa.services.people import accounts
 from qa.web.app import create_app
 
 FLOOD = 64

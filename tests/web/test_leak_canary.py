@@ -28,9 +28,10 @@ from qa.domain.score_input import ScoreInput
 from qa.export.pack import DeqarConfig
 from qa.export.pack_jobs import build_next
 from qa.persistence.models import Condition, Notification, User, UserRole
-from qa.services.decisions import ConditionInput, mark_condition_met, resubmit, sign_off
-from qa.services.extensions import request_extension
-from qa.services.reviews import declare_conflict, respond, save_review_score, submit_review
+from qa.services.decisions.decisions import ConditionInput, mark_condition_met, sign_off
+from qa.services.review.extensions import request_extension
+from qa.services.review.reviews import declare_conflict, respond, save_review_score, submit_review
+from qa.services.submissions.resubmission import resubmit
 from tests.clock import TODAY
 from tests.web.conftest import WebUser
 from tests.world import World

@@ -15,8 +15,8 @@ from sqlmodel import col, select
 from qa.domain.actor import Actor
 from qa.domain.review_settings import ReviewSettings
 from qa.persistence.models import Assignment, AuditEntry, Condition
-from qa.services.decisions import ConditionInput, sign_off
-from qa.services.users import add_user
+from qa.services.decisions.decisions import ConditionInput, sign_off
+from qa.services.people.users import add_user
 from tests.clock import START
 from tests.web.conftest import WebUser
 from tests.world import World

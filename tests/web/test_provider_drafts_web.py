@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from qa.domain.errors import InvalidInput
-from qa.services.submissions import descriptor_data, submit_descriptor
+from qa.services.submissions.submissions import descriptor_data, submit_descriptor
 from tests.web.test_provider_web import Web, form_of, new_draft
 from tests.world import World
 

@@ -14,10 +14,10 @@ from sqlmodel import select
 
 from qa.domain.actor import Actor
 from qa.persistence.models import Condition, Submission, User
-from qa.services.decisions import ConditionInput, sign_off
-from qa.services.institutions import add_institution
-from qa.services.submissions import descriptor_data
-from qa.services.users import add_user
+from qa.services.decisions.decisions import ConditionInput, sign_off
+from qa.services.people.institutions import add_institution
+from qa.services.people.users import add_user
+from qa.services.submissions.submissions import descriptor_data
 from tests.web.conftest import WebUser
 from tests.world import World
 

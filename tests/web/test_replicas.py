@@ -18,7 +18,7 @@ from starlette.testclient import TestClient
 from qa.config import Settings
 from qa.domain.errors import InvalidInput
 from qa.persistence.models import User
-from qa.services.passwords import hash_password
+from qa.services.people.passwords import hash_password
 from qa.web.app import create_app, secret_key
 from tests.web.conftest import WEB_PASSWORD
 from tests.world import World

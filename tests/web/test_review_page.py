@@ -13,10 +13,11 @@ from sqlmodel import select
 
 from qa.domain.score_input import ScoreInput
 from qa.persistence.models import Assignment, User
-from qa.services.corrections import reopen_review
-from qa.services.deadlines import apply_deadlines
-from qa.services.decisions import resubmit, sign_off
-from qa.services.reviews import declare_conflict, respond, save_review_score
+from qa.services.decisions.corrections import reopen_review
+from qa.services.decisions.decisions import sign_off
+from qa.services.review.deadlines import apply_deadlines
+from qa.services.review.reviews import declare_conflict, respond, save_review_score
+from qa.services.submissions.resubmission import resubmit
 from tests.clock import TODAY
 from tests.web.conftest import WebUser
 from tests.world import World

@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 
 from qa.config import Settings
 from qa.persistence.models import User
-from qa.services.users import add_user
+from qa.services.people.users import add_user
 from qa.web.app import STATIC, create_app
 from qa.web.auth import safe_next
 from tests.world import World

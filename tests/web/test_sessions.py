@@ -21,7 +21,7 @@ from starlette.testclient import TestClient
 from qa.config import Settings
 from qa.domain.actor import Actor
 from qa.persistence.models import AuditEntry, WebSession
-from qa.services.users import add_user
+from qa.services.people.users import add_user
 from qa.web.app import create_app
 from tests.clock import now
 from tests.web.conftest import session_cookie_contents

@@ -20,8 +20,8 @@ from qa.config import Settings
 from qa.domain.actor import Actor
 from qa.persistence.db import Database
 from qa.persistence.models import SignInAttempt
-from qa.services.sign_in_throttle import ThrottleLimits, begin_attempt
-from qa.services.users import add_user
+from qa.services.people.sign_in_throttle import ThrottleLimits, begin_attempt
+from qa.services.people.users import add_user
 from qa.web.app import create_app
 from tests.clock import now
 from tests.world import World

@@ -13,10 +13,10 @@ from sqlmodel import col, func, select
 from qa.audit.chain import verify
 from qa.config import Settings
 from qa.persistence.models import Assignment, Notification, OutboxMessage
-from qa.services import outbox as outbox_service
-from qa.services import routing as routing_service
-from qa.services.decisions import sign_off
-from qa.services.self_assessment import screen
+from qa.services.automation import outbox as outbox_service
+from qa.services.automation import routing as routing_service
+from qa.services.decisions.decisions import sign_off
+from qa.services.review.self_assessment import screen
 from tests.world import World
 
 pytestmark = pytest.mark.slow

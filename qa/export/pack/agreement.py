@@ -11,7 +11,7 @@ alpha 0.815 for the worked example; see tests/export/test_agreement.py).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from itertools import permutations
@@ -35,14 +35,15 @@ class OrdinalAlpha:
         self._pairs: Counter[tuple[int, int, int]] = Counter()
         self.units = 0
 
-    def add(self, values: Iterable[int | None]) -> None:
+    def add(self, values: Iterable[int | None], times: int = 1) -> None:
+        """One unit's values (`times` alike units at once)."""
         judged = [v for v in values if v is not None]
         m = len(judged)
         if m < 2:
             return
-        self.units += 1
+        self.units += times
         for c, k in permutations(judged, 2):
-            self._pairs[(m, c, k)] += 1
+            self._pairs[(m, c, k)] += times
 
     def result(self) -> Alpha:
         coincidences: dict[tuple[int, int], Fraction] = {}
@@ -82,4 +83,19 @@ def ordinal_alpha(units: Iterable[Iterable[int | None]]) -> Alpha:
     accumulator = OrdinalAlpha()
     for unit in units:
         accumulator.add(unit)
+    return accumulator.result()
+
+
+def pattern(values: Iterable[int | None]) -> tuple[int, ...] | None:
+    """What a unit gives alpha: its judged values, sorted (None when it is not pairable)."""
+    judged = tuple(sorted(v for v in values if v is not None))
+    return judged if len(judged) >= 2 else None
+
+
+def alpha_of_patterns(patterns: Mapping[tuple[int, ...], int]) -> Alpha:
+    """Alpha of units given as counts of their patterns (see `pattern`): the same result as
+    adding every unit, which lets a bootstrap resample counts instead of units."""
+    accumulator = OrdinalAlpha()
+    for values, times in sorted(patterns.items()):
+        accumulator.add(values, times)
     return accumulator.result()

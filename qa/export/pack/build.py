@@ -19,7 +19,6 @@ from qa.domain.rubric import Rubric
 from qa.export.pack import people as people_queries
 from qa.export.pack import queries
 from qa.export.pack.contract import (
-    AGREEMENT,
     CHECKPOINTS,
     CONDITIONS,
     CONSENSUS,
@@ -42,6 +41,12 @@ from qa.export.pack.dictionary import readme_rows
 from qa.export.pack.manifest import sha256_of, write_zip
 from qa.export.pack.options import DeqarConfig, PackFilter
 from qa.export.pack.pseudonyms import PREFIXES, People
+from qa.export.pack.quality_contract import (
+    AGREEMENT,
+    CRITERION_AGREEMENT,
+    FILE_SPREAD,
+    REVIEWER_SEVERITY,
+)
 from qa.export.pack.rows import (
     condition_row,
     credentials_row,
@@ -55,7 +60,7 @@ from qa.export.pack.scores import Columns, ScorePass, ScoreSinks
 from qa.export.pack.writer import PackWriter
 from qa.export.pack.zipfiles import zip_time
 from qa.persistence.db import Database
-from qa.services.rubrics import rubric_of
+from qa.services.rubrics.rubrics import rubric_of
 
 Progress = Callable[[int, int], None]
 #: From this many packed rounds on, the workbook is written by a helper process (2 cores).
@@ -330,32 +335,18 @@ def _scores(job: _Job) -> None:
         writer[CONSENSUS.name],
         writer[SCORE_DETAIL.name],
         writer[EVIDENCE_REGISTER.name],
+        writer[FILE_SPREAD.name],
     )
     score_pass = ScorePass(sinks, job.rubrics, job.columns, job.people)
     for round_sheets in queries.round_sheets(job.session, job.packed):
         score_pass.add(round_sheets)
         job.meter.advance()
-    agreement = score_pass.agreement
-    results = [("ALL", "All criteria", agreement.overall)] + [
-        (code, job.columns.principle_names[code], agreement.by_principle[code])
-        for code in job.columns.principles
-        if code in agreement.by_principle
-    ]
-    for code, name, accumulator in results:
-        alpha = accumulator.result()
-        writer[AGREEMENT.name].append(
-            [
-                code,
-                name,
-                "ordinal",
-                alpha.units,
-                alpha.pairable_values,
-                None if alpha.observed is None else float(alpha.observed),
-                None if alpha.expected is None else float(alpha.expected),
-                alpha.alpha,
-                alpha.note or None,
-            ]
-        )
+    for line in score_pass.agreement_lines():
+        writer[AGREEMENT.name].append(line)
+    for line in score_pass.quality.criterion_rows(job.columns.criteria):
+        writer[CRITERION_AGREEMENT.name].append(line)
+    for line in score_pass.quality.severity_rows():
+        writer[REVIEWER_SEVERITY.name].append(line)
 
 
 def _decisions(job: _Job) -> None:

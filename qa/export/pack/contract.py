@@ -32,9 +32,15 @@ from qa.export.pack.columns import (
     SUBMISSION,
     SUBMITTED_AT,
 )
+from qa.export.pack.quality_contract import (
+    AGREEMENT,
+    CRITERION_AGREEMENT,
+    FILE_SPREAD,
+    REVIEWER_SEVERITY,
+)
 from qa.export.pack.spec import ColumnType, Repeated, Table, code_list, col
 
-PACK_FORMAT_VERSION = "1.1"
+PACK_FORMAT_VERSION = "1.2"
 WORKBOOK = "audit-pack.xlsx"
 MANIFEST = "manifest.json"
 #: The office's Ed25519 signature (base64) over the exact bytes of manifest.json.
@@ -169,24 +175,6 @@ CONSENSUS = Table(
         ),
     ),
     order="submission_id, round, then lines in the order self, reviewers, consensus, value, spread",
-)
-
-AGREEMENT = Table(
-    "Agreement",
-    "Krippendorff's alpha (ordinal) among peer reviewers, per principle and over all criteria, "
-    "for the packed rounds.",
-    (
-        col("principle", T.TEXT, "Principle code, or ALL for every criterion."),
-        col("principle_name", T.TEXT, "The principle's name."),
-        col("level_of_measurement", T.CODE, "The distance metric.", (("ordinal", "Ordinal"),)),
-        col("units", T.INTEGER, "Criteria-in-a-round with at least two reviewer levels."),
-        col("pairable_values", T.INTEGER, "Reviewer levels in those units (n)."),
-        col("observed_disagreement", T.DECIMAL, "D_o."),
-        col("expected_disagreement", T.DECIMAL, "D_e."),
-        col("alpha", T.DECIMAL, "1 - D_o / D_e; empty when it cannot be computed."),
-        col("note", T.TEXT, "Why alpha is empty, when it is."),
-    ),
-    order="ALL first, then principles in rubric order",
 )
 
 DECISIONS = Table(
@@ -422,6 +410,9 @@ TABLES: tuple[Table, ...] = (
     PEER_SCORES,
     CONSENSUS,
     AGREEMENT,
+    CRITERION_AGREEMENT,
+    REVIEWER_SEVERITY,
+    FILE_SPREAD,
     DECISIONS,
     CONDITIONS,
     REVIEW_TRAIL,

@@ -1,14 +1,16 @@
-"""The score pass: one read of every packed round's score sheets feeds six tables.
+"""The score pass: one read of every packed round's score sheets feeds nine tables.
 
 SelfAssessment and PeerScores (one row per sheet, one column per criterion), the Consensus
-matrix, ScoreDetail (one row per criterion per sheet), the EvidenceRegister and the
-Agreement accumulators all come from the same rounds, read a batch at a time.
+matrix, ScoreDetail (one row per criterion per sheet), the EvidenceRegister, the
+Agreement accumulators and the review-quality figures (CriterionAgreement,
+ReviewerSeverity, FileSpread; `quality.py`) all come from the same rounds, read a batch at
+a time.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +19,7 @@ from qa.domain.scoring import RaterScores, assess
 from qa.export.pack.agreement import OrdinalAlpha
 from qa.export.pack.columns import CANNOT_JUDGE
 from qa.export.pack.pseudonyms import People
+from qa.export.pack.quality import ReviewQuality, alpha_cells
 from qa.export.pack.queries import RoundSheets, Sheet
 from qa.export.pack.rows import joined, rubric_label, when
 from qa.export.pack.writer import Sink
@@ -60,6 +63,7 @@ class ScoreSinks:
     consensus: Sink
     detail: Sink
     evidence: Sink
+    spread: Sink
 
 
 class ScorePass:
@@ -75,6 +79,7 @@ class ScorePass:
         self.columns = columns
         self.people = people
         self.agreement = Agreement()
+        self.quality = ReviewQuality(sinks.spread)
         self._criterion_at = {cid: n for n, cid in enumerate(columns.criteria)}
         self._principle_at = {code: n for n, code in enumerate(columns.principles)}
         self._principle_ids: dict[int, list[tuple[str, tuple[str, ...]]]] = {}
@@ -149,7 +154,28 @@ class ScorePass:
                 consensus=consensus,
             )
             self._agreement(matrix_rubric, peers)
+            self.quality.add(
+                (head.submission_id, head.round_number), matrix_rubric, self_levels, peers
+            )
         self._evidence(key, batch.sheets, self._order.get(head.rubric_version_id, {}))
+
+    def agreement_lines(self) -> Iterator[list[Any]]:
+        """The Agreement table once every round is in: ALL, then principles in rubric order."""
+        agreement, columns = self.agreement, self.columns
+        results = [("ALL", "All criteria", agreement.overall)] + [
+            (code, columns.principle_names[code], agreement.by_principle[code])
+            for code in columns.principles
+            if code in agreement.by_principle
+        ]
+        for code, name, accumulator in results:
+            alpha = accumulator.result()
+            yield [
+                code,
+                name,
+                *alpha_cells(alpha),
+                alpha.note or None,
+                *self.quality.agreement_tail(code),
+            ]
 
     # -- rows -------------------------------------------------------------------------------
 

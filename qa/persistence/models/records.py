@@ -68,8 +68,8 @@ class Notification(SQLModel, table=True):
     created_at: datetime = now_field()
     sent_at: datetime | None = timestamp()
     channel: str = Field(default="log", max_length=16)  # smtp | log
-    #: Delivery is a leased outbox of its own (qa.services.delivery): who holds the message
-    #: and until when, how often it was tried, why it last failed, when to try again, and
+    #: Delivery is a leased outbox of its own (qa.services.automation.delivery): who holds the
+    #: message and until when, how often it was tried, why it last failed, when to try again, and
     #: when it was given up (a dead letter officers can retry).
     claimed_by: str | None = Field(default=None, max_length=120)
     claimed_until: datetime | None = timestamp(index=True)

@@ -23,8 +23,8 @@ from qa.config import Settings
 from qa.domain import bounds
 from qa.domain.actor import Actor
 from qa.persistence.db import Database
-from qa.services.account_settings import FieldErrors
-from qa.services.api_tokens import token_principal
+from qa.services.people.account_settings import FieldErrors
+from qa.services.people.api_tokens import token_principal
 from qa.web.api.problems import problem, unauthenticated
 from qa.web.api.registry import Handler, Operation
 

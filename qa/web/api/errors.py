@@ -13,7 +13,7 @@ from qa.domain.errors import (
     NotFound,
     QAError,
 )
-from qa.services.account_settings import FieldErrors
+from qa.services.people.account_settings import FieldErrors
 from qa.web.api.problems import problem
 
 STATUS: dict[type[QAError], int] = {

@@ -13,12 +13,13 @@ from starlette.responses import Response
 from qa.domain.descriptor import Descriptor
 from qa.domain.errors import Conflict, NotAllowed
 from qa.domain.report import ValidationReport
+from qa.export.deqar_fields import Cells, deqar_fields
 from qa.export.pack.options import DeqarConfig
-from qa.services.account_settings import FieldErrors
-from qa.services.descriptor_drafts import edit, require_author, start
-from qa.services.listings import my_assignments, visible_submissions
-from qa.services.provider_pages import DecisionView, StatusPage, status_page
-from qa.services.submissions import submit_descriptor
+from qa.services.pages.listings import my_assignments, visible_submissions
+from qa.services.pages.provider_pages import DecisionView, StatusPage, status_page
+from qa.services.people.account_settings import FieldErrors
+from qa.services.submissions.descriptor_drafts import edit, require_author, start
+from qa.services.submissions.submissions import submit_descriptor
 from qa.web.api import models as m
 from qa.web.api.call import (
     Call,
@@ -28,11 +29,10 @@ from qa.web.api.call import (
     paginate,
     text_control,
 )
-from qa.web.api.deqar import Cells, deqar_fields
 from qa.web.api.models import CURSOR_SCHEMA, LIMIT_SCHEMA
 from qa.web.api.problems import problem
 from qa.web.api.registry import Operation, Query
-from qa.web.provider_support import kick
+from qa.web.forms import kick
 
 PAGING = (
     Query("limit", "Items per page (1–100, default 20).", LIMIT_SCHEMA),

@@ -23,11 +23,11 @@ from qa.export.pack import PackFilter
 from qa.export.pack_jobs import request_pack
 from qa.persistence.db import Database
 from qa.persistence.models import User, UserRole
-from qa.services.api_tokens import create_token, user_id_of
-from qa.services.decisions import ConditionInput, sign_off
-from qa.services.descriptor_drafts import start
-from qa.services.institutions import add_institution
-from qa.services.users import add_user
+from qa.services.decisions.decisions import ConditionInput, sign_off
+from qa.services.people.api_tokens import create_token, user_id_of
+from qa.services.people.institutions import add_institution
+from qa.services.people.users import add_user
+from qa.services.submissions.descriptor_drafts import start
 from qa.web.app import create_app
 from tests.clock import TODAY
 from tests.conftest import GOOD_DESCRIPTOR, _truncate_all

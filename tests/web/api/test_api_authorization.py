@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qa.domain.bounds import MAX_INTEGER
-from qa.services.api_tokens import user_id_of
+from qa.services.people.api_tokens import user_id_of
 from tests.web.api.conftest import PRINCIPALS, Scene
 
 STAFF = {"aoife", "root"}

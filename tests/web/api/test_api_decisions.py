@@ -14,8 +14,8 @@ from qa.domain.actor import Actor
 from qa.domain.enums import Role
 from qa.export.pack import DeqarConfig
 from qa.export.pack_jobs import build_next
-from qa.services.api_tokens import user_id_of
-from qa.services.provider_pages import status_page
+from qa.services.pages.provider_pages import status_page
+from qa.services.people.api_tokens import user_id_of
 from tests.web.api.conftest import decided_file, numbered
 from tests.world import World
 

@@ -11,9 +11,9 @@ from sqlmodel import col, select
 
 from qa.domain.errors import NotAllowed
 from qa.persistence.models import ApiToken, AuditEntry, User
-from qa.services.account_settings import FieldErrors
-from qa.services.api_tokens import create_token, list_tokens, revoke_token, user_id_of
-from qa.services.user_admin import set_active
+from qa.services.people.account_settings import FieldErrors
+from qa.services.people.api_tokens import create_token, list_tokens, revoke_token, user_id_of
+from qa.services.people.user_admin import set_active
 from tests.web.api.conftest import OPERATOR, Api
 from tests.web.conftest import WebUser
 from tests.world import World

@@ -1,0 +1,176 @@
+"""Review quality in the pack, accumulated round by round during the score pass.
+
+Per principle and per criterion: pattern counts of the peer units (so alpha and its
+bootstrap interval come from `agreement.alpha_of_patterns` and
+`review_stats.bootstrap_counts`), and the self-assessment vs peer gap; per reviewer (by the
+pack's name for them, a pseudonym unless the pack names people) the severity against
+co-reviewers; per round the spread of the reviewers' levels, written as the round passes.
+Memory grows with the number of distinct level patterns and reviewers, not with the pack.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from qa.domain.review_stats import Interval, bootstrap_counts
+from qa.domain.rubric import Rubric
+from qa.export.pack.agreement import Alpha, alpha_of_patterns, pattern
+from qa.export.pack.quality_contract import BOOTSTRAP_DRAWS, BOOTSTRAP_SEED
+from qa.export.pack.writer import Sink
+
+Patterns = Counter[tuple[int, ...]]
+Levels = Mapping[str, int | None]
+
+
+@dataclass
+class Gap:
+    """Self level against the reviewers' mean level, summed over units."""
+
+    own: float = 0.0
+    peers: float = 0.0
+    units: int = 0
+
+    def add(self, own: int, peer_mean: float) -> None:
+        self.own += own
+        self.peers += peer_mean
+        self.units += 1
+
+    def cells(self) -> list[Any]:
+        if not self.units:
+            return [None, None, None, 0]
+        own, peers = self.own / self.units, self.peers / self.units
+        return [own, peers, own - peers, self.units]
+
+
+@dataclass
+class Leniency:
+    offsets: float = 0.0
+    comparisons: int = 0
+    rounds: set[tuple[int, int]] = field(default_factory=set)
+
+
+@dataclass
+class Scope:
+    """One principle, one criterion, or ALL."""
+
+    patterns: Patterns = field(default_factory=Counter)
+    gap: Gap = field(default_factory=Gap)
+
+    def alpha(self) -> Alpha:
+        return alpha_of_patterns(self.patterns)
+
+    def interval(self) -> Interval:
+        return bootstrap_counts(
+            self.patterns,
+            lambda counts: alpha_of_patterns(counts).alpha,
+            draws=BOOTSTRAP_DRAWS,
+            seed=BOOTSTRAP_SEED,
+        )
+
+
+def alpha_cells(alpha: Alpha) -> list[Any]:
+    """level_of_measurement .. alpha, as in the Agreement tables."""
+    return [
+        "ordinal",
+        alpha.units,
+        alpha.pairable_values,
+        None if alpha.observed is None else float(alpha.observed),
+        None if alpha.expected is None else float(alpha.expected),
+        alpha.alpha,
+    ]
+
+
+class ReviewQuality:
+    def __init__(self, spread: Sink) -> None:
+        self.spread = spread
+        self.overall = Scope()
+        self.principles: dict[str, Scope] = {}
+        self.criteria: dict[str, Scope] = {}
+        self.principle_of: dict[str, str] = {}
+        self.reviewers: dict[str, Leniency] = {}
+
+    def add(
+        self,
+        key: tuple[int, int],
+        rubric: Rubric,
+        own: Levels | None,
+        peers: Sequence[tuple[str, Levels]],
+    ) -> None:
+        """One round: its self-assessment levels and its submitted peer sheets' levels."""
+        ranges: list[int] = []
+        for criterion in rubric.criteria:
+            cid = criterion.id
+            self.principle_of.setdefault(cid, criterion.principle)
+            scopes = (
+                self.overall,
+                self.principles.setdefault(criterion.principle, Scope()),
+                self.criteria.setdefault(cid, Scope()),
+            )
+            judged = [
+                (who, level) for who, levels in peers if (level := levels.get(cid)) is not None
+            ]
+            if len(peers) >= 2 and (found := pattern(level for _, level in judged)) is not None:
+                for scope in scopes:
+                    scope.patterns[found] += 1
+            mine = own.get(cid) if own is not None else None
+            if mine is not None and judged:
+                peer_mean = sum(level for _, level in judged) / len(judged)
+                for scope in scopes:
+                    scope.gap.add(mine, peer_mean)
+            if len(judged) >= 2:
+                self._compare(key, judged)
+                values = [level for _, level in judged]
+                ranges.append(max(values) - min(values))
+        if ranges:
+            self.spread.append([*key, len(ranges), sum(ranges) / len(ranges), max(ranges)])
+
+    def _compare(self, key: tuple[int, int], judged: Sequence[tuple[str, int]]) -> None:
+        total = sum(level for _, level in judged)
+        others = len(judged) - 1
+        for who, level in judged:
+            leniency = self.reviewers.setdefault(who, Leniency())
+            leniency.offsets += level - (total - level) / others
+            leniency.comparisons += 1
+            leniency.rounds.add(key)
+
+    # -- rows -------------------------------------------------------------------------------
+
+    def agreement_tail(self, code: str) -> list[Any]:
+        """The interval and gap cells that end the Agreement line of a principle (or ALL)."""
+        scope = self.overall if code == "ALL" else self.principles.get(code, Scope())
+        interval = scope.interval()
+        return [interval.low, interval.high, *scope.gap.cells()]
+
+    def criterion_rows(self, order: Sequence[str]) -> Iterator[list[Any]]:
+        """CriterionAgreement lines, in `order` (the pack's criterion columns)."""
+        for cid in order:
+            scope = self.criteria.get(cid)
+            if scope is None or not scope.patterns:
+                continue
+            alpha = scope.alpha()
+            interval = scope.interval()
+            flag = None if alpha.alpha is None else ("yes" if interval.low_agreement else "no")
+            yield [
+                cid,
+                self.principle_of.get(cid),
+                *alpha_cells(alpha),
+                interval.low,
+                interval.high,
+                flag,
+                alpha.note or None,
+                *scope.gap.cells(),
+            ]
+
+    def severity_rows(self) -> Iterator[list[Any]]:
+        """ReviewerSeverity lines, by the reviewers' names in the pack (R01, R02, ...)."""
+        for who in sorted(self.reviewers):
+            leniency = self.reviewers[who]
+            yield [
+                who,
+                leniency.offsets / leniency.comparisons,
+                leniency.comparisons,
+                len(leniency.rounds),
+            ]

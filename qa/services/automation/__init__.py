@@ -1,0 +1,1 @@
+"""Automation: routing each stage's automatic step, the outbox, notifications and delivery."""

@@ -1,0 +1,1 @@
+"""Decisions: moderation, sign-off, conditions and their reports, corrections."""

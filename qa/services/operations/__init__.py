@@ -1,0 +1,1 @@
+"""Operations: first start, demo data, backups."""

@@ -1,0 +1,1 @@
+"""Read-only page builders: what each role's pages show (no writes)."""

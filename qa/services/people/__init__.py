@@ -1,0 +1,1 @@
+"""People: accounts, sign-in, sessions, API tokens, institutions, reviewer profiles."""

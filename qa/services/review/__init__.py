@@ -1,0 +1,1 @@
+"""Peer review: assignments and their state machine, scoring, deadlines, conflicts, rubrics."""

@@ -1,0 +1,1 @@
+"""Rubrics and score sheets: immutable rubric versions, rubric files, the sheets raters fill in."""

@@ -1,0 +1,1 @@
+"""Submissions: drafts, the descriptor, the stage machine, catalogue import, self-assessment."""
