@@ -78,6 +78,13 @@ _FORM_HINTS = {
     "eqf_not_applicable_reason": "Needed only when the EQF level is “Not applicable”.",
     "language": "Optional. The languages it is taught in, as short codes, one per line: en, "
     "pt, de.",
+    "issuer_regions": "Optional. The issuer's region as its EU region code (NUTS), one per "
+    "line, e.g. PT11 for Norte.",
+    "qa_type": "Internal, external, or both.",
+    "stackability": "Optional. Stand-alone, or stackable into a larger credential (then name "
+    "it in the next box).",
+    "field_of_study": "Optional. The field-of-study code (ISCED-F), 2 to 4 digits, e.g. 0613 "
+    "for software and applications development.",
 }
 _KEY_IN_TEXT = re.compile(
     r"\b(" + "|".join(re.escape(key) for key in FIELDS_BY_KEY if "_" in key) + r")\b"

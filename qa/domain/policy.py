@@ -72,15 +72,35 @@ def is_staff(actor: Actor) -> bool:
     return bool(actor.roles & {Role.OFFICER, Role.ADMIN}) or actor.is_system
 
 
-def require_viewer_of(actor: Actor, facts: SubmissionFacts, stage: str) -> None:
+def is_own_provider(actor: Actor, facts: SubmissionFacts) -> bool:
+    """The actor belongs to the provider institution of the submission."""
+    return Role.PROVIDER in actor.roles and actor.institution_id == facts.institution_id
+
+
+def require_draft_author(actor: Actor, facts: SubmissionFacts) -> None:
+    """A draft is its provider's alone: nothing reaches the QA office until it is submitted."""
+    if not is_own_provider(actor, facts):
+        raise NotAllowed(
+            f"submission {facts.submission_id} is a draft: only its provider sees it until it "
+            "is submitted"
+        )
+
+
+def require_viewer_of(
+    actor: Actor, facts: SubmissionFacts, stage: str, *, deleted_draft: bool = False
+) -> None:
     """Who may open a submission's status page.
 
-    Staff: every file. A provider: their institution's files. An agency: decided files
-    only. A reviewer: the files they are (or were) assigned to. Nobody else.
+    A draft (or a deleted one): its provider's people only. Otherwise staff: every file. A
+    provider: their institution's files. An agency: decided files only. A reviewer: the
+    files they are (or were) assigned to. Nobody else.
     """
+    if stage == Stage.DRAFT.value or deleted_draft:
+        require_draft_author(actor, facts)
+        return
     if is_staff(actor):
         return
-    if Role.PROVIDER in actor.roles and actor.institution_id == facts.institution_id:
+    if is_own_provider(actor, facts):
         return
     if Role.AGENCY in actor.roles and stage in {s.value for s in DECIDED_STAGES}:
         return

@@ -63,7 +63,7 @@ def parse_profile(raw: Mapping[str, Any]) -> tuple[ProfileValues | None, dict[st
     errors: dict[str, str] = {}
     expertise = _items(raw.get("expertise"))
     if bad := [c for c in expertise if not ISCED_F.match(c)]:
-        errors["expertise"] = f"not ISCED-F codes (2-4 digits): {', '.join(bad)}"
+        errors["expertise"] = f"not field-of-study codes (2 to 4 digits): {', '.join(bad)}"
     role = str(raw.get("panel_role") or "").strip() or None
     if role is not None and role not in PANEL_ROLES:
         errors["panel_role"] = f"panel role must be one of {', '.join(PANEL_ROLES)}"
@@ -75,7 +75,9 @@ def parse_profile(raw: Mapping[str, Any]) -> tuple[ProfileValues | None, dict[st
         levels.append(int(item))
     languages = _items(raw.get("languages"))
     if bad := [tag for tag in languages if not BCP47.match(tag)]:
-        errors["languages"] = f"not BCP 47 language tags: {', '.join(bad)}"
+        errors["languages"] = (
+            f"not language codes: {', '.join(bad)}; use codes such as en, pt or de-AT"
+        )
     max_load: int | None = None
     if str(raw.get("max_load") or "").strip():
         text = str(raw["max_load"]).strip()
@@ -88,7 +90,10 @@ def parse_profile(raw: Mapping[str, Any]) -> tuple[ProfileValues | None, dict[st
         try:
             periods.append(_period(item))
         except ValueError:
-            errors["unavailable"] = f"{item!r} is not a period YYYY-MM-DD/YYYY-MM-DD"
+            errors["unavailable"] = (
+                f"{item!r} is not a period: write its first and last day with a slash, "
+                "such as 2027-07-01/2027-07-31"
+            )
             break
     if errors:
         return None, errors

@@ -123,13 +123,13 @@ def level(c: Checker, eqf_raw: object, reason_raw: object, cycle_raw: object) ->
             c.error(
                 "eqf_not_applicable_reason",
                 "missing",
-                "Say why no EQF level applies when the level is not_applicable.",
+                "Say why no EQF level applies when the level is “not applicable”.",
             )
         if cycle is not None:
             c.warn(
                 "qf_ehea_cycle",
                 "cycle_without_level",
-                f"A QF-EHEA cycle ({cycle.value}) is given but the EQF level is not_applicable.",
+                f"A QF-EHEA cycle ({cycle.value}) is given but no EQF level applies.",
             )
         return out
     if isinstance(eqf, int):
@@ -150,7 +150,7 @@ def _eqf(c: Checker, value: object) -> int | str | None:
         c.missing(key)
         return None
     hint = (
-        "must be a whole number from 1 to 8 (e.g. 6), or not_applicable with a reason, "
+        "must be a whole number from 1 to 8 (e.g. 6), or “not applicable” with a reason, "
         f"not {describe(value)}."
     )
     if isinstance(value, str):
@@ -185,7 +185,7 @@ def assessment(c: Checker, value: object, description: str | None) -> list[str] 
             key,
             "attendance_only",
             "Attendance is not assessment: a micro-credential must "
-            "assess its learning outcomes (e.g. written_exam, project, portfolio).",
+            "assess its learning outcomes (e.g. a written exam, a project or a portfolio).",
         )
         return None
     found = [c.choice(key, item, AssessmentType) for item in items]
@@ -194,7 +194,7 @@ def assessment(c: Checker, value: object, description: str | None) -> list[str] 
         c.error(
             "assessment_description",
             "missing",
-            "Describe the assessment in assessment_description when its type is other.",
+            "Describe the assessment (“Assessment in brief”) when its type is other.",
         )
     return clean or None
 

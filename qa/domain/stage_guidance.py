@@ -27,6 +27,15 @@ STAGE_NAMES: dict[Stage, str] = {
 }
 
 
+#: A draft its provider deleted is stored as withdrawn straight from draft; it is named so.
+DELETED_DRAFT_NAME = "Deleted draft"
+
+
+def is_deleted_draft(stage: str, from_stage: str | None) -> bool:
+    """Whether a file withdrawn from `from_stage` is a deleted draft (never under review)."""
+    return stage == Stage.WITHDRAWN.value and from_stage == Stage.DRAFT.value
+
+
 class Tone(StrEnum):
     """How a stage tag is coloured: neutral, good news, needs attention, final and negative."""
 
@@ -64,8 +73,8 @@ class NextStep:
 _FOR_PROVIDER: dict[Stage, NextStep] = {
     Stage.DRAFT: NextStep(
         Holder.PROVIDER,
-        "Complete the descriptor and submit it for review. The QA office can see a draft, "
-        "but nothing is reviewed until you submit it.",
+        "Complete the descriptor and submit it for review. Only your institution sees a "
+        "draft: nothing is sent to the QA office until you submit it.",
     ),
     Stage.SUBMITTED: NextStep(
         Holder.SYSTEM,
@@ -122,22 +131,35 @@ _FOR_STAFF: dict[Stage, str] = {
 }
 
 
-def stage_name(stage: str) -> str:
+def stage_name(stage: str, *, deleted_draft: bool = False) -> str:
+    if deleted_draft:
+        return DELETED_DRAFT_NAME
     try:
         return STAGE_NAMES[Stage(stage)]
     except ValueError:
         return stage.replace("_", " ")
 
 
-def stage_tone(stage: str) -> Tone:
+def stage_tone(stage: str, *, deleted_draft: bool = False) -> Tone:
+    if deleted_draft:
+        return Tone.NEUTRAL
     try:
         return _TONES.get(Stage(stage), Tone.NEUTRAL)
     except ValueError:
         return Tone.NEUTRAL
 
 
-def next_step(stage: Stage, *, staff: bool) -> NextStep:
+_DELETED_DRAFT_STEP = NextStep(
+    Holder.NOBODY,
+    "Deleted. The draft was never submitted for review; only the audit trail keeps a line "
+    "saying that it was deleted.",
+)
+
+
+def next_step(stage: Stage, *, staff: bool, deleted_draft: bool = False) -> NextStep:
     """What happens next, worded for the provider or for the QA office."""
+    if deleted_draft:
+        return _DELETED_DRAFT_STEP
     provider_view = _FOR_PROVIDER[stage]
     if staff and stage in _FOR_STAFF:
         return NextStep(provider_view.holder, _FOR_STAFF[stage])
@@ -166,6 +188,8 @@ _EVENTS: dict[Action, str] = {
 
 def event_name(from_stage: str | None, to_stage: str) -> str:
     """A stage change told as what happened ("Self-assessment submitted")."""
+    if is_deleted_draft(to_stage, from_stage):
+        return "Draft deleted"
     for transition in TRANSITIONS:
         if transition.target.value == to_stage and any(
             source.value == from_stage for source in transition.sources

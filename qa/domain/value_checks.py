@@ -254,7 +254,8 @@ class Checker:
         self.error(
             key,
             "bad_date",
-            f"{label(key)} must be a date written YYYY-MM-DD, not {describe(value)}.",
+            f"{label(key)} must be a date written year-month-day, such as 2027-01-15, "
+            f"not {describe(value)}.",
         )
         return None
 
@@ -323,8 +324,8 @@ class Checker:
             self.error(
                 key,
                 "unknown_country",
-                f"{describe(value)} is not an ISO 3166-1 "
-                "country code (use two letters, e.g. PT, DE, FI).",
+                f"{describe(value)} is not a country we know: use a two-letter country code "
+                "such as PT or DE.",
             )
             return None
         return str(found.alpha_2)
@@ -345,8 +346,8 @@ class Checker:
             self.error(
                 key,
                 "unknown_language",
-                f"{label(key)} {describe(value)} is not a "
-                "BCP 47 language tag (e.g. en, pt, de-AT).",
+                f"{label(key)} {describe(value)} is not a language we know: use a language "
+                "code such as en, pt or de-AT.",
             )
             return None
         parts = value.strip().split("-")
@@ -360,5 +361,6 @@ def _squashed(enum: type[E]) -> dict[str, E]:
 
 
 def _listing(enum: Iterable[StrEnum]) -> str:
-    values = [member.value for member in enum]
+    """The choices in words (`internal and external`), as people may also type them."""
+    values = [member.value.replace("_", " ") for member in enum]
     return ", ".join(values[:-1]) + f" or {values[-1]}" if len(values) > 1 else values[0]

@@ -76,14 +76,13 @@ def _packs_context(db: Database, actor: Actor) -> dict[str, Any]:
 
 async def packs(request: Request) -> Response:
     """The pack list alone for htmx (the page polls it while a pack is being built); opened
-    directly, the agency page at its packs."""
+    directly (a bookmark, a new tab), a page of its own with the list."""
     if (redirect := login_required(request)) is not None:
         return redirect
-    if not request.headers.get("hx-request"):
-        return RedirectResponse("/agency#audit-packs", status_code=303)
-    return render(
-        request, "agency/_packs.html", _packs_context(request.app.state.db, current_actor(request))
-    )
+    context = _packs_context(request.app.state.db, current_actor(request))
+    if request.headers.get("hx-request"):
+        return render(request, "agency/_packs.html", context)
+    return render(request, "agency/packs.html", context)
 
 
 async def verify(request: Request) -> Response:

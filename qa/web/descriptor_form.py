@@ -1,9 +1,12 @@
 """The provider's descriptor form: a new draft, a draft's edits, a revision, inline checks.
 
-Every save validates the whole descriptor with the catalogue import's validator; on errors the
-form comes back (422) with the values kept, an error summary linking to each field and the
-messages next to their fields, and nothing is saved. Each field also checks itself on change
-(`POST /submissions/validate/{field}`) with the same validator.
+Every save validates the whole descriptor with the catalogue import's validator. "Save draft"
+keeps whatever is filled in; only malformed values refuse it: the form comes back (422) with the
+values kept, an error summary linking to each field and the messages next to their fields, and
+nothing is saved (the last saved draft stays as it was). Missing required elements are named
+when the provider checks or submits the draft: the draft's form opens with a summary of them.
+Each field also checks itself on change (`POST /submissions/validate/{field}`) with the same
+validator.
 """
 
 from __future__ import annotations
@@ -56,6 +59,7 @@ class FormPage:
     heading: str
     draft: Editable | None = None
     conflict: str | None = None
+    incomplete: bool = False  # sent back from "check" or "submit": the draft is saved, not sent
 
 
 def _form_page(
@@ -112,14 +116,12 @@ async def new_save(request: Request) -> Response:
         raw_descriptor(values),
         today=clock.today(request),
         submit=submit,
+        incomplete=True,
     )
     if not saved.ok:
         return _form_page(request, _new_page(), values, saved.report, status=422, summary=True)
-    if submit:
-        kick(request)
-    if intent == "review":  # saved as a draft; the review step shows what happens on submit
-        return go_to(request, f"/submissions/{saved.submission_id}/submit")
-    return go_to(request, f"/submissions/{saved.submission_id}?done={_done(submit, 'saved')}")
+    assert saved.submission_id is not None
+    return _after_save(request, saved.submission_id, intent, complete=saved.complete)
 
 
 async def edit_form(request: Request) -> Response:
@@ -127,7 +129,7 @@ async def edit_form(request: Request) -> Response:
         return redirect
     draft = editable(request.app.state.db, current_actor(request), _id(request), Stage.DRAFT)
     values = values_from_descriptor(draft.data)
-    page = _edit_page(draft)
+    page = replace(_edit_page(draft), incomplete=request.query_params.get("incomplete") == "1")
     return _form_page(request, page, values, draft.report, summary=not draft.report.ok)
 
 
@@ -152,6 +154,7 @@ async def edit_save(request: Request) -> Response:
             expected_version=version,
             today=clock.today(request),
             submit=submit,
+            incomplete=True,
         )
     except Conflict as exc:  # the form comes back with the current version: saving replaces it
         page = replace(_edit_page(draft), conflict=str(exc))
@@ -159,9 +162,18 @@ async def edit_save(request: Request) -> Response:
     if not saved.ok:
         page = _edit_page(_at_version(draft, version))
         return _form_page(request, page, values, saved.report, status=422, summary=True)
+    return _after_save(request, submission_id, intent, complete=saved.complete)
+
+
+def _after_save(request: Request, submission_id: int, intent: str, *, complete: bool) -> Response:
+    """Where a saved draft goes: its form with what is missing when it was to be checked or
+    submitted but is incomplete; the review step; or its status page."""
+    submit = intent == "submit"
+    if (submit or intent == "review") and not complete:
+        return go_to(request, f"/submissions/{submission_id}/edit?incomplete=1")
     if submit:
         kick(request)
-    if intent == "review":
+    if intent == "review":  # saved as a draft; the review step shows what happens on submit
         return go_to(request, f"/submissions/{submission_id}/submit")
     return go_to(request, f"/submissions/{submission_id}?done={_done(submit, 'saved')}")
 

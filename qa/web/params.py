@@ -78,10 +78,12 @@ def day(value: object, field: str) -> date:
     """A date field (YYYY-MM-DD, as a date input sends it) in `bounds.DATE_RANGE`."""
     text = value.strip() if isinstance(value, str) else ""
     if not text:
-        raise InvalidInput(f"give {field} as a date (YYYY-MM-DD)")
+        raise InvalidInput(f"choose {field} in the calendar")
     try:
         return bounds.calendar_day(text)
     except bounds.OutOfRange as problem:
         raise InvalidInput(f"{field} {problem}, not {text[:40]!r}") from None
     except ValueError:
-        raise InvalidInput(f"{field}: enter the date as YYYY-MM-DD, not {text[:40]!r}") from None
+        raise InvalidInput(
+            f"{field}: {text[:40]!r} is not a date; choose one in the calendar"
+        ) from None

@@ -17,6 +17,7 @@ from qa.domain.stages import OPEN_STAGES, Action, plan_transition
 from qa.services.decisions.condition_reports import report_condition_met
 from qa.services.decisions.decisions import withdraw
 from qa.services.pages.provider_pages import StatusPage, status_page
+from qa.services.submissions.descriptor_drafts import editable
 from qa.services.submissions.submissions import submit_descriptor
 from qa.web import clock, descriptor_form, self_assessment
 from qa.web.auth import current_actor, login_required
@@ -55,6 +56,8 @@ async def submit(request: Request) -> Response:
         return redirect
     submission_id = _id(request)
     form = await request.form()
+    if _incomplete_draft(request, submission_id):
+        return go_to(request, f"/submissions/{submission_id}/edit?incomplete=1")
     submit_descriptor(
         request.app.state.db,
         current_actor(request),
@@ -75,7 +78,19 @@ async def submit_form(request: Request) -> Response:
         raise NotAllowed("only the provider or a QA officer can submit a micro-credential")
     if not view.can_submit:
         raise IllegalTransition(f"it is {view.stage_name.lower()}, so it cannot be submitted")
+    if _incomplete_draft(request, view.submission_id):  # its form names what is missing
+        return go_to(request, f"/submissions/{view.submission_id}/edit?incomplete=1")
     return render(request, "provider/submit.html", {"view": view})
+
+
+def _incomplete_draft(request: Request, submission_id: int) -> bool:
+    """A draft saved before it was complete: it cannot be submitted yet."""
+    db, actor = request.app.state.db, current_actor(request)
+    try:
+        draft = editable(db, actor, submission_id, Stage.DRAFT)
+    except IllegalTransition:  # not a draft (any more): the submission itself says why
+        return False
+    return not draft.report.ok
 
 
 async def report_condition(request: Request) -> Response:

@@ -65,9 +65,9 @@ class SignOffForm:
             errors["decision"] = ["choose a decision"]
         for n, row in enumerate(rows, start=1):
             if not row.blank and _date(row.due) is None:
-                errors[f"condition-{n}"] = [f"condition {n}: give the due date as YYYY-MM-DD"]
+                errors[f"condition-{n}"] = [f"condition {n}: choose the due date in the calendar"]
         if parsed.valid_to and _date(parsed.valid_to) is None:
-            errors["valid_to"] = ["give the end of validity as YYYY-MM-DD"]
+            errors["valid_to"] = ["choose the end of validity in the calendar"]
         if errors:
             return replace(parsed, errors=errors, message="the decision cannot be signed")
         return parsed

@@ -90,9 +90,12 @@ def test_the_descriptor_form_checks_each_field_and_summarises_errors(
     page.locator("#msg-workload_ects .field-error").wait_for(state="detached")
     assert page.get_attribute("#f-workload_ects", "aria-invalid") is None
 
-    page.click("button[name=intent][value=save]")
+    # an incomplete draft is saved; checking it names what is still missing
+    page.click("button[name=intent][value=review]")
     page.wait_for_selector(".error-summary")
-    assert "nothing was saved" in page.inner_text(".error-summary")
+    assert "Your draft is saved" in page.inner_text(".error-summary")
+    assert "Missing: Title of the micro-credential" in page.inner_text(".error-summary")
+    assert page.input_value("#f-workload_ects") == "5"
     assert page.evaluate("document.activeElement.classList.contains('error-summary')")
     page.click(".error-summary a[href='#f-title']")
     assert page.evaluate("document.activeElement.id") == "f-title"

@@ -114,7 +114,7 @@ def test_bad_rows_reject_the_whole_file_and_report_every_problem(
     }
     reasons = {p.column: p.reason for p in report.errors}
     assert "decimal point: 0.5" in reasons["workload_ects"]
-    assert "ISO 3166-1" in reasons["issuer_countries"]
+    assert "two-letter country code such as PT" in reasons["issuer_countries"]
     with provider_db.session() as session:
         run = session.exec(select(ImportRun)).one()
     assert (run.outcome, run.rejected, len(run.problems)) == ("rejected", 3, 4)

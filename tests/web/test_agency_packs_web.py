@@ -39,10 +39,14 @@ def test_an_agency_requests_a_pack_watches_it_build_and_downloads_it(
     asked = agency.post("/agency/packs", year)
     assert asked.status_code == 303 and asked.headers["location"] == "/agency?built=1#audit-packs"
     assert "Your audit pack is queued" in agency.get("/agency?built=1").text
-    assert agency.get("/agency/packs").headers["location"] == "/agency#audit-packs"  # a full page
+    opened = agency.get("/agency/packs")  # opened directly: a page of its own, not a redirect
+    assert opened.status_code == 200 and "HX-Request" in opened.headers["vary"]
+    assert "<html" in opened.text and "<h1>Audit packs</h1>" in opened.text
+    assert 'id="pack-list"' in opened.text and "queued" in opened.text
+    assert 'href="/agency#audit-packs"' in opened.text  # the way to request another pack
     listing = agency.get("/agency/packs", htmx=True).text
     assert "queued" in listing and 'hx-trigger="every 2s"' in listing  # polls while busy
-    assert "<html" not in listing
+    assert "<html" not in listing and "<h1>" not in listing
 
     outcome = build_next(world.db, packs_dir(agency), DeqarConfig())  # the worker's step
     assert outcome is not None and outcome.status == "ready"
@@ -89,7 +93,7 @@ def test_a_bad_period_is_refused_with_a_clear_message(
     assert reversed_period.status_code == 422
     assert "end of the period is before its start" in reversed_period.text
     missing = agency.post("/agency/packs", {"date_from": "", "date_to": "2026-01-01"})
-    assert missing.status_code == 422 and "YYYY-MM-DD" in missing.text
+    assert missing.status_code == 422 and "in the calendar" in missing.text
 
 
 def test_officers_may_ask_for_named_reviewers(
@@ -99,3 +103,18 @@ def test_officers_may_ask_for_named_reviewers(
 ) -> None:
     officer = web("aoife")
     assert "Name the reviewers" in officer.get("/agency").text
+
+
+def test_the_pack_list_opened_directly_is_a_full_page_and_via_htmx_a_fragment(
+    files: Files,  # noqa: F811
+    web: Web,
+) -> None:
+    agency = web("agency1")
+    page = agency.get("/agency/packs")
+    assert page.status_code == 200  # not a redirect
+    assert "<html" in page.text and "</header>" in page.text  # the layout, with its header
+    assert "No audit packs have been built yet" in page.text
+    fragment = agency.get("/agency/packs", htmx=True)
+    assert fragment.status_code == 200
+    assert "<html" not in fragment.text and 'id="pack-list"' in fragment.text
+    assert "HX-Request" in page.headers["vary"] and "HX-Request" in fragment.headers["vary"]

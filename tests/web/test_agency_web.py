@@ -111,7 +111,7 @@ def test_filters_narrow_the_list_with_and_without_htmx(files: Files, web: Web) -
 def test_a_filter_that_cannot_be_read_is_explained(files: Files, web: Web) -> None:
     page = web("agency1").get("/agency?date_from=31/12/2026&decision=maybe")
     assert page.status_code == 200
-    assert "Give a date as YYYY-MM-DD." in page.text and 'href="#date_from"' in page.text
+    assert "Choose a date in the calendar." in page.text and 'href="#date_from"' in page.text
     assert "Choose a decision from the list." in page.text
     assert 'id="date_from"' in page.text and 'aria-invalid="true"' in page.text
     assert "2 decided micro-credentials" in page.text  # the other filters still apply

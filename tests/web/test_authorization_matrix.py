@@ -94,6 +94,7 @@ EVERYONE = frozenset(PRINCIPALS)
 SIGNED_IN = EVERYONE - {ANONYMOUS}
 STAFF = frozenset({OFFICER, ADMIN})
 FOR_PROVIDER = STAFF | {OWN}  # require_provider_of: the own provider, and officers helping
+DRAFT_AUTHOR = frozenset({OWN})  # a draft is its provider's alone until it is submitted
 JUDGES_FOR_PROVIDER = frozenset({OWN, OFFICER})  # what the transition table lets fire
 AUTHORS = frozenset({OWN, OTHER})  # providers belonging to an institution start new files
 CHECKERS = AUTHORS | STAFF  # the descriptor form's inline check
@@ -204,7 +205,7 @@ EXPECTATIONS: dict[tuple[str, str], tuple[Case, ...]] = {
         case("/submissions/validate/title", CHECKERS, {"title": "Data"}, htmx=True),
     ),
     ("GET", "/submissions/{id:int}"): (
-        case("/submissions/{draft}", FOR_PROVIDER),
+        case("/submissions/{draft}", DRAFT_AUTHOR),
         case("/submissions/{self_assessment}", FOR_PROVIDER),
         case("/submissions/{screening}", FOR_PROVIDER),
         case("/submissions/{peer_review}", FOR_PROVIDER | {ASSIGNED}),
@@ -213,17 +214,17 @@ EXPECTATIONS: dict[tuple[str, str], tuple[Case, ...]] = {
         case("/submissions/{revise}", FOR_PROVIDER | {ASSIGNED}),
     ),
     ("GET", "/submissions/{id:int}/edit"): (
-        case("/submissions/{draft}/edit", FOR_PROVIDER),
+        case("/submissions/{draft}/edit", DRAFT_AUTHOR),
         case("/submissions/{peer_review}/edit", FOR_PROVIDER),  # 409 for those allowed
     ),
     ("POST", "/submissions/{id:int}/edit"): (
-        case("/submissions/{draft}/edit", FOR_PROVIDER, {"version": STALE, "title": "Changed"}),
+        case("/submissions/{draft}/edit", DRAFT_AUTHOR, {"version": STALE, "title": "Changed"}),
     ),
     ("GET", "/submissions/{id:int}/submit"): (
-        case("/submissions/{draft}/submit", {OWN, OFFICER}),  # the review step before submit
+        case("/submissions/{draft}/submit", DRAFT_AUTHOR),  # the review step before submit
     ),
     ("POST", "/submissions/{id:int}/submit"): (
-        case("/submissions/{draft}/submit", {OWN, OFFICER}, {"version": STALE}),  # admin: 403
+        case("/submissions/{draft}/submit", DRAFT_AUTHOR, {"version": STALE}),
     ),
     ("GET", "/submissions/{id:int}/self-assessment"): (
         case("/submissions/{self_assessment}/self-assessment", FOR_PROVIDER),
@@ -355,6 +356,13 @@ EXPECTATIONS: dict[tuple[str, str], tuple[Case, ...]] = {
             "/officer/conditions/{condition}/met",
             {OFFICER},
             {"version": STALE, "evidence": "The exam regulations were published."},
+        ),
+    ),
+    ("POST", "/officer/conditions/{id:int}/send-back"): (
+        case(
+            "/officer/conditions/{condition}/send-back",
+            {OFFICER},
+            {"version": STALE, "note": "The regulations are not on the page yet."},
         ),
     ),
     # administration: admins only (officers too are refused)

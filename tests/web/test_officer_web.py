@@ -225,7 +225,7 @@ def test_remind_now_and_a_new_date_from_the_panel(
     path = f"/officer/assignments/{first.id}/due-date"
     refused = officer.post(path, {"version": first.version, "due": "next week", "reason": "Away"})
     assert refused.status_code == 422
-    assert "enter the date as yyyy-mm-dd" in refused.text.lower()
+    assert "is not a date; choose one in the calendar" in refused.text
     new_date = TODAY + timedelta(days=10)
     form = {"version": first.version, "due": new_date.isoformat(), "reason": "Travelling this week"}
     assert officer.post(path, form).status_code == 303
@@ -400,7 +400,9 @@ def test_departing_without_a_rationale_is_refused_next_to_the_field_and_nothing_
         },
     )
     assert bad_date.status_code == 422
-    assert 'id="condition-2-error">condition 2: give the due date as YYYY-MM-DD' in bad_date.text
+    assert (
+        'id="condition-2-error">condition 2: choose the due date in the calendar' in bad_date.text
+    )
     past = officer.post(
         path,
         {

@@ -32,6 +32,7 @@ from qa.persistence.models import (
     Submission,
     SubmissionRound,
 )
+from qa.services.decisions.condition_reports import tell_provider_condition_met
 from qa.services.review.assessment import round_assessment, store_aggregates
 from qa.services.review.reviews import close_open_assignments
 from qa.services.rubrics.scoresheets import ensure_sheet, lock, pinned_rubric
@@ -229,9 +230,10 @@ def mark_condition_met(
             submission.stage == Stage.APPROVED_WITH_CONDITIONS
         ):
             move(session, actor, submission, Action.CONDITIONS_MET)
-        session.commit()
         updated = session.get(Condition, condition_id)
         assert updated is not None
+        tell_provider_condition_met(session, submission, updated)
+        session.commit()
         return updated
 
 

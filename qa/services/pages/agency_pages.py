@@ -80,7 +80,7 @@ def parse_filter(params: Mapping[str, str]) -> tuple[DecisionFilter, dict[str, s
             problems[name] = f"Give a date {DATE_RANGE}."
         except ValueError:
             dates[name] = None
-            problems[name] = "Give a date as YYYY-MM-DD."
+            problems[name] = "Choose a date in the calendar."
     first, last = dates["date_from"], dates["date_to"]
     if first and last and first > last:
         problems["date_to"] = "The end of the period is before its start."

@@ -44,6 +44,7 @@ from qa.services.pages.dashboard_attention import (
     late_reviews,
     reviewer_loads,
 )
+from qa.services.submissions.lifecycle import deleted_draft
 
 PAGE_SIZE = 50
 WAITING_FOR: dict[str, str] = {
@@ -269,6 +270,8 @@ def _filtered(
         .join(Institution, col(Institution.id) == col(Submission.institution_id))
         .outerjoin(reviews, reviews.c.sid == col(Submission.id))
         .outerjoin(conditions, conditions.c.sid == col(Submission.id))
+        # drafts, and drafts deleted, were never sent for review: not the office's business
+        .where(col(Submission.stage) != Stage.DRAFT.value, ~deleted_draft())
     )
     if filters.provider is not None:
         query = query.where(col(Submission.institution_id) == filters.provider)

@@ -5,13 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import or_
 from sqlmodel import col, select
 
 from qa.domain.actor import Actor
-from qa.domain.enums import Role
+from qa.domain.enums import Role, Stage
 from qa.domain.stages import DECIDED_STAGES
 from qa.persistence.db import Database
 from qa.persistence.models import Assignment, Institution, Submission
+from qa.services.submissions.lifecycle import deleted_draft
 
 
 @dataclass(frozen=True)
@@ -36,21 +38,26 @@ class AssignmentRow:
 
 
 def visible_submissions(db: Database, actor: Actor, limit: int = 500) -> list[SubmissionRow]:
-    """Officers and admins see all; providers their own; agencies only decided files."""
+    """Officers and admins see every submitted file; providers their own, drafts too;
+    agencies only decided files. Nobody's list shows a deleted draft."""
     query = (
         select(Submission, Institution.name)
         .join(Institution, col(Institution.id) == col(Submission.institution_id))
+        .where(~deleted_draft())
         .order_by(col(Submission.stage_entered_at).desc())
         .limit(limit)
     )
     roles = actor.roles
-    if not roles & {Role.OFFICER, Role.ADMIN}:
-        if Role.PROVIDER in roles and actor.institution_id is not None:
-            query = query.where(Submission.institution_id == actor.institution_id)
-        elif Role.AGENCY in roles:
-            query = query.where(col(Submission.stage).in_([s.value for s in DECIDED_STAGES]))
-        else:
-            return []
+    own = col(Submission.institution_id) == actor.institution_id
+    if roles & {Role.OFFICER, Role.ADMIN}:  # a draft is its provider's alone
+        not_draft = col(Submission.stage) != Stage.DRAFT.value
+        query = query.where(or_(not_draft, own) if Role.PROVIDER in roles else not_draft)
+    elif Role.PROVIDER in roles and actor.institution_id is not None:
+        query = query.where(own)
+    elif Role.AGENCY in roles:
+        query = query.where(col(Submission.stage).in_([s.value for s in DECIDED_STAGES]))
+    else:
+        return []
     with db.session() as session:
         return [
             SubmissionRow(

@@ -16,7 +16,13 @@ from qa.domain.actor import Actor
 from qa.domain.assignments import ON_PANEL, SheetKind
 from qa.domain.enums import Stage
 from qa.domain.errors import NotFound
-from qa.domain.policy import is_qa_judge, require_officer, sees_reviewer_names, stage_day_limit
+from qa.domain.policy import (
+    is_qa_judge,
+    require_draft_author,
+    require_officer,
+    sees_reviewer_names,
+    stage_day_limit,
+)
 from qa.domain.review_settings import ReviewSettings
 from qa.domain.rubric import Rubric
 from qa.domain.scoring import Assessment, RaterScores, assess
@@ -45,7 +51,11 @@ from qa.services.pages.officer_review import (
 )
 from qa.services.review.assessment import submitted_reviews
 from qa.services.rubrics.scoresheets import current_sheet, levels_of, pinned_rubric, scores_of
-from qa.services.submissions.lifecycle import load_submission
+from qa.services.submissions.lifecycle import (
+    is_deleted_draft_row,
+    load_submission,
+    submission_facts,
+)
 
 NEXT_STEP = {
     Stage.DRAFT: "The provider is still writing the descriptor; nothing is needed from you yet.",
@@ -178,6 +188,8 @@ def workspace(
     with db.session() as session:
         submission = load_submission(session, submission_id)
         stage = Stage(submission.stage)
+        if stage is Stage.DRAFT or is_deleted_draft_row(session, submission):
+            require_draft_author(actor, submission_facts(session, submission))
         header = _header(session, submission, now)
         descriptor = session.exec(
             select(DescriptorVersion).where(

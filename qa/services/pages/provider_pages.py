@@ -25,7 +25,14 @@ from qa.domain.policy import (
     require_viewer_of,
     sees_reviewer_names,
 )
-from qa.domain.stage_guidance import NextStep, event_name, next_step, stage_name, stage_tone
+from qa.domain.stage_guidance import (
+    NextStep,
+    event_name,
+    is_deleted_draft,
+    next_step,
+    stage_name,
+    stage_tone,
+)
 from qa.domain.stages import Action, available_actions
 from qa.persistence.db import Database
 from qa.persistence.models import (
@@ -42,7 +49,12 @@ from qa.persistence.models import (
 from qa.services.pages.provider_feedback import RoundFeedback, criterion_feedback
 from qa.services.pages.self_assessment_page import progress_in
 from qa.services.review.disclosure import for_outsiders
-from qa.services.submissions.lifecycle import load_submission, stage_history, submission_facts
+from qa.services.submissions.lifecycle import (
+    is_deleted_draft_row,
+    load_submission,
+    stage_history,
+    submission_facts,
+)
 
 
 @dataclass(frozen=True)
@@ -152,7 +164,8 @@ def status_page(db: Database, actor: Actor, submission_id: int) -> StatusPage:
     with db.session() as session:
         submission = load_submission(session, submission_id)
         facts = submission_facts(session, submission)
-        require_viewer_of(actor, facts, submission.stage)
+        deleted = is_deleted_draft_row(session, submission)
+        require_viewer_of(actor, facts, submission.stage, deleted_draft=deleted)
         # the pseudonymity boundary: providers and agencies read only scrubbed text
         return for_outsiders(session, actor, _build(session, actor, submission, facts))
 
@@ -179,6 +192,7 @@ def _build(
     open_self = stage is Stage.SELF_ASSESSMENT
     done, total = progress_in(session, submission) if open_self else (None, None)
     audience_sees_next = staff or for_provider
+    deleted = bool(changes) and is_deleted_draft(stage.value, changes[-1].from_stage)
     # The current round's descriptor holds the title (a resubmission may have changed it).
     title = str(descriptor.data.get("title", submission.title)) if descriptor else submission.title
     return StatusPage(
@@ -187,15 +201,17 @@ def _build(
         external_id=submission.external_id,
         provider=institution.name if institution else "",
         stage=stage.value,
-        stage_name=stage_name(stage.value),
-        tone=stage_tone(stage.value).value,
+        stage_name=stage_name(stage.value, deleted_draft=deleted),
+        tone=stage_tone(stage.value, deleted_draft=deleted).value,
         round=submission.current_round,
         version=submission.version,
         updated_at=submission.updated_at,
         descriptor=descriptor_rows(descriptor.data) if descriptor else [],
         warnings=tuple(w.get("message", "") for w in descriptor.warnings) if descriptor else (),
         history=tuple(_entry(c, names, submission.institution_id, staff) for c in changes),
-        next_step=next_step(stage, staff=staff) if audience_sees_next else None,
+        next_step=(
+            next_step(stage, staff=staff, deleted_draft=deleted) if audience_sees_next else None
+        ),
         returned=_returned(stage, changes),
         decisions=decisions,
         reviews=_reviews(session, actor, facts, submission.id, {d.round for d in decisions}),
@@ -259,7 +275,9 @@ def _entry(
         round=change.round_number,
         from_stage=change.from_stage,
         to_stage=change.to_stage,
-        to_name=stage_name(change.to_stage),
+        to_name=stage_name(
+            change.to_stage, deleted_draft=is_deleted_draft(change.to_stage, change.from_stage)
+        ),
         event=event_name(change.from_stage, change.to_stage),
         who=_who(change.actor_id, names, institution_id, staff),
         reason=change.reason,

@@ -126,7 +126,7 @@ def request_extension(
 
 def _check_proposal(proposed: date | None, current: date | None, reason: str, today: date) -> None:
     if proposed is None:
-        raise InvalidInput("choose the date you need, as YYYY-MM-DD")
+        raise InvalidInput("choose the date you need in the calendar")
     if len(reason) < MIN_REASON:
         raise InvalidInput("say why you need more time (the QA office reads it)")
     if current is not None and proposed <= current:

@@ -1,8 +1,10 @@
 """The provider's descriptor form: start a draft, edit it, resubmit a revision.
 
 Each use case validates the whole raw descriptor with `validate_descriptor` (the catalogue
-import's validator) and saves nothing when it finds an error: the result carries the report so
-the form can show every message next to its field.
+import's validator). A draft is saved when nothing in it is malformed, complete or not
+(`partial_descriptor`); submitting, and a resubmission, need the complete descriptor. When a
+save is refused nothing is saved: the result carries the report so the form can show every
+message next to its field.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from qa.domain.actor import Actor
+from qa.domain.descriptor import Descriptor
 from qa.domain.enums import Role, Stage
 from qa.domain.errors import Conflict, IllegalTransition, NotAllowed
-from qa.domain.policy import require_provider_of
+from qa.domain.partial_descriptor import PartialDescriptor, draft_report, format_errors
+from qa.domain.policy import require_draft_author, require_provider_of
 from qa.domain.report import Issue, Severity, ValidationReport
 from qa.domain.validation import validate_descriptor
 from qa.persistence.db import Database
@@ -44,6 +48,11 @@ class Saved:
     @property
     def ok(self) -> bool:
         return self.submission_id is not None
+
+    @property
+    def complete(self) -> bool:
+        """Whether what was saved is the complete descriptor (an incomplete draft waits)."""
+        return self.ok and self.report.descriptor is not None
 
 
 @dataclass(frozen=True)
@@ -73,32 +82,58 @@ def check(actor: Actor, raw: dict[str, Any], *, today: date) -> ValidationReport
     return validate_descriptor(raw, today=today)
 
 
-def start(db: Database, actor: Actor, raw: dict[str, Any], *, today: date, submit: bool) -> Saved:
-    """A new draft (or, with `submit`, a draft submitted at once) for the actor's institution."""
+def start(
+    db: Database,
+    actor: Actor,
+    raw: dict[str, Any],
+    *,
+    today: date,
+    submit: bool,
+    incomplete: bool = False,
+) -> Saved:
+    """A new draft (or, with `submit`, a draft submitted at once) for the actor's institution.
+
+    With `incomplete` (the web form's "Save draft"), a draft is saved incomplete when nothing
+    in it is malformed; it is submitted only complete. Without it (the API) a draft must be
+    complete to be saved.
+    """
     institution_id = require_author(actor)
     with db.session() as session:
         raw = raw | {"provider": _institution_code(session, institution_id)}
         report = _with_duplicate_check(
-            session, validate_descriptor(raw, today=today), institution_id, None
+            session, validate_descriptor(raw, today=today), institution_id, None, raw
         )
-    if report.descriptor is None:
-        return Saved(report)
+    content = _content(report, raw, incomplete)
+    if content is None:
+        return Saved(draft_report(report) if incomplete else report)
     try:
-        if submit:
+        if submit and report.descriptor is not None:
             return Saved(report, intake(db, actor, institution_id, raw, today=today).id)
         with db.write() as session:
-            draft = create_draft(session, actor, institution_id, report.descriptor, report.warnings)
+            draft = create_draft(session, actor, institution_id, content, report.warnings)
             session.commit()
             return Saved(report, draft.id)
     except IntegrityError:  # the same code saved a moment ago by someone else
-        return _code_taken(report.descriptor.external_id)
+        return _code_taken(content.external_id)
+
+
+def _content(
+    report: ValidationReport, raw: dict[str, Any], incomplete: bool
+) -> Descriptor | PartialDescriptor | None:
+    """What a draft save stores: the descriptor, the well-formed part of it, or nothing."""
+    if report.descriptor is not None:
+        return report.descriptor
+    return None if format_errors(report) or not incomplete else PartialDescriptor(raw)
 
 
 def editable(db: Database, actor: Actor, submission_id: int, stage: Stage) -> Editable:
     """The descriptor of a submission in `stage` (draft, or revise and resubmit) to edit."""
     with db.session() as session:
         submission = load_submission(session, submission_id)
-        require_provider_of(actor, submission_facts(session, submission))
+        facts = submission_facts(session, submission)
+        require_provider_of(actor, facts)
+        if submission.stage == Stage.DRAFT:
+            require_draft_author(actor, facts)  # the QA office does not open drafts
         _require_stage(submission, stage)
         data = _descriptor(session, submission).data
     return Editable(
@@ -121,13 +156,23 @@ def edit(
     expected_version: int,
     today: date,
     submit: bool,
+    incomplete: bool = False,
 ) -> Saved:
-    """Replace a draft's descriptor; with `submit`, then send it for review."""
+    """Replace a draft's descriptor; with `submit`, then send it for review if it is complete.
+    `incomplete` saves a well-formed but incomplete draft (as `start`)."""
     try:
-        saved = _edit(db, actor, submission_id, raw, expected_version=expected_version, today=today)
+        saved = _edit(
+            db,
+            actor,
+            submission_id,
+            raw,
+            expected_version=expected_version,
+            today=today,
+            incomplete=incomplete,
+        )
     except IntegrityError:  # the same code saved a moment ago by someone else
         return _code_taken(raw.get("external_id"))
-    if submit and saved.ok:
+    if submit and saved.complete:
         version = _version(db, submission_id)
         submit_descriptor(db, actor, submission_id, expected_version=version, today=today)
     return saved
@@ -141,10 +186,11 @@ def _edit(
     *,
     expected_version: int,
     today: date,
+    incomplete: bool,
 ) -> Saved:
     with db.write() as session:
         submission = load_submission(session, submission_id)
-        require_provider_of(actor, submission_facts(session, submission))
+        require_draft_author(actor, submission_facts(session, submission))
         _require_stage(submission, Stage.DRAFT)
         _require_version(submission, expected_version)
         raw = raw | {"provider": _institution_code(session, submission.institution_id)}
@@ -153,12 +199,14 @@ def _edit(
             validate_descriptor(raw, today=today),
             submission.institution_id,
             submission_id,
+            raw,
         )
-        if report.descriptor is None:
-            return Saved(report)
+        content = _content(report, raw, incomplete)
+        if content is None:
+            return Saved(draft_report(report) if incomplete else report)
         existing = ExistingDraft(submission, _descriptor(session, submission))
-        code = report.descriptor.external_id
-        update_draft(session, actor, existing, report.descriptor, report.warnings)
+        code = content.external_id
+        update_draft(session, actor, existing, content, report.warnings)
         session.execute(  # update_draft keeps the title in step, not the provider's code
             update(Submission).where(col(Submission.id) == submission_id).values(external_id=code)
         )
@@ -192,6 +240,7 @@ def resubmit_revised(
             validate_descriptor(raw, today=today),
             submission.institution_id,
             submission_id,
+            raw,
         )
     if report.descriptor is None:
         return Saved(report)
@@ -241,10 +290,15 @@ def _descriptor(session: Session, submission: Submission) -> DescriptorVersion:
 
 
 def _with_duplicate_check(
-    session: Session, report: ValidationReport, institution_id: int, own_id: int | None
+    session: Session,
+    report: ValidationReport,
+    institution_id: int,
+    own_id: int | None,
+    raw: dict[str, Any],
 ) -> ValidationReport:
     """The provider's own code must be unique within the institution (it keys re-imports)."""
-    code = report.descriptor.external_id if report.descriptor else None
+    content = report.descriptor or PartialDescriptor(raw)
+    code = content.external_id
     if not code:
         return report
     query = select(Submission.title).where(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import ColumnElement, and_, exists
 from sqlmodel import Session, col, select
 
 from qa.audit.log import record
@@ -133,3 +134,29 @@ def require_stage(session: Session, submission_id: int, stage: Stage) -> Submiss
             f"{stage.value.replace('_', ' ')}; reload to see what changed"
         )
     return submission
+
+
+def is_deleted_draft_row(session: Session, submission: Submission) -> bool:
+    """Whether this submission is a draft its provider deleted (see `deleted_draft`)."""
+    if submission.stage != Stage.WITHDRAWN.value:
+        return False
+    last = session.exec(
+        select(StageChange.from_stage)
+        .where(StageChange.submission_id == submission.id)
+        .order_by(col(StageChange.id).desc())
+    ).first()
+    return last == Stage.DRAFT.value
+
+
+def deleted_draft() -> ColumnElement[bool]:
+    """SQL: the submission is a draft its provider deleted (withdrawn straight from draft).
+
+    Lists leave these out: a deleted draft was never sent for review, and only the audit
+    trail (and its own status page) still shows it.
+    """
+    withdrawn_from_draft = exists().where(
+        col(StageChange.submission_id) == col(Submission.id),
+        col(StageChange.from_stage) == Stage.DRAFT.value,
+        col(StageChange.to_stage) == Stage.WITHDRAWN.value,
+    )
+    return and_(col(Submission.stage) == Stage.WITHDRAWN.value, withdrawn_from_draft)

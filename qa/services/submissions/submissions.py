@@ -16,6 +16,7 @@ from qa.domain.actor import Actor
 from qa.domain.descriptor import Descriptor
 from qa.domain.enums import Stage
 from qa.domain.errors import IllegalTransition, InvalidInput, NotFound
+from qa.domain.partial_descriptor import PartialDescriptor
 from qa.domain.policy import require_provider_of
 from qa.domain.report import Issue
 from qa.domain.stages import Action, plan_transition
@@ -52,7 +53,7 @@ def warnings_json(issues: tuple[Issue, ...]) -> list[dict[str, str]]:
 @dataclass(frozen=True)
 class NewDraft:
     institution_id: int
-    descriptor: Descriptor
+    descriptor: Descriptor | PartialDescriptor
     warnings: tuple[Issue, ...]
 
 
@@ -60,7 +61,7 @@ def create_draft(
     session: Session,
     actor: Actor,
     institution_id: int,
-    descriptor: Descriptor,
+    descriptor: Descriptor | PartialDescriptor,
     warnings: tuple[Issue, ...],
 ) -> Submission:
     """Add a new draft submission with its descriptor to the caller's transaction."""
@@ -130,10 +131,12 @@ def update_draft(
     session: Session,
     actor: Actor,
     existing: ExistingDraft,
-    descriptor: Descriptor,
+    descriptor: Descriptor | PartialDescriptor,
     warnings: tuple[Issue, ...],
 ) -> DraftOutcome:
-    """Replace a draft's descriptor (in the caller's transaction); no-op when unchanged."""
+    """Replace a draft's descriptor (in the caller's transaction); no-op when unchanged.
+
+    A `PartialDescriptor` is a draft saved before it is complete (checked on submit)."""
     row = existing.descriptor
     digest = descriptor.content_hash()
     if row.content_hash == digest:

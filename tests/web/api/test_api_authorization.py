@@ -34,11 +34,16 @@ def _viewers(scene: Scene) -> dict[int, set[str]]:
         if any(a.reviewer_id == _user(scene, name) for a in scene.world.assignments(ids["decided"]))
     }
     assert reviewers == {"agnieszka"}  # the scene puts her on the panel under review
-    return {
+    viewers = {
         ids["draft"]: STAFF | {"ines"},
         ids["peer_review"]: STAFF | {"ines"} | reviewers,
         ids["decided"]: STAFF | {"ines", "greta", "hanna"} | decided_reviewers,
         ids["foreign"]: STAFF | {"pablo"},
+    }
+    # a draft is its provider's alone: the QA office sees it once it is submitted
+    return {
+        file_id: who - STAFF if scene.world.stage(file_id) == "draft" else who
+        for file_id, who in viewers.items()
     }
 
 
@@ -97,13 +102,14 @@ def test_lists_hold_only_what_the_principal_may_open(scene: Scene, principal: st
     listed = {item["id"] for item in api.get("/submissions?limit=100").json()["items"]}
     ids = scene.ids
     own = {ids["draft"], ids["peer_review"], ids["decided"]}
+    submitted = {i for i in own | {ids["foreign"]} if scene.world.stage(i) != "draft"}
     expected = {
         "ines": own,
         "pablo": {ids["foreign"]},
         "agnieszka": set(),  # a reviewer's list is their assignments (GET /assignments)
         "zoe": set(),
-        "aoife": own | {ids["foreign"]},
-        "root": own | {ids["foreign"]},
+        "aoife": submitted,
+        "root": submitted,
         "greta": {ids["decided"]},
         "hanna": {ids["decided"]},
     }
