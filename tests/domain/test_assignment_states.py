@@ -112,3 +112,25 @@ def test_no_assignment_state_is_spelled_out_outside_the_domain() -> None:
         if _STATE_LITERAL.search(line)
     ]
     assert found == []
+
+
+def test_the_lifecycle_document_shows_the_transition_table_as_it_is() -> None:
+    """docs/lifecycle.md lists every row of the table with its audit entry and routing topic."""
+    document = (Path(__file__).resolve().parents[2] / "docs" / "lifecycle.md").read_text()
+    rows = {
+        tuple(cell.strip() for cell in line.strip("|").split("|"))[:3]
+        + tuple(cell.strip() for cell in line.strip("|").split("|"))[4:6]
+        for line in document.splitlines()
+        if line.startswith("| ") and "`assignment." in line
+    }
+    expected = {
+        (
+            before.value if before else "—",
+            event.value.replace("_", " "),
+            after.value,
+            f"`assignment.{AUDIT_NAMES[event]}`",
+            f"`{ROUTING_TOPICS[event]}`" if event in ROUTING_TOPICS else "—",
+        )
+        for (before, event), after in TRANSITIONS.items()
+    }
+    assert rows == expected
