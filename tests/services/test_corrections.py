@@ -10,7 +10,7 @@ from sqlmodel import col, select
 
 from qa.domain.errors import IllegalTransition, InvalidInput
 from qa.domain.score_input import ScoreInput
-from qa.persistence.models import Decision, Score, Scoresheet
+from qa.persistence.models import Decision, Notification, Score, Scoresheet
 from qa.services.decisions.corrections import correct_decision, reopen_review
 from qa.services.decisions.decisions import sign_off
 from qa.services.review.reviews import save_review_score, submit_review
@@ -102,3 +102,22 @@ def test_a_decision_correction_keeps_the_original(
             signed.id,
             reason="A second correction of the same version.",
         )
+
+
+def test_the_reviewer_is_told_when_their_review_is_reopened(
+    world: World, good_descriptor: dict[str, Any]
+) -> None:
+    submission_id = world.to_peer_review(good_descriptor)
+    world.review(world.assignments(submission_id)[0])
+    submitted = world.assignments(submission_id)[0]
+    assert submitted.id is not None
+    reason = "The reviewer scored QUAL-2 on the wrong file."
+    reopen_review(
+        world.db, world.officers[0], submitted.id, expected_version=submitted.version, reason=reason
+    )
+    with world.db.session() as session:
+        (message,) = session.exec(
+            select(Notification).where(Notification.key == f"reopened:{submitted.id}:r2")
+        ).all()
+    assert message.recipient_id == submitted.reviewer_id
+    assert "reopened" in message.subject and reason in message.body

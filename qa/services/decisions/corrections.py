@@ -17,7 +17,8 @@ from qa.domain.enums import Stage
 from qa.domain.errors import IllegalTransition, InvalidInput, NotFound
 from qa.domain.policy import require_independent_signer, require_officer
 from qa.persistence.db import Database
-from qa.persistence.models import Assignment, Decision
+from qa.persistence.models import Assignment, Decision, User
+from qa.services.people.notifications import notify
 from qa.services.review.assignment_moves import move_assignment
 from qa.services.rubrics.scoresheets import current_sheet, new_revision
 from qa.services.submissions.lifecycle import load_submission, submission_facts
@@ -42,7 +43,7 @@ def reopen_review(
             )
         sheet = current_sheet(session, submission, SheetKind.PEER, assignment_id)
         assert sheet is not None
-        new_revision(session, actor, sheet, reason.strip())
+        revised = new_revision(session, actor, sheet, reason.strip())
         move_assignment(
             session,
             actor,
@@ -51,6 +52,19 @@ def reopen_review(
             expected_version=expected_version,
             values={"submitted_at": None},
             note={"reason": reason.strip()},
+        )
+        reviewer = session.get(User, assignment.reviewer_id)
+        assert reviewer is not None  # a foreign key
+        notify(
+            session,
+            f"reopened:{assignment_id}:r{revised.revision}",
+            reviewer,
+            f"Your review was reopened: {submission.title}",
+            f"The QA office reopened your review of '{submission.title}' so you can correct "
+            f"it: {reason.strip()}\n\nYour scores and comments are kept: change what needs "
+            f"correcting and submit the review again (the review date on file is "
+            f"{assignment.review_by}).",
+            submission_id=submission.id,
         )
         session.commit()
         reopened = session.get(Assignment, assignment_id)
