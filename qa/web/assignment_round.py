@@ -23,7 +23,7 @@ from qa.services.review.conflicts import (
 )
 from qa.web import clock, params
 from qa.web.auth import current_actor, login_required
-from qa.web.forms import form_text, kick
+from qa.web.forms import form_text, kick, version_of
 from qa.web.officer_support import officer_actor, review_settings
 from qa.web.templating import render
 
@@ -135,7 +135,7 @@ async def conflict_decide(request: Request) -> Response:
         int(request.path_params["id"]),
         confirm=form_text(form, "outcome") == "confirm",
         reason=form_text(form, "reason"),
-        expected_version=params.version(form.get("version")),
+        expected_version=version_of(form),
     )
     return RedirectResponse("/officer/conflicts", status_code=303)
 

@@ -7,10 +7,12 @@ shows the workspace again with the reason (and, for the decision, next to each f
 
 from __future__ import annotations
 
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from qa.domain.actor import Actor
 from qa.domain.errors import Conflict, IllegalTransition, InvalidInput
 from qa.services.decisions.decisions import (
     complete_moderation,
@@ -33,11 +35,12 @@ from qa.services.review.self_assessment import screen
 from qa.web import clock, params
 from qa.web.auth import login_required
 from qa.web.errors import STATUS
-from qa.web.forms import form_text, kick, score_entry
+from qa.web.forms import form_text, kick, score_entry, version_of
 from qa.web.officer_support import (
     REFUSALS,
     attempt,
     is_htmx,
+    officer_action,
     officer_actor,
     review_settings,
     workspace_response,
@@ -91,24 +94,15 @@ async def workspace_page(request: Request) -> Response:
 # -- actions ---------------------------------------------------------------------------------
 
 
-async def screen_file(request: Request) -> Response:
-    if (redirect := login_required(request)) is not None:
-        return redirect
-    actor = officer_actor(request)
-    submission_id = int(request.path_params["id"])
-    form = await request.form()
-    return attempt(
-        request,
+@officer_action("screening")
+def screen_file(request: Request, actor: Actor, submission_id: int, form: FormData) -> object:
+    return screen(
+        request.app.state.db,
+        actor,
         submission_id,
-        lambda: screen(
-            request.app.state.db,
-            actor,
-            submission_id,
-            expected_version=params.version(form.get("version")),
-            accept=form.get("outcome") == "accept",
-            reasons=form_text(form, "reasons") or None,
-        ),
-        "screening",
+        expected_version=version_of(form),
+        accept=form.get("outcome") == "accept",
+        reasons=form_text(form, "reasons") or None,
     )
 
 
@@ -146,54 +140,32 @@ async def invite(request: Request) -> Response:
     )
 
 
-async def cancel(request: Request) -> Response:
-    if (redirect := login_required(request)) is not None:
-        return redirect
-    actor = officer_actor(request)
-    db = request.app.state.db
-    assignment_id = int(request.path_params["id"])
-    submission_id = submission_of_assignment(db, assignment_id)
-    form = await request.form()
+@officer_action("panel", submission_of_assignment)
+def cancel(request: Request, actor: Actor, assignment_id: int, form: FormData) -> object:
     replacement = form_text(form, "replacement_id")
-    return attempt(
-        request,
-        submission_id,
-        lambda: cancel_assignment(
-            db,
-            actor,
-            assignment_id,
-            expected_version=params.version(form.get("version")),
-            reason=form_text(form, "reason"),
-            today=clock.today(request),
-            settings=review_settings(request),
-            replacement_id=(
-                params.whole_number(replacement, "the replacement id") if replacement else None
-            ),
+    return cancel_assignment(
+        request.app.state.db,
+        actor,
+        assignment_id,
+        expected_version=version_of(form),
+        reason=form_text(form, "reason"),
+        today=clock.today(request),
+        settings=review_settings(request),
+        replacement_id=(
+            params.whole_number(replacement, "the replacement id") if replacement else None
         ),
-        "panel",
     )
 
 
-async def reinvite_reviewer(request: Request) -> Response:
-    if (redirect := login_required(request)) is not None:
-        return redirect
-    actor = officer_actor(request)
-    db = request.app.state.db
-    assignment_id = int(request.path_params["id"])
-    submission_id = submission_of_assignment(db, assignment_id)
-    form = await request.form()
-    return attempt(
-        request,
-        submission_id,
-        lambda: reinvite(
-            db,
-            actor,
-            assignment_id,
-            expected_version=params.version(form.get("version")),
-            today=clock.today(request),
-            settings=review_settings(request),
-        ),
-        "panel",
+@officer_action("panel", submission_of_assignment)
+def reinvite_reviewer(request: Request, actor: Actor, assignment_id: int, form: FormData) -> object:
+    return reinvite(
+        request.app.state.db,
+        actor,
+        assignment_id,
+        expected_version=version_of(form),
+        today=clock.today(request),
+        settings=review_settings(request),
     )
 
 
@@ -225,22 +197,10 @@ async def consensus(request: Request) -> Response:
     return render(request, "officer/_consensus_status.html", context)
 
 
-async def complete(request: Request) -> Response:
-    if (redirect := login_required(request)) is not None:
-        return redirect
-    actor = officer_actor(request)
-    submission_id = int(request.path_params["id"])
-    form = await request.form()
-    return attempt(
-        request,
-        submission_id,
-        lambda: complete_moderation(
-            request.app.state.db,
-            actor,
-            submission_id,
-            expected_version=params.version(form.get("version")),
-        ),
-        "moderation",
+@officer_action("moderation")
+def complete(request: Request, actor: Actor, submission_id: int, form: FormData) -> object:
+    return complete_moderation(
+        request.app.state.db, actor, submission_id, expected_version=version_of(form)
     )
 
 
@@ -262,7 +222,7 @@ async def sign(request: Request) -> Response:
             request.app.state.db,
             actor,
             submission_id,
-            expected_version=params.version(form.get("version")),
+            expected_version=version_of(form),
             decision=entered.decision,
             rationale=entered.rationale or None,
             today=clock.today(request),
@@ -279,64 +239,32 @@ async def sign(request: Request) -> Response:
     return RedirectResponse(f"/officer/submissions/{submission_id}#decisions", status_code=303)
 
 
-async def condition_met(request: Request) -> Response:
-    if (redirect := login_required(request)) is not None:
-        return redirect
-    actor = officer_actor(request)
-    db = request.app.state.db
-    condition_id = int(request.path_params["id"])
-    submission_id = submission_of_condition(db, condition_id)
-    form = await request.form()
-    return attempt(
-        request,
-        submission_id,
-        lambda: mark_condition_met(
-            db,
-            actor,
-            condition_id,
-            expected_version=params.version(form.get("version")),
-            evidence=form_text(form, "evidence"),
-        ),
-        "decisions",
+@officer_action("decisions", submission_of_condition)
+def condition_met(request: Request, actor: Actor, condition_id: int, form: FormData) -> object:
+    return mark_condition_met(
+        request.app.state.db,
+        actor,
+        condition_id,
+        expected_version=version_of(form),
+        evidence=form_text(form, "evidence"),
     )
 
 
-async def remind(request: Request) -> Response:
-    if (redirect := login_required(request)) is not None:
-        return redirect
-    actor = officer_actor(request)
-    db = request.app.state.db
-    assignment_id = int(request.path_params["id"])
-    submission_id = submission_of_assignment(db, assignment_id)
-    return attempt(
-        request,
-        submission_id,
-        lambda: remind_now(db, actor, assignment_id, now=clock.now(request)),
-        f"assignment-{assignment_id}",
-    )
+@officer_action(lambda assignment_id: f"assignment-{assignment_id}", submission_of_assignment)
+def remind(request: Request, actor: Actor, assignment_id: int, form: FormData) -> object:
+    return remind_now(request.app.state.db, actor, assignment_id, now=clock.now(request))
 
 
-async def due_date(request: Request) -> Response:
-    if (redirect := login_required(request)) is not None:
-        return redirect
-    actor = officer_actor(request)
-    db = request.app.state.db
-    assignment_id = int(request.path_params["id"])
-    submission_id = submission_of_assignment(db, assignment_id)
-    form = await request.form()
-    return attempt(
-        request,
-        submission_id,
-        lambda: change_due_date(
-            db,
-            actor,
-            assignment_id,
-            expected_version=params.version(form.get("version")),
-            new_date=params.day(form.get("due"), "the new due date"),
-            reason=form_text(form, "reason"),
-            today=clock.today(request),
-        ),
-        f"assignment-{assignment_id}",
+@officer_action(lambda assignment_id: f"assignment-{assignment_id}", submission_of_assignment)
+def due_date(request: Request, actor: Actor, assignment_id: int, form: FormData) -> object:
+    return change_due_date(
+        request.app.state.db,
+        actor,
+        assignment_id,
+        expected_version=version_of(form),
+        new_date=params.day(form.get("due"), "the new due date"),
+        reason=form_text(form, "reason"),
+        today=clock.today(request),
     )
 
 

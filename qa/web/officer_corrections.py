@@ -2,38 +2,26 @@
 
 from __future__ import annotations
 
+from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from qa.domain.actor import Actor
 from qa.services.decisions.corrections import reopen_review
 from qa.services.pages.officer_pages import submission_of_assignment
-from qa.web import params
-from qa.web.auth import login_required
-from qa.web.forms import form_text
-from qa.web.officer_support import attempt, officer_actor
+from qa.web.forms import form_text, version_of
+from qa.web.officer_support import officer_action
 
 
-async def reopen(request: Request) -> Response:
+@officer_action("panel", submission_of_assignment)
+def reopen(request: Request, actor: Actor, assignment_id: int, form: FormData) -> object:
     """Reopen a submitted review so its reviewer can correct it (with a reason, audited)."""
-    if (redirect := login_required(request)) is not None:
-        return redirect
-    actor = officer_actor(request)
-    db = request.app.state.db
-    assignment_id = int(request.path_params["id"])
-    submission_id = submission_of_assignment(db, assignment_id)
-    form = await request.form()
-    return attempt(
-        request,
-        submission_id,
-        lambda: reopen_review(
-            db,
-            actor,
-            assignment_id,
-            expected_version=params.version(form.get("version")),
-            reason=form_text(form, "reason"),
-        ),
-        "panel",
+    return reopen_review(
+        request.app.state.db,
+        actor,
+        assignment_id,
+        expected_version=version_of(form),
+        reason=form_text(form, "reason"),
     )
 
 

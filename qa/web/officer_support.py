@@ -3,9 +3,10 @@ action with a redirect back to the workspace or the workspace with the reason.""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -13,9 +14,10 @@ from qa.domain.actor import Actor
 from qa.domain.errors import Conflict, IllegalTransition, InvalidInput, NotAllowed, QAError
 from qa.domain.policy import require_officer
 from qa.domain.review_settings import ReviewSettings
+from qa.persistence.db import Database
 from qa.services.pages.officer_pages import workspace
 from qa.web import clock
-from qa.web.auth import current_actor
+from qa.web.auth import current_actor, login_required
 from qa.web.errors import STATUS
 from qa.web.forms import CANNOT_JUDGE, kick
 from qa.web.sign_off_form import SignOffForm
@@ -89,3 +91,34 @@ def attempt(
     if is_htmx(request):
         return Response(status_code=204, headers={"HX-Redirect": target})
     return RedirectResponse(target, status_code=303)
+
+
+#: One officer action: the request, the acting officer, the row named in the path, the form.
+Act = Callable[[Request, Actor, int, FormData], object]
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def officer_action(
+    anchor: str | Callable[[int], str], locate: Callable[[Database, int], int] | None = None
+) -> Callable[[Act], Endpoint]:
+    """The endpoint for one officer action on the row `{id}` of its path: a file, or an
+    assignment or condition that `locate` maps to its file. Signed in, then an officer (403
+    before anything is looked up), then the action through `attempt`, which returns to the
+    workspace at `anchor`."""
+
+    def endpoint_for(act: Act) -> Endpoint:
+        async def endpoint(request: Request) -> Response:
+            if (redirect := login_required(request)) is not None:
+                return redirect
+            actor = officer_actor(request)
+            row_id = int(request.path_params["id"])
+            db: Database = request.app.state.db
+            submission_id = row_id if locate is None else locate(db, row_id)
+            form = await request.form()
+            where = anchor if isinstance(anchor, str) else anchor(row_id)
+            return attempt(request, submission_id, lambda: act(request, actor, row_id, form), where)
+
+        endpoint.__name__, endpoint.__doc__ = act.__name__, act.__doc__
+        return endpoint
+
+    return endpoint_for

@@ -15,10 +15,10 @@ from qa.services.pages.review_page import progress_of, review_page, saved_label
 from qa.services.review.autosave import autosave_review_score
 from qa.services.review.extensions import request_extension
 from qa.services.review.reviews import declare_conflict, respond, submit_review
-from qa.web import clock, params
+from qa.web import clock
 from qa.web.auth import current_actor, login_required
 from qa.web.errors import qa_error
-from qa.web.forms import CANNOT_JUDGE, kick, score_entry
+from qa.web.forms import CANNOT_JUDGE, kick, score_entry, version_of
 from qa.web.templating import render, templates
 
 MIN_SUMMARY = 20  # the service checks it again
@@ -40,7 +40,7 @@ async def answer(request: Request) -> Response:
     form = await request.form()
     assignment_id = int(request.path_params["id"])
     actor = current_actor(request)
-    version = params.version(form.get("version"))
+    version = version_of(form)
     if "accept" in form or "decline" in form:
         respond(
             db,
@@ -123,7 +123,7 @@ async def submit(request: Request) -> Response:
             db,
             actor,
             assignment_id,
-            expected_version=params.version(form.get("version")),
+            expected_version=version_of(form),
             recommendation=recommendation,
             summary=summary,
         )
