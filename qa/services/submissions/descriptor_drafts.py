@@ -99,10 +99,7 @@ def start(
     """
     institution_id = require_author(actor)
     with db.session() as session:
-        raw = raw | {"provider": _institution_code(session, institution_id)}
-        report = _with_duplicate_check(
-            session, validate_descriptor(raw, today=today), institution_id, None, raw
-        )
+        raw, report = _validated(session, raw, institution_id, None, today)
     content = _content(report, raw, incomplete)
     if content is None:
         return Saved(draft_report(report) if incomplete else report)
@@ -193,14 +190,7 @@ def _edit(
         require_draft_author(actor, submission_facts(session, submission))
         _require_stage(submission, Stage.DRAFT)
         _require_version(submission, expected_version)
-        raw = raw | {"provider": _institution_code(session, submission.institution_id)}
-        report = _with_duplicate_check(
-            session,
-            validate_descriptor(raw, today=today),
-            submission.institution_id,
-            submission_id,
-            raw,
-        )
+        raw, report = _validated(session, raw, submission.institution_id, submission_id, today)
         content = _content(report, raw, incomplete)
         if content is None:
             return Saved(draft_report(report) if incomplete else report)
@@ -234,14 +224,7 @@ def resubmit_revised(
         require_provider_of(actor, submission_facts(session, submission))
         _require_stage(submission, Stage.REVISE_AND_RESUBMIT)
         _require_version(submission, expected_version)
-        raw = raw | {"provider": _institution_code(session, submission.institution_id)}
-        report = _with_duplicate_check(
-            session,
-            validate_descriptor(raw, today=today),
-            submission.institution_id,
-            submission_id,
-            raw,
-        )
+        raw, report = _validated(session, raw, submission.institution_id, submission_id, today)
     if report.descriptor is None:
         return Saved(report)
     resubmit(
@@ -287,6 +270,16 @@ def _descriptor(session: Session, submission: Submission) -> DescriptorVersion:
             DescriptorVersion.round_number == submission.current_round,
         )
     ).one()
+
+
+def _validated(
+    session: Session, raw: dict[str, Any], institution_id: int, own_id: int | None, today: date
+) -> tuple[dict[str, Any], ValidationReport]:
+    """The form's values with the institution's code as provider, and their validation
+    report including the check that the provider's own code is not taken."""
+    raw = raw | {"provider": _institution_code(session, institution_id)}
+    report = validate_descriptor(raw, today=today)
+    return raw, _with_duplicate_check(session, report, institution_id, own_id, raw)
 
 
 def _with_duplicate_check(
