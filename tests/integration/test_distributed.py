@@ -109,6 +109,7 @@ def test_kill_a_worker_and_restart_prefect_midway(
         },
     )
     cluster = Cluster(spec)
+    db = Database(app_url)
     try:
         cluster.start()
         subprocess.run(
@@ -124,7 +125,6 @@ def test_kill_a_worker_and_restart_prefect_midway(
             cwd=ROOT,
             check=True,
         )
-        db = Database(app_url)
         report = asyncio.run(_drive(cluster, db))
         print(report)
         _check_record(db, spec.folder / "data" / "notifications.log")
@@ -136,8 +136,10 @@ def test_kill_a_worker_and_restart_prefect_midway(
             check=False,
         )
         assert verify.returncode == 0, verify.stdout + verify.stderr
-        db.dispose()
     finally:
+        # Closed even when a check fails, or its pooled connections would be collected
+        # later, in another test, as an unclosed-connection warning.
+        db.dispose()
         cluster.stop()
     left = _processes_using(app_url)
     assert not left, f"processes of the cluster still running: {left}"

@@ -18,8 +18,8 @@ from sqlmodel import col, select
 from qa.domain.errors import QAError
 from qa.persistence import clock
 from qa.persistence.db import Database
-from qa.persistence.models import OutboxMessage, Submission
-from qa.services.automation.routing import RoutingContext, route_in
+from qa.persistence.models import OutboxMessage
+from qa.services.automation.routing import RoutingContext, lock_submissions, route_in
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)
@@ -129,8 +129,9 @@ def _route_together(
     done: list[int] = []
     with db.write() as session:
         wanted = [submission_id for submission_id, _ in groups if submission_id is not None]
-        # One query for the chunk; the list keeps them in the (weak) identity map.
-        loaded = session.exec(select(Submission).where(col(Submission.id).in_(wanted))).all()
+        # One query for the chunk, locking its rows; the list keeps them in the (weak)
+        # identity map.
+        loaded = lock_submissions(session, wanted)
         for submission_id, ids in groups:
             if submission_id is not None:
                 steps += [f"{submission_id}: {s}" for s in route_in(session, submission_id, ctx)]

@@ -3,6 +3,11 @@
 Every step re-reads SQL and is idempotent: notifications are keyed, invitations only fill
 the panel up to the configured size, stage moves are compare-and-set. Running a step twice,
 or after a crash half-way, changes nothing the second time.
+
+Two workers may hold messages for the same submission at once (a message queued while the
+other worker routes). Each step therefore runs with the submission's row locked
+(`lock_submissions`): the second waits, then reads the panel the first has committed, so it
+never invites a second panel.
 """
 
 from __future__ import annotations
@@ -59,13 +64,38 @@ class RoutingContext:
 def route_submission(db: Database, submission_id: int, ctx: RoutingContext) -> list[str]:
     """Run the automated step for the submission's current stage; return what was done."""
     with db.write() as session:
+        lock_submissions(session, [submission_id])
         done = route_in(session, submission_id, ctx)
         session.commit()
         return done
 
 
+def lock_submissions(session: Session, submission_ids: list[int]) -> list[Submission]:
+    """Load and lock the submissions' rows until the transaction ends, in id order.
+
+    On PostgreSQL this is `SELECT … FOR NO KEY UPDATE`: it waits for another router of the
+    same submission, yet lets web requests insert rows that merely refer to it (scores,
+    outbox messages). The id order keeps two workers with overlapping batches from
+    deadlocking. SQLite needs nothing: its write transaction already holds the database.
+    The rows are refreshed, so the step reads what the other router committed.
+    """
+    query = (
+        select(Submission)
+        .where(col(Submission.id).in_(submission_ids))
+        .order_by(col(Submission.id))
+        .execution_options(populate_existing=True)
+    )
+    bind = session.get_bind()
+    if bind.dialect.name != "sqlite":
+        query = query.with_for_update(key_share=True)
+    return list(session.exec(query))
+
+
 def route_in(session: Session, submission_id: int, ctx: RoutingContext) -> list[str]:
-    """The same inside the caller's transaction (the outbox drains many per commit)."""
+    """The same inside the caller's transaction (the outbox drains many per commit).
+
+    The caller holds the submission's lock (`lock_submissions`).
+    """
     return _step(session, load_submission(session, submission_id), ctx)
 
 
