@@ -8,7 +8,6 @@ exact ordinal alpha), so this module stays free of the export layer.
 
 from __future__ import annotations
 
-import random
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -19,7 +18,6 @@ from typing import TypeVar
 import numpy as np
 
 Unit = Sequence[int | None]
-Statistic = Callable[[Sequence[Unit]], float | None]
 K = TypeVar("K", bound=Hashable)
 LOW_AGREEMENT = 0.667  # Krippendorff's lowest tentatively acceptable alpha
 
@@ -35,19 +33,6 @@ class Interval:
     def low_agreement(self) -> bool:
         """Flag for the rubric owner: the criterion may be poorly specified."""
         return self.estimate is not None and self.estimate < LOW_AGREEMENT
-
-
-def bootstrap(
-    units: Sequence[Unit], statistic: Statistic, *, draws: int = 400, seed: int = 2022
-) -> Interval:
-    """Percentile 95 % interval from resampling units with replacement (seeded, so a page
-    and a pack built from the same rows show the same interval)."""
-    estimate = statistic(units)
-    if estimate is None or len(units) < 2:
-        return Interval(estimate, None, None, len(units))
-    rng = random.Random(seed)  # noqa: S311 - resampling, not secrecy
-    values = (statistic([rng.choice(units) for _ in units]) for _ in range(draws))
-    return _percentiles(estimate, values, draws, len(units))
 
 
 def bootstrap_counts(

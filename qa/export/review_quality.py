@@ -1,7 +1,8 @@
 """The officer's "Review quality" figures, from submitted score sheets.
 
 Agreement is the audit pack's exact ordinal Krippendorff alpha (`pack.agreement`) per
-principle and per criterion, with a bootstrap 95 % interval; criteria under 0.667 are
+principle and per criterion, with the pack's bootstrap 95 % interval (the same function, so
+an officer and an agency read the same interval for the same rounds); criteria under 0.667 are
 flagged for the rubric owner. Also: self-assessment vs peer gap per principle and per
 provider, each reviewer's severity against co-reviewers (with the numbers it rests on),
 and the spread of levels per file. Bars are laid out here so the template only draws.
@@ -26,7 +27,6 @@ from qa.domain.review_stats import (
     ScoreRow,
     Severity,
     Unit,
-    bootstrap,
     file_spread,
     self_peer_gaps,
     severity,
@@ -34,6 +34,8 @@ from qa.domain.review_stats import (
     units_by,
 )
 from qa.export.pack.agreement import ordinal_alpha
+from qa.export.pack.quality import alpha_interval, patterns_of
+from qa.export.pack.quality_contract import BOOTSTRAP_DRAWS
 from qa.persistence.db import Database
 from qa.persistence.models import (
     Assignment,
@@ -150,7 +152,7 @@ def review_quality(
     actor: Actor,
     *,
     since: date | None = None,
-    draws: int = 400,
+    draws: int = BOOTSTRAP_DRAWS,
     period: str = "quarter",
 ) -> QualityView:
     """The page's figures; `period` (quarter or month) groups severity over time."""
@@ -166,7 +168,7 @@ def review_quality(
 
     def agreement(groups: dict[str, list[Unit]]) -> list[AgreementRow]:
         return [
-            AgreementRow(name, bootstrap(units, alpha_of, draws=draws))
+            AgreementRow(name, alpha_interval(patterns_of(units), draws=draws))
             for name, units in sorted(groups.items())
         ]
 

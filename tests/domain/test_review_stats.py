@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 from qa.domain.review_stats import (
     PERIODS,
     ScoreRow,
-    bootstrap,
     bootstrap_counts,
     file_spread,
     self_peer_gaps,
@@ -23,6 +22,7 @@ from qa.domain.review_stats import (
     units_by,
 )
 from qa.export.pack.agreement import alpha_of_patterns, ordinal_alpha, pattern
+from qa.export.pack.quality import alpha_interval, patterns_of
 from qa.export.review_quality import alpha_of
 from tests.export.test_agreement import PAPER
 
@@ -39,10 +39,10 @@ def paper_rows() -> list[ScoreRow]:
 def test_alpha_per_principle_matches_the_published_worked_example() -> None:
     units = units_by(paper_rows(), lambda r: r.principle)["QUAL"]
     assert alpha_of(units) == pytest.approx(0.815, abs=5e-4)  # Krippendorff (2011): 0.815
-    interval = bootstrap(units, alpha_of, draws=200)
+    interval = alpha_interval(patterns_of(units), draws=200)
     assert interval.low is not None and interval.high is not None
     assert interval.low <= interval.estimate <= interval.high  # type: ignore[operator]
-    assert bootstrap(units, alpha_of, draws=200) == interval  # seeded: the same every time
+    assert alpha_interval(patterns_of(units), draws=200) == interval  # seeded: the same every time
     assert not interval.low_agreement
 
 
@@ -52,10 +52,12 @@ def test_disagreeing_reviewers_are_flagged_and_an_undefined_alpha_has_no_interva
         for f, pair in enumerate([(0, 3), (3, 0), (1, 2), (2, 0)], start=1)
         for r, level in zip((10, 11), pair, strict=True)
     ]
-    interval = bootstrap(units_by(rows, lambda r: r.criterion)["VASS-2"], alpha_of, draws=100)
+    interval = alpha_interval(
+        patterns_of(units_by(rows, lambda r: r.criterion)["VASS-2"]), draws=100
+    )
     assert interval.low_agreement
     same = [ScoreRow((1, 1), 1, "VASS-2", r, 3) for r in (10, 11)]
-    assert bootstrap(units_by(same, lambda r: r.criterion)["VASS-2"], alpha_of).low is None
+    assert alpha_interval(patterns_of(units_by(same, lambda r: r.criterion)["VASS-2"])).low is None
 
 
 def test_self_peer_gap_severity_and_spread() -> None:

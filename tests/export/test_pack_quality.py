@@ -23,7 +23,7 @@ from qa.export.pack.quality_contract import (
     QUALITY_TABLES,
     REVIEWER_SEVERITY,
 )
-from qa.export.review_quality import alpha_of, score_rows
+from qa.export.review_quality import alpha_of, review_quality, score_rows
 from qa.persistence.models import User
 from tests.export.conftest import Decided, PackReader
 
@@ -139,3 +139,32 @@ def test_the_quality_figures_rebuild_identically(decided: Decided, reader: PackR
     again = PackReader(decided.build("again.zip").path)
     for table in QUALITY_TABLES:
         assert again.members[table.file] == reader.members[table.file], table.name
+
+
+def test_the_officer_page_and_the_pack_show_the_same_alpha_and_interval(
+    decided: Decided, reader: PackReader
+) -> None:
+    """An officer and an agency comparing the two read the same numbers: one computation
+    (pack.quality.alpha_interval) behind both, for each principle and each criterion."""
+    page = review_quality(decided.db, decided.world.officers[0])
+    for rows, table, key in (
+        (page.principles, "Agreement", "principle"),
+        (page.criteria, CRITERION_AGREEMENT.name, "criterion_id"),
+    ):
+        lines = {line[key]: line for line in reader.records(table)}
+        assert {row.name for row in rows} <= set(lines), table
+        compared = 0
+        for row in rows:
+            line, shown = lines[row.name], row.interval
+            assert int(line["units"]) == shown.units, (table, row.name)
+            for column, value in (
+                ("alpha", shown.estimate),
+                ("alpha_ci_low", shown.low),
+                ("alpha_ci_high", shown.high),
+            ):
+                cell = _number(line[column])
+                assert (cell is None) == (value is None), (table, row.name, column)
+                if cell is not None:
+                    assert cell == pytest.approx(value, abs=1e-6), (table, row.name, column)
+            compared += shown.low is not None
+        assert compared, f"{table}: no interval to compare"

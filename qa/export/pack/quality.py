@@ -11,7 +11,7 @@ Memory grows with the number of distinct level patterns and reviewers, not with 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,12 +63,26 @@ class Scope:
         return alpha_of_patterns(self.patterns)
 
     def interval(self) -> Interval:
-        return bootstrap_counts(
-            self.patterns,
-            lambda counts: alpha_of_patterns(counts).alpha,
-            draws=BOOTSTRAP_DRAWS,
-            seed=BOOTSTRAP_SEED,
-        )
+        return alpha_interval(self.patterns)
+
+
+def patterns_of(units: Iterable[Iterable[int | None]]) -> Patterns:
+    """The pattern counts of plain units (see `agreement.pattern`); unpairable ones drop."""
+    return Counter(found for unit in units if (found := pattern(unit)) is not None)
+
+
+def alpha_interval(
+    patterns: Mapping[tuple[int, ...], int], *, draws: int = BOOTSTRAP_DRAWS
+) -> Interval:
+    """Alpha with its bootstrap 95 % interval: the one computation behind the pack's
+    Agreement tables and the officer's Review quality page, so both show the same figures
+    for the same rounds."""
+    return bootstrap_counts(
+        patterns,
+        lambda counts: alpha_of_patterns(counts).alpha,
+        draws=draws,
+        seed=BOOTSTRAP_SEED,
+    )
 
 
 def alpha_cells(alpha: Alpha) -> list[Any]:
