@@ -1,13 +1,16 @@
-"""Optimistic locking: compare-and-set on a `version` column."""
+"""Optimistic locking (compare-and-set on a `version` column) and, where a step reads
+several rows to decide what to add, a row lock on the submission it decides for."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import update
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, col, select
 
 from qa.domain.errors import Conflict
+from qa.persistence.models import Submission
 
 
 def update_versioned(
@@ -38,3 +41,25 @@ def update_versioned(
     if loaded is not None:
         session.expire(loaded)
     return expected_version + 1
+
+
+def lock_submissions(session: Session, submission_ids: Iterable[int]) -> list[Submission]:
+    """Load and lock the submissions' rows until the transaction ends, in id order.
+
+    For steps that read a file's panel and then add to it (routing filling a panel, an
+    officer applying an assignment round): a second such step on the same file waits, then
+    reads what the first committed, so a panel is never filled twice. On PostgreSQL this is
+    `SELECT … FOR NO KEY UPDATE`, which still lets web requests insert rows that merely
+    refer to the file (scores, outbox messages); the id order keeps two workers with
+    overlapping batches from deadlocking. SQLite needs nothing: a write transaction
+    (`Database.write`) already holds the database. The rows are refreshed from the database.
+    """
+    query = (
+        select(Submission)
+        .where(col(Submission.id).in_(sorted(set(submission_ids))))
+        .order_by(col(Submission.id))
+        .execution_options(populate_existing=True)
+    )
+    if session.get_bind().dialect.name != "sqlite":
+        query = query.with_for_update(key_share=True)
+    return list(session.exec(query))

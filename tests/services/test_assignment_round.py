@@ -121,6 +121,51 @@ def test_applying_a_round_is_all_or_nothing(world: World, good_descriptor: dict[
         )
 
 
+def test_a_round_previewed_before_the_panel_filled_is_refused_not_over_filled(
+    world: World, good_descriptor: dict[str, Any]
+) -> None:
+    """Between preview and apply someone else filled a seat (here another officer; routing
+    takes the same lock): applying the stale proposal would exceed the panel size, so it
+    is refused as a whole, with the file's title, and nothing is invited."""
+    submission_id, marta, jonas = _round_world(world, good_descriptor)
+    officer = world.officers[0]
+    preview = propose_round(world.db, officer, today=world.today, settings=WIDER)
+    pairs = [(p.submission_id, p.reviewer_id) for p in preview.new_pairings]
+    assert len(pairs) == 2
+    room = WIDER.reviewers_to_invite - len(_open(world, submission_id))
+    assert room == 2  # the preview filled the panel exactly
+    third = world.add_reviewer("teodora", "labour_market", ["0542"])
+    assert third.user_id is not None
+    apply_round(
+        world.db,
+        world.officers[1],
+        [(submission_id, third.user_id)],
+        today=world.today,
+        settings=WIDER,
+    )
+    before = world.assignments(submission_id)
+    with pytest.raises(Conflict, match=r"changed since the preview.*preview the round again"):
+        apply_round(world.db, officer, pairs, today=world.today, settings=WIDER)
+    assert world.assignments(submission_id) == before
+    assert {marta.user_id, jonas.user_id}.isdisjoint(_open(world, submission_id))
+
+
+def test_a_round_for_a_file_that_left_peer_review_is_refused(
+    world: World, good_descriptor: dict[str, Any]
+) -> None:
+    submission_id, _, _ = _round_world(world, good_descriptor)
+    preview = propose_round(world.db, world.officers[0], today=world.today, settings=WIDER)
+    pairs = [(p.submission_id, p.reviewer_id) for p in preview.new_pairings]
+    for assignment in world.assignments(submission_id)[:2]:
+        world.review(assignment)
+    world.route()
+    assert world.stage(submission_id) == "sign_off"
+    before = world.assignments(submission_id)
+    with pytest.raises(Conflict, match="no longer in peer review"):
+        apply_round(world.db, world.officers[0], pairs, today=world.today, settings=WIDER)
+    assert world.assignments(submission_id) == before
+
+
 def test_a_bulk_file_with_one_error_changes_nothing_and_lists_every_error(
     world: World, good_descriptor: dict[str, Any]
 ) -> None:

@@ -29,6 +29,30 @@ def test_an_officer_previews_and_applies_a_round_on_the_page(
     assert web("ines").get("/officer/assignment-round").status_code == 403
 
 
+def test_applying_a_stale_round_says_to_preview_again_and_invites_no_one(
+    world: World, web: Callable[[str], WebUser], good_descriptor: dict[str, Any]
+) -> None:
+    """The page was previewed; then routing (or a colleague) filled the seat it proposes."""
+    submission_id = world.to_peer_review(good_descriptor)
+    world.add_reviewer("marta", "subject_expert", ["0542"])
+    officer = web("aoife")
+    pairs = re.findall(
+        r'name="pair" value="([0-9:]+)"', officer.get("/officer/assignment-round?panel=4").text
+    )
+    assert len(pairs) == 1
+    colleague = web("lukas")
+    other = world.add_reviewer("teodora", "learner", [])
+    filled = colleague.post(
+        "/officer/assignment-round", {"pair": [f"{submission_id}:{other.user_id}"], "panel": "4"}
+    )
+    assert filled.status_code == 303
+    before = world.assignments(submission_id)
+    stale = officer.post("/officer/assignment-round", {"pair": pairs, "panel": "4"})
+    assert stale.status_code == 409
+    assert "preview the round again" in stale.text
+    assert world.assignments(submission_id) == before
+
+
 def test_the_conflict_queue_needs_a_reason_to_dismiss(
     world: World, web: Callable[[str], WebUser]
 ) -> None:

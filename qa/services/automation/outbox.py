@@ -18,8 +18,9 @@ from sqlmodel import col, select
 from qa.domain.errors import QAError
 from qa.persistence import clock
 from qa.persistence.db import Database
+from qa.persistence.locking import lock_submissions
 from qa.persistence.models import OutboxMessage
-from qa.services.automation.routing import RoutingContext, lock_submissions, route_in
+from qa.services.automation.routing import RoutingContext, route_in
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)

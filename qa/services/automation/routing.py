@@ -6,7 +6,7 @@ or after a crash half-way, changes nothing the second time.
 
 Two workers may hold messages for the same submission at once (a message queued while the
 other worker routes). Each step therefore runs with the submission's row locked
-(`lock_submissions`): the second waits, then reads the panel the first has committed, so it
+(`locking.lock_submissions`): the second waits, then reads the panel the first has committed, so it
 never invites a second panel.
 """
 
@@ -26,6 +26,7 @@ from qa.domain.reviewer_choice import Candidate, choose_reviewers
 from qa.domain.stages import DECIDED_STAGES, Action
 from qa.domain.validation import validate_descriptor
 from qa.persistence.db import Database
+from qa.persistence.locking import lock_submissions
 from qa.persistence.models import (
     Assignment,
     DescriptorVersion,
@@ -70,31 +71,10 @@ def route_submission(db: Database, submission_id: int, ctx: RoutingContext) -> l
         return done
 
 
-def lock_submissions(session: Session, submission_ids: list[int]) -> list[Submission]:
-    """Load and lock the submissions' rows until the transaction ends, in id order.
-
-    On PostgreSQL this is `SELECT … FOR NO KEY UPDATE`: it waits for another router of the
-    same submission, yet lets web requests insert rows that merely refer to it (scores,
-    outbox messages). The id order keeps two workers with overlapping batches from
-    deadlocking. SQLite needs nothing: its write transaction already holds the database.
-    The rows are refreshed, so the step reads what the other router committed.
-    """
-    query = (
-        select(Submission)
-        .where(col(Submission.id).in_(submission_ids))
-        .order_by(col(Submission.id))
-        .execution_options(populate_existing=True)
-    )
-    bind = session.get_bind()
-    if bind.dialect.name != "sqlite":
-        query = query.with_for_update(key_share=True)
-    return list(session.exec(query))
-
-
 def route_in(session: Session, submission_id: int, ctx: RoutingContext) -> list[str]:
     """The same inside the caller's transaction (the outbox drains many per commit).
 
-    The caller holds the submission's lock (`lock_submissions`).
+    The caller holds the submission's lock (`locking.lock_submissions`).
     """
     return _step(session, load_submission(session, submission_id), ctx)
 

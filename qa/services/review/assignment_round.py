@@ -21,7 +21,7 @@ from qa.domain.affinity import AffinityModel, FileTraits, ReviewerTraits, explai
 from qa.domain.assignments import AssignmentState, CoiStatus, is_ended, is_on_panel, is_open
 from qa.domain.conflict_rules import awarding_body_names
 from qa.domain.enums import Role, Stage
-from qa.domain.errors import InvalidInput, NotAllowed, NotFound
+from qa.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from qa.domain.panel_round import (
     Period,
     PoolReviewer,
@@ -34,6 +34,7 @@ from qa.domain.panel_solver import solve_round
 from qa.domain.policy import require_officer
 from qa.domain.review_settings import ReviewSettings
 from qa.persistence.db import Database
+from qa.persistence.locking import lock_submissions
 from qa.persistence.models import Assignment, DescriptorVersion, Submission, User, UserRole
 from qa.services.people.reviewer_profiles import get_profile, profile_values
 from qa.services.review.assignments import invite_one, open_loads
@@ -142,17 +143,15 @@ def apply_round(
     if not pairs:
         raise InvalidInput("the proposal has no new pairings to apply")
     with db.write() as session:
-        loads = open_loads(session, {uid for _, uid in pairs})
-        submissions = {
-            s.id: s
-            for s in session.exec(
-                select(Submission).where(col(Submission.id).in_({fid for fid, _ in pairs}))
-            ).all()
-        }
+        # Locked: routing filling the same panel waits for this round, and the other way
+        # round, so the check below sees every invitation made since the preview.
+        submissions = {s.id: s for s in lock_submissions(session, {fid for fid, _ in pairs})}
         if missing := sorted({fid for fid, _ in pairs} - submissions.keys()):
             raise NotFound(f"there is no file {missing[0]}")
         if len(set(pairs)) != len(pairs):
             raise InvalidInput("the same reviewer appears twice for one file")
+        _check_still_open(session, submissions, pairs, settings)
+        loads = open_loads(session, {uid for _, uid in pairs})
         caps_checked = _check_caps(session, pairs, loads, settings)
         invited = [
             invite_one(
@@ -168,6 +167,42 @@ def apply_round(
         ]
         session.commit()
         return invited
+
+
+def _check_still_open(
+    session: Session,
+    submissions: dict[int | None, Submission],
+    pairs: Sequence[tuple[int, int]],
+    settings: ReviewSettings,
+) -> None:
+    """Refuse a proposal that is out of date: a file that left peer review, or whose panel
+    gained reviewers since the preview (routing, another officer), would be over-filled."""
+    added: dict[int, int] = defaultdict(int)
+    for fid, _ in pairs:
+        added[fid] += 1
+    for fid, count in sorted(added.items()):
+        submission = submissions[fid]
+        if submission.stage != Stage.PEER_REVIEW.value:
+            raise Conflict(
+                f"“{submission.title}” is no longer in peer review; preview the round again"
+            )
+        on_panel = sum(
+            1
+            for state in session.exec(
+                select(Assignment.state).where(
+                    Assignment.submission_id == fid,
+                    Assignment.round_number == submission.current_round,
+                )
+            )
+            if is_on_panel(state)
+        )
+        if on_panel + count > settings.reviewers_to_invite:
+            raise Conflict(
+                f"the panel of “{submission.title}” changed since the preview: it has "
+                f"{on_panel} reviewer{'' if on_panel == 1 else 's'} and the round would add "
+                f"{count}, more than the panel size of {settings.reviewers_to_invite}; "
+                "preview the round again"
+            )
 
 
 def _check_caps(
