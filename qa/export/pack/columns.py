@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from qa.domain.conditions import ConditionStatus
 from qa.domain.descriptor_fields import FIELDS, FieldSpec, Kind
 from qa.domain.enums import Stage
 from qa.domain.reviewer_choice import PANEL_ROLES
@@ -45,7 +46,7 @@ COI_CODES = (
     ("none", "The reviewer declared no conflict of interest"),
     ("declared", "The reviewer declared a conflict"),
 )
-CONDITION_CODES = code_list(("open", "met", "overdue", "waived"))
+CONDITION_CODES = code_list(tuple(ConditionStatus))
 EVIDENCE_KINDS = (
     ("document", "A cited evidence reference"),
     ("no_evidence", "A rater's reason why there is no evidence for a criterion"),

@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from qa.audit.log import record
 from qa.domain.actor import Actor
+from qa.domain.conditions import has_report, is_met, is_outstanding
 from qa.domain.enums import Role
 from qa.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from qa.domain.policy import require_provider_of, require_qa_judge
@@ -48,9 +49,9 @@ def report_condition_met(
         decision = session.get(Decision, condition.decision_id) if condition else None
         if condition is None or decision is None or decision.submission_id != submission_id:
             raise NotFound(f"condition {condition_id} does not exist")
-        if condition.status == "met":
+        if is_met(condition.status):
             raise Conflict("this condition is already recorded as met")
-        if condition.status == "waived":
+        if not is_outstanding(condition.status):
             raise NotAllowed("this condition was waived: nothing to report")
         before = condition.evidence
         update_versioned(
@@ -93,7 +94,7 @@ def return_condition_report(
         decision = session.get(Decision, condition.decision_id) if condition else None
         if condition is None or decision is None:
             raise NotFound(f"condition {condition_id} does not exist")
-        if condition.status in ("met", "waived") or not condition.evidence:
+        if not has_report(condition.status, condition.evidence):
             raise Conflict("there is no report of this condition to send back")
         update_versioned(
             session,

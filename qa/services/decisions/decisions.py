@@ -12,6 +12,7 @@ from qa.audit.log import record
 from qa.domain.actor import Actor
 from qa.domain.assignments import SheetKind
 from qa.domain.calendar import years_after
+from qa.domain.conditions import ConditionStatus, all_closed, is_met, is_outstanding
 from qa.domain.enums import Stage
 from qa.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from qa.domain.policy import (
@@ -194,8 +195,10 @@ def mark_condition_met(
         condition = session.get(Condition, condition_id)
         if condition is None:
             raise NotFound(f"condition {condition_id} does not exist")
-        if condition.status == "met":
+        if is_met(condition.status):
             raise Conflict("this condition is already met")
+        if not is_outstanding(condition.status):
+            raise NotAllowed(f"this condition is {condition.status}: it cannot be marked met")
         status_before = condition.status
         update_versioned(
             session,
@@ -203,7 +206,7 @@ def mark_condition_met(
             condition_id,
             expected_version,
             {
-                "status": "met",
+                "status": ConditionStatus.MET.value,
                 "met_at": clock.now(session),
                 "met_by": actor.user_id,
                 "evidence": evidence.strip(),
@@ -220,15 +223,13 @@ def mark_condition_met(
             entity_id=condition_id,
             submission_id=decision.submission_id,
             before={"status": status_before},
-            after={"status": "met", "evidence": evidence.strip()},
+            after={"status": ConditionStatus.MET.value, "evidence": evidence.strip()},
         )
         statuses = session.exec(
             select(Condition.status).where(Condition.decision_id == decision.id)
         ).all()
         submission = load_submission(session, decision.submission_id)
-        if all(status == "met" for status in statuses) and (
-            submission.stage == Stage.APPROVED_WITH_CONDITIONS
-        ):
+        if all_closed(statuses) and (submission.stage == Stage.APPROVED_WITH_CONDITIONS):
             move(session, actor, submission, Action.CONDITIONS_MET)
         updated = session.get(Condition, condition_id)
         assert updated is not None

@@ -14,6 +14,7 @@ from sqlmodel import col
 
 from qa.domain.actor import Actor
 from qa.domain.enums import Stage
+from qa.domain.extension_requests import ExtensionStatus
 from qa.domain.policy import require_officer
 from qa.persistence.db import Database
 from qa.persistence.models import Assignment, ExtensionRequest, Submission, User
@@ -78,7 +79,7 @@ def action_queue(db: Database, actor: Actor) -> ActionQueue:
             .join(Assignment, col(Assignment.id) == col(ExtensionRequest.assignment_id))
             .join(Submission, col(Submission.id) == col(Assignment.submission_id))
             .join(User, col(User.id) == col(Assignment.reviewer_id))
-            .where(col(ExtensionRequest.status) == "pending")
+            .where(col(ExtensionRequest.status) == ExtensionStatus.PENDING.value)
             .order_by(col(ExtensionRequest.requested_at), col(ExtensionRequest.id))
             .limit(SHOWN)
         ).all()

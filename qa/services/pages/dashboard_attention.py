@@ -15,12 +15,13 @@ from sqlmodel import Session, col
 
 from qa.domain.assignments import SCORING, awaits_answer
 from qa.domain.assignments import AssignmentState as S
+from qa.domain.conditions import OUTSTANDING
 from qa.domain.enums import Role, Stage
 from qa.domain.review_settings import ReviewSettings
 from qa.persistence.models import Assignment, Condition, Decision, Submission, User, UserRole
 
 LATE_LIST = 10
-OPEN_CONDITION_STATES = ("open", "overdue")
+OPEN_CONDITION_STATES = tuple(sorted(OUTSTANDING))
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from qa.domain.actor import Actor
 from qa.domain.assignments import ON_PANEL, SheetKind
+from qa.domain.conditions import is_late, is_met, is_outstanding
 from qa.domain.enums import Stage
 from qa.domain.errors import NotFound
 from qa.domain.policy import (
@@ -143,6 +144,8 @@ class ConditionView:
     evidence: str | None
     version: int
     late: bool
+    met: bool
+    outstanding: bool
 
 
 @dataclass(frozen=True)
@@ -343,7 +346,9 @@ def _decisions(session: Session, submission_id: int, today: date) -> list[Decisi
                 met_at=condition.met_at,
                 evidence=condition.evidence,
                 version=condition.version,
-                late=condition.status in ("open", "overdue") and condition.due_date < today,
+                late=is_late(condition.status, condition.due_date, today),
+                met=is_met(condition.status),
+                outstanding=is_outstanding(condition.status),
             )
         )
     return [

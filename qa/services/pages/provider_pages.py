@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from qa.domain.actor import Actor
 from qa.domain.assignments import SheetKind, SheetStatus
+from qa.domain.conditions import is_met, is_outstanding
 from qa.domain.descriptor_form import DescriptorRow, descriptor_rows
 from qa.domain.enums import Role, Stage
 from qa.domain.errors import NotAllowed
@@ -94,6 +95,15 @@ class ConditionView:
     evidence: str | None
     id: int = 0
     version: int = 0
+
+    @property
+    def met(self) -> bool:
+        return is_met(self.status)
+
+    @property
+    def outstanding(self) -> bool:
+        """Still to be met: the provider may report it."""
+        return is_outstanding(self.status)
 
 
 @dataclass(frozen=True)

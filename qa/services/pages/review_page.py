@@ -24,6 +24,7 @@ from qa.domain.assignments import (
 )
 from qa.domain.enums import Stage
 from qa.domain.errors import NotFound
+from qa.domain.extension_requests import ExtensionStatus
 from qa.domain.policy import require_assigned_reviewer
 from qa.domain.rubric import Criterion, Rubric
 from qa.domain.scoring import Decision
@@ -121,6 +122,22 @@ class ReviewPage:
     @property
     def can_score(self) -> bool:
         return self.mode == SCORE
+
+    def _extension_is(self, status: ExtensionStatus) -> bool:
+        return self.extension is not None and self.extension.status == status
+
+    @property
+    def extension_pending(self) -> bool:
+        """The latest request for more time waits for the QA office's answer."""
+        return self._extension_is(ExtensionStatus.PENDING)
+
+    @property
+    def extension_granted(self) -> bool:
+        return self._extension_is(ExtensionStatus.APPROVED)
+
+    @property
+    def extension_declined(self) -> bool:
+        return self._extension_is(ExtensionStatus.DECLINED)
 
     @property
     def recommendation_label(self) -> str:

@@ -17,6 +17,7 @@ from qa.domain.actor import Actor
 from qa.domain.assignments import can_score
 from qa.domain.enums import Role
 from qa.domain.errors import Conflict, IllegalTransition, InvalidInput, NotFound
+from qa.domain.extension_requests import ExtensionStatus, answer_status
 from qa.domain.policy import require_assigned_reviewer, require_officer
 from qa.persistence import clock
 from qa.persistence.db import Database
@@ -32,7 +33,7 @@ def pending_request(session: Session, assignment_id: int) -> ExtensionRequest | 
     return session.exec(
         select(ExtensionRequest).where(
             ExtensionRequest.assignment_id == assignment_id,
-            ExtensionRequest.status == "pending",
+            ExtensionRequest.status == ExtensionStatus.PENDING.value,
         )
     ).first()
 
@@ -51,7 +52,7 @@ def pending_requests(session: Session, assignment_ids: list[int]) -> dict[int, E
     rows = session.exec(
         select(ExtensionRequest).where(
             col(ExtensionRequest.assignment_id).in_(assignment_ids),
-            ExtensionRequest.status == "pending",
+            ExtensionRequest.status == ExtensionStatus.PENDING.value,
         )
     )
     return {row.assignment_id: row for row in rows}
@@ -155,7 +156,7 @@ def decide_extension(
         request = session.get(ExtensionRequest, request_id)
         if request is None:
             raise NotFound(f"extension request {request_id} does not exist")
-        if request.status != "pending":
+        if request.status != ExtensionStatus.PENDING:
             raise Conflict(f"this request was already {request.status}")
         assignment = load_assignment(session, request.assignment_id)
         if approve:
@@ -170,7 +171,7 @@ def decide_extension(
             )
         else:
             _tell_declined(session, assignment, request, text)
-        status = "approved" if approve else "declined"
+        status = answer_status(approve).value
         update_versioned(
             session,
             ExtensionRequest,
@@ -191,7 +192,7 @@ def decide_extension(
             entity_type="assignment",
             entity_id=assignment.id,
             submission_id=assignment.submission_id,
-            before={"request": request_id, "status": "pending"},
+            before={"request": request_id, "status": ExtensionStatus.PENDING.value},
             after={"request": request_id, "status": status, "note": text or None},
         )
         session.commit()
