@@ -3,10 +3,16 @@
 A real uvicorn server in a thread; 64 concurrent sign-ins with unknown names (each checks a
 production-cost argon2 hash, as a real attacker's would) while `/health` is polled. When
 hashing or the database ran on the event loop, /health waited behind every hash (p95 ~5 s).
+
+The bound is relative to the cost of the flood measured in the same run (one hash's time x
+FLOOD, what a blocked loop would make /health wait): on a machine shared with other work
+every hash is slower, and a fixed bound in seconds failed for that alone (p95 0.94 s with
+a load average of 13 on 2 cores, each hash taking 0.36 s).
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 import socket
 import threading
@@ -18,6 +24,7 @@ import httpx2 as httpx
 import pytest
 import uvicorn
 from argon2 import PasswordHasher
+from argon2.exceptions import VerifyMismatchError
 
 from qa.config import Settings
 from qa.persistence.db import Database
@@ -25,7 +32,8 @@ from qa.services.people import accounts
 from qa.web.app import create_app
 
 FLOOD = 64
-HEALTH_P95_BOUND = 0.5
+#: /health's p95 must stay under this fraction of what a blocked event loop would cost.
+BLOCKED_FRACTION = 1 / 8
 
 
 @pytest.fixture
@@ -54,7 +62,9 @@ def test_health_stays_fast_while_sign_ins_fail(
     live_server: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # the production hash cost (the test suite otherwise hashes with the cheapest profile)
-    monkeypatch.setattr(accounts, "_DUMMY_HASH", PasswordHasher().hash("not a real password"))
+    hasher = PasswordHasher()
+    monkeypatch.setattr(accounts, "_DUMMY_HASH", hasher.hash("not a real password"))
+    one_hash = _hash_time(hasher, accounts._DUMMY_HASH)
     with httpx.Client(base_url=live_server) as probe:
         page = probe.get("/login")
         match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
@@ -87,11 +97,27 @@ def test_health_stays_fast_while_sign_ins_fail(
     assert statuses == [400] * FLOOD
     assert latencies, "the flood ended before /health was probed"
     p95 = _p95(latencies)
+    blocked = FLOOD * one_hash  # what /health would wait behind on a blocked loop
     print(
         f"/health: idle {baseline * 1000:.0f} ms, p95 under {FLOOD} failing sign-ins "
-        f"{p95 * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms, {len(latencies)} probes"
+        f"{p95 * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms, {len(latencies)} probes; "
+        f"one hash {one_hash * 1000:.0f} ms, a blocked loop ~{blocked:.1f} s "
+        f"(ratio {p95 / blocked:.3f}, bound {BLOCKED_FRACTION:.3f})"
     )
-    assert p95 < HEALTH_P95_BOUND, f"/health p95 {p95:.3f} s under a sign-in flood"
+    assert p95 < blocked * BLOCKED_FRACTION, (
+        f"/health p95 {p95:.3f} s under a sign-in flood, against {blocked:.1f} s if blocked"
+    )
+
+
+def _hash_time(hasher: PasswordHasher, stored: str) -> float:
+    """Seconds one failing password check takes on this machine now (median of three)."""
+    times = []
+    for _ in range(3):
+        start = time.perf_counter()
+        with contextlib.suppress(VerifyMismatchError):
+            hasher.verify(stored, "guess")
+        times.append(time.perf_counter() - start)
+    return sorted(times)[1]
 
 
 def _p95(values: list[float]) -> float:
