@@ -30,7 +30,8 @@ from qa.domain.descriptor_messages import error_summary, inline_messages, messag
 from qa.domain.enums import Stage
 from qa.domain.errors import Conflict, NotFound
 from qa.domain.report import ValidationReport
-from qa.services.pages.provider_pages import DecisionView, status_page
+from qa.services.pages.provider_decisions import DecisionView
+from qa.services.pages.provider_pages import status_page
 from qa.services.submissions.descriptor_drafts import (
     Editable,
     check,

@@ -9,13 +9,12 @@ provider sees the reviews of a round only once that round is decided.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlmodel import Session, col, select
 
 from qa.domain.actor import Actor
 from qa.domain.assignments import SheetKind, SheetStatus
-from qa.domain.conditions import is_met, is_outstanding
 from qa.domain.descriptor_form import DescriptorRow, descriptor_rows
 from qa.domain.enums import Role, Stage
 from qa.domain.errors import NotAllowed
@@ -38,7 +37,6 @@ from qa.domain.stages import Action, available_actions
 from qa.persistence.db import Database
 from qa.persistence.models import (
     Assignment,
-    Condition,
     Decision,
     DescriptorVersion,
     Institution,
@@ -47,6 +45,7 @@ from qa.persistence.models import (
     Submission,
     User,
 )
+from qa.services.pages.provider_decisions import DecisionView, decision_views
 from qa.services.pages.provider_feedback import RoundFeedback, criterion_feedback
 from qa.services.pages.self_assessment_page import progress_in
 from qa.services.review.disclosure import for_outsiders
@@ -77,52 +76,6 @@ class ReviewSummary:
     recommendation_words: str
     summary: str
     submitted_at: datetime | None
-
-
-@dataclass(frozen=True)
-class PrincipleMean:
-    code: str
-    name: str
-    peer_mean: float | None
-
-
-@dataclass(frozen=True)
-class ConditionView:
-    text: str
-    owner: str
-    due_date: date
-    status: str
-    evidence: str | None
-    id: int = 0
-    version: int = 0
-
-    @property
-    def met(self) -> bool:
-        return is_met(self.status)
-
-    @property
-    def outstanding(self) -> bool:
-        """Still to be met: the provider may report it."""
-        return is_outstanding(self.status)
-
-
-@dataclass(frozen=True)
-class DecisionView:
-    round: int
-    decision: str
-    decision_words: str
-    tone: str
-    recommended: str | None
-    recommended_words: str | None
-    rationale: str | None
-    signed_at: datetime
-    signed_by: str
-    valid_from: date | None
-    valid_to: date | None
-    conditions: tuple[ConditionView, ...]
-    overall_mean: float | None
-    principles: tuple[PrincipleMean, ...]
-    reasons: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -196,7 +149,7 @@ def _build(
     ).first()
     changes = stage_history(session, submission.id)
     names = _names(session, {c.actor_id for c in changes} | _signers(session, submission.id))
-    decisions = _decisions(session, submission.id, names, staff)
+    decisions = decision_views(session, submission.id, names, staff)
     actions = set(available_actions(stage, actor.role_names)) if for_provider else set()
     own_provider = Role.PROVIDER in actor.roles and actor.institution_id == facts.institution_id
     open_self = stage is Stage.SELF_ASSESSMENT
@@ -304,53 +257,6 @@ def _returned(stage: Stage, changes: list[StageChange]) -> Returned | None:
     if stage is Stage.SELF_ASSESSMENT and last.from_stage == Stage.SCREENING:
         return Returned("The QA office returned it at screening", last.reason)
     return None
-
-
-def _decisions(
-    session: Session, submission_id: int, names: dict[int, User], staff: bool
-) -> tuple[DecisionView, ...]:
-    rows = session.exec(
-        select(Decision)
-        .where(Decision.submission_id == submission_id)
-        .order_by(col(Decision.round_number), col(Decision.revision))
-    ).all()
-    views = []
-    for row in rows:
-        conditions = session.exec(
-            select(Condition).where(Condition.decision_id == row.id).order_by(col(Condition.id))
-        ).all()
-        aggregates = row.aggregates or {}
-        signer = names.get(row.signed_by)
-        views.append(
-            DecisionView(
-                round=row.round_number,
-                decision=row.decision,
-                decision_words=stage_name(row.decision),
-                tone=stage_tone(row.decision).value,
-                recommended=row.recommended_decision,
-                recommended_words=(
-                    stage_name(row.recommended_decision) if row.recommended_decision else None
-                ),
-                rationale=row.rationale,
-                signed_at=row.signed_at,
-                signed_by=signer.display_name if staff and signer else "QA office",
-                valid_from=row.valid_from,
-                valid_to=row.valid_to,
-                conditions=tuple(
-                    ConditionView(
-                        c.text, c.owner, c.due_date, c.status, c.evidence, c.id or 0, c.version
-                    )
-                    for c in conditions
-                ),
-                overall_mean=aggregates.get("overall_mean"),
-                principles=tuple(
-                    PrincipleMean(str(p.get("code")), str(p.get("name")), p.get("mean"))
-                    for p in aggregates.get("principles", ())
-                ),
-                reasons=tuple(str(r) for r in aggregates.get("reasons", ())),
-            )
-        )
-    return tuple(views)
 
 
 def _reviews(

@@ -16,7 +16,8 @@ from qa.domain.report import ValidationReport
 from qa.export.deqar_fields import Cells, deqar_fields
 from qa.export.pack.options import DeqarConfig
 from qa.services.pages.listings import my_assignments, visible_submissions
-from qa.services.pages.provider_pages import DecisionView, StatusPage, status_page
+from qa.services.pages.provider_decisions import DecisionView
+from qa.services.pages.provider_pages import StatusPage, status_page
 from qa.services.people.account_settings import FieldErrors
 from qa.services.submissions.descriptor_drafts import edit, require_author, start
 from qa.services.submissions.submissions import submit_descriptor
