@@ -32,15 +32,10 @@ from qa.export.pack.columns import (
     SUBMISSION,
     SUBMITTED_AT,
 )
-from qa.export.pack.quality_contract import (
-    AGREEMENT,
-    CRITERION_AGREEMENT,
-    FILE_SPREAD,
-    REVIEWER_SEVERITY,
-)
+from qa.export.pack.quality_contract import QUALITY_TABLES
 from qa.export.pack.spec import ColumnType, Repeated, Table, code_list, col
 
-PACK_FORMAT_VERSION = "1.2"
+PACK_FORMAT_VERSION = "1.3"
 WORKBOOK = "audit-pack.xlsx"
 MANIFEST = "manifest.json"
 #: The office's Ed25519 signature (base64) over the exact bytes of manifest.json.
@@ -409,10 +404,7 @@ TABLES: tuple[Table, ...] = (
     SELF_ASSESSMENT,
     PEER_SCORES,
     CONSENSUS,
-    AGREEMENT,
-    CRITERION_AGREEMENT,
-    REVIEWER_SEVERITY,
-    FILE_SPREAD,
+    *QUALITY_TABLES,  # Agreement .. FileSpread
     DECISIONS,
     CONDITIONS,
     REVIEW_TRAIL,
