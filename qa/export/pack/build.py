@@ -24,7 +24,6 @@ from qa.export.pack.contract import (
     CONSENSUS,
     CREDENTIALS,
     DECISIONS,
-    DEQAR,
     EVIDENCE_REGISTER,
     PACK_FORMAT_VERSION,
     PEER_SCORES,
@@ -37,6 +36,7 @@ from qa.export.pack.contract import (
     TABLES,
     WORKBOOK,
 )
+from qa.export.pack.deqar_contract import DEQAR
 from qa.export.pack.dictionary import readme_rows
 from qa.export.pack.manifest import sha256_of, write_zip
 from qa.export.pack.options import DeqarConfig, PackFilter
