@@ -11,7 +11,7 @@ from sqlalchemy import and_
 from sqlmodel import col, select
 
 from qa.domain.actor import Actor
-from qa.export.pack.contract import DEQAR
+from qa.export.pack.deqar_contract import DEQAR
 from qa.export.pack.options import DeqarConfig
 from qa.export.pack.rows import deqar_row
 from qa.persistence.db import Database

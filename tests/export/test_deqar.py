@@ -10,7 +10,7 @@ from typing import Any
 from sqlmodel import select
 
 from qa.export.pack import PackFilter, build_pack
-from qa.export.pack.contract import DEQAR as DEQAR_TABLE
+from qa.export.pack.deqar_contract import DEQAR as DEQAR_TABLE
 from qa.export.pack.options import DeqarConfig
 from qa.export.pack.rows import deqar_row
 from qa.persistence.models import Condition

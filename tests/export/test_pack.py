@@ -114,7 +114,7 @@ def test_manifest_records_hashes_versions_filter_and_chain_head(
 ) -> None:
     manifest = json.loads(reader.members[MANIFEST])
     assert manifest == decided.pack.manifest
-    assert manifest["pack_format_version"] == "1.2"
+    assert manifest["pack_format_version"] == "1.3"
     assert manifest["audit_chain_head"] == CHAIN_HEAD
     assert manifest["filter"] == {
         "date_from": "2026-01-01",
@@ -322,7 +322,7 @@ def test_readme_states_the_pack_and_lists_every_contract_column(
 ) -> None:
     records = reader.records("README")
     facts = {r["name"]: r["description"] for r in records if r["section"] == "pack"}
-    assert facts["pack_format_version"] == "1.2"
+    assert facts["pack_format_version"] == "1.3"
     assert facts["audit_chain_head"] == CHAIN_HEAD
     assert facts["filter.date_from"] == "2026-01-01"
     assert facts["generated_at"] == decided.pack.manifest["generated_at"]

@@ -24,7 +24,6 @@ from qa.export.pack.contract import (
     CONSENSUS,
     CREDENTIALS,
     DECISIONS,
-    DEQAR,
     EVIDENCE_REGISTER,
     PACK_FORMAT_VERSION,
     PEER_SCORES,
@@ -37,6 +36,7 @@ from qa.export.pack.contract import (
     TABLES,
     WORKBOOK,
 )
+from qa.export.pack.deqar_contract import DEQAR
 from qa.export.pack.dictionary import readme_rows
 from qa.export.pack.manifest import sha256_of, write_zip
 from qa.export.pack.options import DeqarConfig, PackFilter
@@ -46,6 +46,7 @@ from qa.export.pack.quality_contract import (
     CRITERION_AGREEMENT,
     FILE_SPREAD,
     REVIEWER_SEVERITY,
+    REVIEWER_SEVERITY_BY_QUARTER,
 )
 from qa.export.pack.rows import (
     condition_row,
@@ -347,6 +348,8 @@ def _scores(job: _Job) -> None:
         writer[CRITERION_AGREEMENT.name].append(line)
     for line in score_pass.quality.severity_rows():
         writer[REVIEWER_SEVERITY.name].append(line)
+    for line in score_pass.quality.severity_by_quarter_rows():
+        writer[REVIEWER_SEVERITY_BY_QUARTER.name].append(line)
 
 
 def _decisions(job: _Job) -> None:

@@ -4,8 +4,9 @@ Per principle and per criterion: pattern counts of the peer units (so alpha and 
 bootstrap interval come from `agreement.alpha_of_patterns` and
 `review_stats.bootstrap_counts`), and the self-assessment vs peer gap; per reviewer (by the
 pack's name for them, a pseudonym unless the pack names people) the severity against
-co-reviewers; per round the spread of the reviewers' levels, written as the round passes.
-Memory grows with the number of distinct level patterns and reviewers, not with the pack.
+co-reviewers, overall and per quarter of the reviewer's own sheet's submission day; per
+round the spread of the reviewers' levels, written as the round passes. Memory grows with
+the number of distinct level patterns and of reviewers x quarters, not with the pack.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from typing import Any
 
-from qa.domain.review_stats import Interval, bootstrap_counts
+from qa.domain.review_stats import PERIODS, Interval, bootstrap_counts
 from qa.domain.rubric import Rubric
 from qa.export.pack.agreement import Alpha, alpha_of_patterns, pattern
 from qa.export.pack.quality_contract import BOOTSTRAP_DRAWS, BOOTSTRAP_SEED
@@ -23,6 +25,9 @@ from qa.export.pack.writer import Sink
 
 Patterns = Counter[tuple[int, ...]]
 Levels = Mapping[str, int | None]
+#: A peer sheet's level on one criterion: (reviewer's name in the pack, level, quarter).
+Judged = tuple[str, int, str | None]
+QUARTER = PERIODS["quarter"]
 
 
 @dataclass
@@ -47,9 +52,22 @@ class Gap:
 
 @dataclass
 class Leniency:
+    """Offsets against co-reviewers; `reviews` counts rounds (each round is added once)."""
+
     offsets: float = 0.0
     comparisons: int = 0
-    rounds: set[tuple[int, int]] = field(default_factory=set)
+    reviews: int = 0
+
+    def cells(self) -> list[Any]:
+        """severity_offset, comparisons, reviews."""
+        return [self.offsets / self.comparisons, self.comparisons, self.reviews]
+
+
+def utc_day(value: datetime | None) -> date | None:
+    """The UTC calendar day of a stored time, as the Review quality page takes it."""
+    if value is None:
+        return None
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC).date()
 
 
 @dataclass
@@ -105,6 +123,7 @@ class ReviewQuality:
         self.criteria: dict[str, Scope] = {}
         self.principle_of: dict[str, str] = {}
         self.reviewers: dict[str, Leniency] = {}
+        self.quarters: dict[tuple[str, str], Leniency] = {}
 
     def add(
         self,
@@ -112,9 +131,16 @@ class ReviewQuality:
         rubric: Rubric,
         own: Levels | None,
         peers: Sequence[tuple[str, Levels]],
+        days: Sequence[date | None] = (),
     ) -> None:
-        """One round: its self-assessment levels and its submitted peer sheets' levels."""
+        """One round (each round once): its self-assessment levels and its submitted peer
+        sheets' levels, with `days` the sheets' submission days (UTC) in the same order; a
+        sheet without a day counts in the overall severity only, as on the page."""
+        quarters = [None if day is None else QUARTER(day) for day in days]
+        quarters += [None] * (len(peers) - len(quarters))
         ranges: list[int] = []
+        reviewed: set[str] = set()
+        reviewed_in: set[tuple[str, str]] = set()
         for criterion in rubric.criteria:
             cid = criterion.id
             self.principle_of.setdefault(cid, criterion.principle)
@@ -123,32 +149,50 @@ class ReviewQuality:
                 self.principles.setdefault(criterion.principle, Scope()),
                 self.criteria.setdefault(cid, Scope()),
             )
-            judged = [
-                (who, level) for who, levels in peers if (level := levels.get(cid)) is not None
+            judged: list[Judged] = [
+                (who, level, quarter)
+                for (who, levels), quarter in zip(peers, quarters, strict=True)
+                if (level := levels.get(cid)) is not None
             ]
-            if len(peers) >= 2 and (found := pattern(level for _, level in judged)) is not None:
+            if len(peers) >= 2 and (found := pattern(level for _, level, _ in judged)) is not None:
                 for scope in scopes:
                     scope.patterns[found] += 1
             mine = own.get(cid) if own is not None else None
             if mine is not None and judged:
-                peer_mean = sum(level for _, level in judged) / len(judged)
+                peer_mean = sum(level for _, level, _ in judged) / len(judged)
                 for scope in scopes:
                     scope.gap.add(mine, peer_mean)
             if len(judged) >= 2:
-                self._compare(key, judged)
-                values = [level for _, level in judged]
+                self._compare(judged, reviewed, reviewed_in)
+                values = [level for _, level, _ in judged]
                 ranges.append(max(values) - min(values))
+        for who in reviewed:
+            self.reviewers[who].reviews += 1
+        for when in reviewed_in:
+            self.quarters[when].reviews += 1
         if ranges:
             self.spread.append([*key, len(ranges), sum(ranges) / len(ranges), max(ranges)])
 
-    def _compare(self, key: tuple[int, int], judged: Sequence[tuple[str, int]]) -> None:
-        total = sum(level for _, level in judged)
+    def _compare(
+        self,
+        judged: Sequence[Judged],
+        reviewed: set[str],
+        reviewed_in: set[tuple[str, str]],
+    ) -> None:
+        """Each level against the mean of the unit's other levels; the offset counts overall
+        and in the quarter of the sheet it comes from."""
+        total = sum(level for _, level, _ in judged)
         others = len(judged) - 1
-        for who, level in judged:
-            leniency = self.reviewers.setdefault(who, Leniency())
-            leniency.offsets += level - (total - level) / others
-            leniency.comparisons += 1
-            leniency.rounds.add(key)
+        for who, level, quarter in judged:
+            offset = level - (total - level) / others
+            scopes = [self.reviewers.setdefault(who, Leniency())]
+            reviewed.add(who)
+            if quarter is not None:
+                scopes.append(self.quarters.setdefault((who, quarter), Leniency()))
+                reviewed_in.add((who, quarter))
+            for leniency in scopes:
+                leniency.offsets += offset
+                leniency.comparisons += 1
 
     # -- rows -------------------------------------------------------------------------------
 
@@ -181,10 +225,10 @@ class ReviewQuality:
     def severity_rows(self) -> Iterator[list[Any]]:
         """ReviewerSeverity lines, by the reviewers' names in the pack (R01, R02, ...)."""
         for who in sorted(self.reviewers):
-            leniency = self.reviewers[who]
-            yield [
-                who,
-                leniency.offsets / leniency.comparisons,
-                leniency.comparisons,
-                len(leniency.rounds),
-            ]
+            yield [who, *self.reviewers[who].cells()]
+
+    def severity_by_quarter_rows(self) -> Iterator[list[Any]]:
+        """ReviewerSeverityByQuarter lines: by reviewer (as above), then quarter, oldest first
+        ("2026-Q1" < "2026-Q2" < "2027-Q1" as text)."""
+        for who, quarter in sorted(self.quarters):
+            yield [who, quarter, *self.quarters[(who, quarter)].cells()]

@@ -2,7 +2,8 @@
 
 Agreement (Krippendorff's ordinal alpha per principle, with a bootstrap interval and the
 self-assessment vs peer gap), CriterionAgreement (the same per criterion, with the "poorly
-specified" flag for the rubric owner), ReviewerSeverity (pseudonymous) and FileSpread.
+specified" flag for the rubric owner), ReviewerSeverity (pseudonymous), the same per quarter
+(ReviewerSeverityByQuarter) and FileSpread.
 The figures are defined in docs/audit-pack.md ("Review quality").
 """
 
@@ -109,6 +110,34 @@ REVIEWER_SEVERITY = Table(
     order="reviewer (pseudonym order)",
 )
 
+REVIEWER_SEVERITY_BY_QUARTER = Table(
+    "ReviewerSeverityByQuarter",
+    "One peer reviewer's severity or leniency against co-reviewers in one calendar quarter: "
+    "the ReviewerSeverity figures of the comparisons from the reviewer's score sheets "
+    "submitted in that quarter (as the Review quality page's severity over time).",
+    (
+        col("reviewer", T.TEXT, f"The reviewer: {PERSON}."),
+        col(
+            "quarter",
+            T.TEXT,
+            "Calendar quarter (UTC) in which the reviewer submitted the score sheets the "
+            "comparisons come from, as YYYY-Qn (e.g. 2026-Q3).",
+        ),
+        col(
+            "severity_offset",
+            T.DECIMAL,
+            "Mean over the comparisons of the quarter of (own level - the co-reviewers' mean "
+            "level on the same criterion in the same round, whenever they submitted); "
+            "negative: stricter than the co-reviewers.",
+        ),
+        col("comparisons", T.INTEGER, "Criteria-in-a-round compared in the quarter."),
+        col(
+            "reviews", T.INTEGER, "Rounds (score sheets) of the quarter the comparisons come from."
+        ),
+    ),
+    order="reviewer (pseudonym order), then quarter (oldest first)",
+)
+
 FILE_SPREAD = Table(
     "FileSpread",
     "How far the peer reviewers of one packed round were apart.",
@@ -130,5 +159,6 @@ QUALITY_TABLES: tuple[Table, ...] = (
     AGREEMENT,
     CRITERION_AGREEMENT,
     REVIEWER_SEVERITY,
+    REVIEWER_SEVERITY_BY_QUARTER,
     FILE_SPREAD,
 )

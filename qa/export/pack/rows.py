@@ -8,7 +8,8 @@ from typing import Any
 
 from qa.domain.descriptor_fields import FIELDS, Kind
 from qa.domain.rubric import Rubric
-from qa.export.pack.contract import CREDENTIALS, DECISIONS, DEQAR, JOINT_BODIES
+from qa.export.pack.contract import CREDENTIALS, DECISIONS
+from qa.export.pack.deqar_contract import DEQAR, JOINT_BODIES
 from qa.export.pack.options import DeqarConfig
 from qa.export.pack.pseudonyms import People
 from qa.export.pack.spec import words

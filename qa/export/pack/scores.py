@@ -1,10 +1,10 @@
-"""The score pass: one read of every packed round's score sheets feeds nine tables.
+"""The score pass: one read of every packed round's score sheets feeds ten tables.
 
 SelfAssessment and PeerScores (one row per sheet, one column per criterion), the Consensus
 matrix, ScoreDetail (one row per criterion per sheet), the EvidenceRegister, the
 Agreement accumulators and the review-quality figures (CriterionAgreement,
-ReviewerSeverity, FileSpread; `quality.py`) all come from the same rounds, read a batch at
-a time.
+ReviewerSeverity, ReviewerSeverityByQuarter, FileSpread; `quality.py`) all come from the
+same rounds, read a batch at a time.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from qa.domain.rubric import Rubric
@@ -19,7 +20,7 @@ from qa.domain.scoring import RaterScores, assess
 from qa.export.pack.agreement import OrdinalAlpha
 from qa.export.pack.columns import CANNOT_JUDGE
 from qa.export.pack.pseudonyms import People
-from qa.export.pack.quality import ReviewQuality, alpha_cells
+from qa.export.pack.quality import ReviewQuality, alpha_cells, utc_day
 from qa.export.pack.queries import RoundSheets, Sheet
 from qa.export.pack.rows import joined, rubric_label, when
 from qa.export.pack.writer import Sink
@@ -95,6 +96,7 @@ class ScorePass:
         matrix_rubric = round_rubric
         self_levels: dict[str, int | None] | None = None
         peers: list[tuple[str, dict[str, int | None]]] = []
+        peer_days: list[date | None] = []  # when each of `peers` was submitted
         consensus: dict[str, int | None] | None = None
         for sheet in batch.sheets:
             row = sheet.row
@@ -142,6 +144,7 @@ class ScorePass:
                 )
                 if row.status == SUBMITTED:
                     peers.append((rater or "", levels))
+                    peer_days.append(utc_day(row.submitted_at))
             else:
                 consensus = levels
         if matrix_rubric is not None:
@@ -155,7 +158,11 @@ class ScorePass:
             )
             self._agreement(matrix_rubric, peers)
             self.quality.add(
-                (head.submission_id, head.round_number), matrix_rubric, self_levels, peers
+                (head.submission_id, head.round_number),
+                matrix_rubric,
+                self_levels,
+                peers,
+                peer_days,
             )
         self._evidence(key, batch.sheets, self._order.get(head.rubric_version_id, {}))
 
