@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from qa.export.pack.pseudonyms import People, Person
+from qa.export.pack.pseudonyms import People, Person, in_pack_order
 
 PEOPLE = [
     Person(7, "reviewer", "Maria Schmidt", "mschmidt", "maria@uni.example"),
@@ -72,3 +72,18 @@ def test_revealing_names_people_and_leaves_text_alone() -> None:
     assert people.scrub("Maria Schmidt agreed") == "Maria Schmidt agreed"
     assert people.scrub_json({"reviewer_id": 3}) == {"reviewer_id": 3}
     assert people.pseudonyms == {}
+
+
+def test_pack_order_sorts_pseudonyms_by_number_and_names_after() -> None:
+    """With more than 99 reviewers, R100 comes after R99, not between R10 and R11."""
+    names = ["R100", "R11", "R09", "O02", "R10", "Ana Costa", "R99", "O10"]
+    assert sorted(names, key=in_pack_order) == [
+        "O02",
+        "O10",
+        "R09",
+        "R10",
+        "R11",
+        "R99",
+        "R100",
+        "Ana Costa",
+    ]

@@ -36,6 +36,14 @@ PREFIXES = {"reviewer": "R", "officer": "O", "provider": "P", "admin": "A", "use
 _REMEMBERED = 50_000  # scrubbed texts kept (comments repeat a lot)
 
 
+def in_pack_order(name: str) -> tuple[int, str, int, str]:
+    """Sort key for how a pack names people: pseudonyms by kind, then by number (R9, R10,
+    R100, not R10, R100, R9 as text); names, in a pack that names people, after them."""
+    if len(name) > 1 and name[0] in PREFIXES.values() and name[1:].isascii() and name[1:].isdigit():
+        return (0, name[0], int(name[1:]), name)
+    return (1, "", 0, name)
+
+
 def _dumps(value: Any) -> str:
     """JSON as the database layer writes it (keys in their order), but unescaped."""
     return json.dumps(value, ensure_ascii=False)

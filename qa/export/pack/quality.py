@@ -20,6 +20,7 @@ from typing import Any
 from qa.domain.review_stats import PERIODS, Interval, bootstrap_counts
 from qa.domain.rubric import Rubric
 from qa.export.pack.agreement import Alpha, alpha_of_patterns, pattern
+from qa.export.pack.pseudonyms import in_pack_order
 from qa.export.pack.quality_contract import BOOTSTRAP_DRAWS, BOOTSTRAP_SEED
 from qa.export.pack.writer import Sink
 
@@ -223,12 +224,12 @@ class ReviewQuality:
             ]
 
     def severity_rows(self) -> Iterator[list[Any]]:
-        """ReviewerSeverity lines, by the reviewers' names in the pack (R01, R02, ...)."""
-        for who in sorted(self.reviewers):
+        """ReviewerSeverity lines, by the reviewers' names in the pack (R01, R02, ... R100)."""
+        for who in sorted(self.reviewers, key=in_pack_order):
             yield [who, *self.reviewers[who].cells()]
 
     def severity_by_quarter_rows(self) -> Iterator[list[Any]]:
         """ReviewerSeverityByQuarter lines: by reviewer (as above), then quarter, oldest first
         ("2026-Q1" < "2026-Q2" < "2027-Q1" as text)."""
-        for who, quarter in sorted(self.quarters):
+        for who, quarter in sorted(self.quarters, key=lambda k: (in_pack_order(k[0]), k[1])):
             yield [who, quarter, *self.quarters[(who, quarter)].cells()]

@@ -107,7 +107,7 @@ REVIEWER_SEVERITY = Table(
         col("comparisons", T.INTEGER, "Criteria-in-a-round compared (levels, not cannot judge)."),
         col("reviews", T.INTEGER, "Rounds (score sheets) the comparisons come from."),
     ),
-    order="reviewer (pseudonym order)",
+    order="reviewer (by pseudonym number: R01, R02, ... R99, R100)",
 )
 
 REVIEWER_SEVERITY_BY_QUARTER = Table(
@@ -135,7 +135,7 @@ REVIEWER_SEVERITY_BY_QUARTER = Table(
             "reviews", T.INTEGER, "Rounds (score sheets) of the quarter the comparisons come from."
         ),
     ),
-    order="reviewer (pseudonym order), then quarter (oldest first)",
+    order="reviewer (by pseudonym number, as ReviewerSeverity), then quarter (oldest first)",
 )
 
 FILE_SPREAD = Table(
