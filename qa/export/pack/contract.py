@@ -1,4 +1,4 @@
-"""The audit pack's contract: every table, column, type and code list (format version 1.0).
+"""The audit pack's contract: every table, column, type and code list (`PACK_FORMAT_VERSION`).
 
 Agencies build their ingestion on this, so a change here is a change of
 `PACK_FORMAT_VERSION`: add columns at the end and bump the minor version; rename, remove or
