@@ -60,6 +60,14 @@ def calendar_day(text: str) -> date:
     return day
 
 
+def visible(name: str) -> str:
+    """`name` with every C0 control character and DEL as its visible symbol (U+2400–U+2421),
+    so a message can name a field whose name holds them: "a\\x13b" is "a␓b"."""
+    return "".join(
+        chr(0x2400 + ord(c)) if ord(c) < 0x20 else "\u2421" if c == "\x7f" else c for c in name
+    )
+
+
 def control_character(text: str) -> str | None:
     """What is wrong with `text` ("a NUL byte", ...) or None; tabs and line breaks are fine."""
     found = _CONTROL.search(text)

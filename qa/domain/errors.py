@@ -20,11 +20,19 @@ class IllegalTransition(QAError):
 
 
 class InvalidInput(QAError):
-    """Input failed validation; `problems` lists each problem in plain words."""
+    """Input failed validation; `problems` lists each problem in plain words.
 
-    def __init__(self, message: str, problems: tuple[str, ...] = ()) -> None:
+    The message (or each problem) names the field in the words its form shows ("Review date:
+    …"); `field` is the name the form sends it under, when one field is wrong (the web page's
+    error summary links to it, the API reports it).
+    """
+
+    def __init__(
+        self, message: str, problems: tuple[str, ...] = (), *, field: str | None = None
+    ) -> None:
         super().__init__(message)
         self.problems = problems
+        self.field = field
 
 
 class Conflict(QAError):

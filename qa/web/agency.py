@@ -100,8 +100,8 @@ async def request_pack_view(request: Request) -> Response:
     require_pack_requester(actor)  # 403 before the form is read: no hints about valid input
     form = await request.form()
     wanted = PackFilter(
-        params.day(form.get("date_from"), "the first day of the period"),
-        params.day(form.get("date_to"), "the last day of the period"),
+        params.day(form.get("date_from"), "Decisions from (the first date)", "date_from"),
+        params.day(form.get("date_to"), "Decisions until (the last date)", "date_to"),
         provider_code=str(form.get("provider") or "") or None,
         decision=str(form.get("decision") or "") or None,
     )

@@ -23,7 +23,7 @@ from qa.services.review.conflicts import (
 )
 from qa.web import clock, params
 from qa.web.auth import current_actor, login_required
-from qa.web.forms import form_text, kick, version_of
+from qa.web.forms import choice, form_text, kick, version_of
 from qa.web.officer_support import officer_actor, review_settings
 from qa.web.templating import render
 
@@ -33,7 +33,7 @@ MAX_PANEL = 7
 def _panel_size(raw: str | None, default: int) -> int:
     if not raw:
         return default
-    size = params.whole_number(raw, "the panel size")
+    size = params.whole_number(raw, "Reviewers per file (panel size)", "panel")
     if not 1 <= size <= MAX_PANEL:
         raise InvalidInput(f"a panel has 1 to {MAX_PANEL} reviewers")
     return size
@@ -83,8 +83,8 @@ async def round_apply(request: Request) -> Response:
         file_id, _, reviewer_id = str(value).partition(":")
         pairs.append(
             (
-                params.whole_number(file_id, "the file"),
-                params.whole_number(reviewer_id, "the reviewer"),
+                params.whole_number(file_id, "Pairing (its file)", "pair"),
+                params.whole_number(reviewer_id, "Pairing (its reviewer)", "pair"),
             )
         )
     settings = review_settings(request)
@@ -118,7 +118,9 @@ async def conflicts_scan(request: Request) -> Response:
     actor = officer_actor(request)
     form = await request.form()
     if form_text(form, "scan") != "yes":
-        raise InvalidInput("press the scan button to look for potential conflicts")
+        raise InvalidInput(
+            "scan: press the scan button to look for potential conflicts", field="scan"
+        )
     await run_in_threadpool(scan_conflicts, request.app.state.db, actor)
     return RedirectResponse("/officer/conflicts", status_code=303)
 
@@ -133,7 +135,8 @@ async def conflict_decide(request: Request) -> Response:
         request.app.state.db,
         actor,
         int(request.path_params["id"]),
-        confirm=form_text(form, "outcome") == "confirm",
+        confirm=choice(form, "outcome", "Outcome", {"confirm": "Confirm", "dismiss": "Dismiss"})
+        == "confirm",
         reason=form_text(form, "reason"),
         expected_version=version_of(form),
     )
@@ -157,7 +160,9 @@ async def profile_conflict(request: Request) -> Response:
         return redirect
     actor = current_actor(request)
     form = await request.form()
-    institution_id = params.whole_number(form.get("institution_id"), "the provider")
+    institution_id = params.whole_number(
+        form.get("institution_id"), "Provider (the institution chosen)", "institution_id"
+    )
     reason = form_text(form, "reason")
     await run_in_threadpool(
         lambda: declare_standing_conflict(

@@ -3,9 +3,12 @@ field, the row version a page was built from, and one criterion's score."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from starlette.datastructures import FormData
 from starlette.requests import Request
 
+from qa.domain.errors import InvalidInput
 from qa.domain.rubric import LEVELS
 from qa.domain.score_input import ScoreInput
 from qa.web import params
@@ -25,6 +28,18 @@ def form_text(form: FormData, name: str) -> str:
     """A text field, stripped; "" when missing or a file."""
     value = form.get(name, "")
     return value.strip() if isinstance(value, str) else ""
+
+
+def choice(form: FormData, name: str, label: str, options: Mapping[str, str]) -> str:
+    """One of `options` (the values a form's buttons or radios send, each with the words the
+    form shows) from the field `name`; anything else is refused naming `label` and the choices.
+    """
+    value = form_text(form, name)
+    if value in options:
+        return value
+    why = "nothing was chosen" if not value else "that is not one of its choices"
+    shown = " or ".join(f"“{words}”" for words in options.values())
+    raise InvalidInput(f"{label}: {why}; choose {shown}", field=name)
 
 
 def version_of(form: FormData) -> int:

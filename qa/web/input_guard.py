@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from qa.domain.bounds import control_character
+from qa.domain.bounds import control_character, visible
 from qa.domain.errors import InvalidInput, NotFound
 from qa.web.errors import qa_error, too_large
 
@@ -58,19 +58,40 @@ class InputGuard:
             problems = [_problem(name, value) for name, value in form.multi_items()]
         finally:
             await form.close()
-        if problem := next((p for p in problems if p is not None), None):
+        if problem := _refusal([p for p in problems if p is not None]):
             await _refuse(scope, replay, send, problem)
             return
         await self.app(scope, replay, send)
 
 
 def _problem(name: str, value: object) -> InvalidInput | None:
+    """What is wrong with one field (naming it), or None."""
     if not isinstance(value, str):  # an uploaded file: nothing reads it
         return None
-    if what := control_character(name) or control_character(value):
-        field = name if not control_character(name) else "(its name)"
-        return InvalidInput(f"the field “{field}” contains {what}; remove it and try again")
+    if what := control_character(name):  # no form of ours has such a field: show its name
+        return InvalidInput(
+            f"the field “{visible(name)}”, which is not on this form, has {what} in its name "
+            "(shown as a symbol); remove the field and try again",
+            field=name,
+        )
+    if what := control_character(value):
+        return InvalidInput(
+            f"the field “{name}” contains {what}; remove it and try again", field=name
+        )
     return None
+
+
+def _refusal(problems: list[InvalidInput]) -> InvalidInput | None:
+    """One field's problem as it is; several as one refusal listing each (fields of the form
+    first, each named once)."""
+    unique = list({p.field: p for p in reversed(problems)}.values())[::-1]
+    if len(unique) <= 1:
+        return unique[0] if unique else None
+    unique.sort(key=lambda p: control_character(p.field or "") is not None)
+    return InvalidInput(
+        f"{len(unique)} fields hold characters that cannot be saved; remove them and try again",
+        tuple(str(p) for p in unique),
+    )
 
 
 async def _refuse(scope: Scope, receive: Receive, send: Send, error: Exception) -> None:

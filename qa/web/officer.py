@@ -35,7 +35,7 @@ from qa.services.review.self_assessment import screen
 from qa.web import clock, params
 from qa.web.auth import login_required
 from qa.web.errors import STATUS
-from qa.web.forms import form_text, kick, score_entry, version_of
+from qa.web.forms import choice, form_text, kick, score_entry, version_of
 from qa.web.officer_support import (
     REFUSALS,
     attempt,
@@ -94,6 +94,9 @@ async def workspace_page(request: Request) -> Response:
 # -- actions ---------------------------------------------------------------------------------
 
 
+SCREENING = {"accept": "Pass to peer review", "return": "Return to the provider"}
+
+
 @officer_action("screening")
 def screen_file(request: Request, actor: Actor, submission_id: int, form: FormData) -> object:
     return screen(
@@ -101,7 +104,7 @@ def screen_file(request: Request, actor: Actor, submission_id: int, form: FormDa
         actor,
         submission_id,
         expected_version=version_of(form),
-        accept=form.get("outcome") == "accept",
+        accept=choice(form, "outcome", "Screening outcome", SCREENING) == "accept",
         reasons=form_text(form, "reasons") or None,
     )
 
@@ -113,7 +116,8 @@ async def invite(request: Request) -> Response:
     submission_id = int(request.path_params["id"])
     form = await request.form()
     chosen = [
-        params.whole_number(value, "the reviewer id") for value in form.getlist("reviewer_id")
+        params.whole_number(value, "Reviewer to invite (reviewer id)", "reviewer_id")
+        for value in form.getlist("reviewer_id")
     ]
     if (
         chosen
@@ -152,7 +156,9 @@ def cancel(request: Request, actor: Actor, assignment_id: int, form: FormData) -
         today=clock.today(request),
         settings=review_settings(request),
         replacement_id=(
-            params.whole_number(replacement, "the replacement id") if replacement else None
+            params.whole_number(replacement, "Replacement (reviewer id)", "replacement")
+            if replacement
+            else None
         ),
     )
 
@@ -262,7 +268,7 @@ def due_date(request: Request, actor: Actor, assignment_id: int, form: FormData)
         actor,
         assignment_id,
         expected_version=version_of(form),
-        new_date=params.day(form.get("due"), "the new due date"),
+        new_date=params.day(form.get("due"), "New review date (due date)", "due"),
         reason=form_text(form, "reason"),
         today=clock.today(request),
     )
@@ -276,9 +282,7 @@ async def extension(request: Request) -> Response:
     request_id = int(request.path_params["id"])
     submission_id = submission_of_request(db, request_id)
     form = await request.form()
-    decision = form_text(form, "decision")
-    if decision not in ("approve", "decline"):
-        raise InvalidInput("grant or decline the request")
+    decision = choice(form, "decision", "Decision", {"approve": "Grant", "decline": "Decline"})
     return attempt(
         request,
         submission_id,

@@ -20,8 +20,6 @@ from starlette.routing import BaseRoute, Route, compile_path
 from qa.domain import bounds
 from qa.domain.errors import InvalidInput
 
-STALE_PAGE = "the page is out of date; reload it and try again"
-
 
 def _at_most(limit: int) -> str:
     """A regular expression for the decimal numbers 0..limit (leading zeros allowed)."""
@@ -58,32 +56,45 @@ def bound_path_ids(routes: Iterable[BaseRoute]) -> None:
             )
 
 
-def whole_number(value: object, field: str) -> int:
-    """A whole number from 0 to `MAX_INTEGER` from a form or query field."""
+def whole_number(value: object, label: str, name: str | None = None) -> int:
+    """A whole number from 0 to `MAX_INTEGER` from the form or query field `name`, whose label
+    on the form is `label` (the refusal says "Label: why")."""
+    text = value.strip() if isinstance(value, str) else ""
     try:
-        return bounds.whole_number(value if isinstance(value, str) else "")
+        return bounds.whole_number(text)
     except ValueError as problem:
-        raise InvalidInput(f"{field} {problem}") from None
+        why = "is missing; give a whole number" if not text else str(problem)
+        raise InvalidInput(f"{label}: {why}", field=name) from None
 
 
 def version(value: object) -> int:
-    """The row version the page was built from (optimistic locking)."""
+    """The row version the page was built from (optimistic locking), sent in the hidden field
+    `version`: missing or not a number, the page is damaged or out of date."""
+    text = value.strip() if isinstance(value, str) else ""
     try:
-        return bounds.whole_number(value if isinstance(value, str) else "")
-    except ValueError:
-        raise InvalidInput(STALE_PAGE) from None
+        return bounds.whole_number(text)
+    except ValueError as problem:
+        why = "is missing" if not text else str(problem)
+        raise InvalidInput(
+            f"the page's version (a hidden field) {why}, so the page is out of date or damaged; "
+            "reload it and try again",
+            field="version",
+        ) from None
 
 
-def day(value: object, field: str) -> date:
-    """A date field (YYYY-MM-DD, as a date input sends it) in `bounds.DATE_RANGE`."""
+def day(value: object, label: str, name: str | None = None) -> date:
+    """A date field (YYYY-MM-DD, as a date input sends it) in `bounds.DATE_RANGE`; `label` is
+    how the form names it (the refusal says "Label: why")."""
     text = value.strip() if isinstance(value, str) else ""
     if not text:
-        raise InvalidInput(f"choose {field} in the calendar")
+        raise InvalidInput(f"{label}: is missing; choose a date in the calendar", field=name)
     try:
         return bounds.calendar_day(text)
     except bounds.OutOfRange as problem:
-        raise InvalidInput(f"{field} {problem}, not {text[:40]!r}") from None
+        raise InvalidInput(f"{label}: {problem}, not {text[:40]!r}", field=name) from None
     except ValueError:
         raise InvalidInput(
-            f"{field}: {text[:40]!r} is not a date; choose one in the calendar"
+            f"{label}: {text[:40]!r} is not a date; choose one in the calendar "
+            "(or write it as YYYY-MM-DD)",
+            field=name,
         ) from None

@@ -26,7 +26,7 @@ async def page(request: Request) -> Response:
         return redirect
     actor = officer_actor(request)
     raw = request.query_params.get("since", "").strip()
-    since = params.day(raw, "since") if raw else None
+    since = params.day(raw, "Since", "since") if raw else None
     period = request.query_params.get("by", "").strip() or "quarter"
     view = await run_in_threadpool(
         review_quality, request.app.state.db, actor, since=since, period=period

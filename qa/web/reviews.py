@@ -11,7 +11,12 @@ from starlette.responses import RedirectResponse, Response
 from qa.domain.assignments import CoiStatus
 from qa.domain.bounds import calendar_day
 from qa.domain.errors import InvalidInput, QAError
-from qa.services.pages.review_page import progress_of, review_page, saved_label
+from qa.services.pages.review_page import (
+    RECOMMENDATIONS,
+    progress_of,
+    review_page,
+    saved_label,
+)
 from qa.services.review.autosave import autosave_review_score
 from qa.services.review.extensions import request_extension
 from qa.services.review.reviews import declare_conflict, respond, submit_review
@@ -22,6 +27,7 @@ from qa.web.forms import CANNOT_JUDGE, kick, score_entry, version_of
 from qa.web.templating import render, templates
 
 MIN_SUMMARY = 20  # the service checks it again
+MAX_SUMMARY = 5000  # the form's maxlength
 _CRITERION = re.compile(r"^[A-Z]{4}-\d{1,2}$")
 
 
@@ -53,7 +59,11 @@ async def answer(request: Request) -> Response:
     else:
         conflict = form.get("conflict")
         if conflict not in (CoiStatus.NONE, CoiStatus.DECLARED):
-            raise InvalidInput("say whether you have a conflict of interest")
+            raise InvalidInput(
+                "conflict of interest: say whether you have one (or accept or decline the "
+                "invitation, if you have not answered it yet)",
+                field="conflict",
+            )
         declare_conflict(
             db,
             actor,
@@ -145,10 +155,19 @@ async def submit(request: Request) -> Response:
 def _submit_problems(recommendation: str, summary: str) -> tuple[str, ...]:
     """What the form misses (the form has `novalidate`: the page's own summary, not a popup)."""
     problems = []
+    choices = dict(RECOMMENDATIONS)
     if not recommendation:
         problems.append("Choose your recommendation")
+    elif recommendation not in choices:
+        shown = ", ".join(f"“{words}”" for words in choices.values())
+        problems.append(f"Your recommendation: that is not one of its choices; choose {shown}")
     if len(summary.strip()) < MIN_SUMMARY:
         problems.append(f"Write a summary for the provider of at least {MIN_SUMMARY} characters")
+    elif len(summary.strip()) > MAX_SUMMARY:
+        problems.append(
+            f"Summary for the provider: too long ({len(summary.strip()):,} characters); "
+            f"keep it to at most {MAX_SUMMARY:,}"
+        )
     return tuple(problems)
 
 

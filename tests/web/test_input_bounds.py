@@ -76,7 +76,7 @@ def test_a_reviewer_id_beyond_the_database_s_integer_is_refused_by_name(
         f"/officer/submissions/{submission_id}/invite", {"reviewer_id": BEYOND_POSTGRES}
     )
     assert response.status_code == 422
-    assert "The reviewer id must be at most 2,147,483,647" in response.text
+    assert "Reviewer to invite (reviewer id): must be at most 2,147,483,647" in response.text
     assert len(world.assignments(submission_id)) == panel
     stale = officer.post(
         f"/officer/submissions/{submission_id}/screen",
@@ -92,7 +92,7 @@ def test_a_far_away_date_is_a_message_next_to_the_field(web: Web, world: World) 
     assert "Give a date between 1900 and 2199." in page.text
     packs = officer.post("/agency/packs", {"date_from": "0001-01-01", "date_to": "2026-12-31"})
     assert packs.status_code == 422
-    assert "The first day of the period must be a date between 1900 and 2199" in packs.text
+    assert "Decisions from (the first date): must be a date between 1900 and 2199" in packs.text
 
 
 def test_a_nul_byte_in_a_reason_is_refused_and_nothing_changes(

@@ -193,7 +193,9 @@ def test_invite_cancel_and_invite_again_from_the_workspace(
     lucia = world.assignments(submission_id)[2]
     path = f"/officer/assignments/{lucia.id}/cancel"
     refused = officer.post(path, {"version": lucia.version, "reason": ""})
-    assert refused.status_code == 422 and "Say why the assignment is cancelled" in refused.text
+    assert (
+        refused.status_code == 422 and "Reason: say why the assignment is cancelled" in refused.text
+    )
     cancelled = officer.post(path, {"version": lucia.version, "reason": "Away all month"})
     assert cancelled.status_code == 303 and kicked
     lucia = world.assignment(lucia.id or 0)

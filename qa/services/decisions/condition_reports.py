@@ -39,9 +39,16 @@ def report_condition_met(
 ) -> Condition:
     text = evidence.strip()
     if len(text) < 5:
-        raise InvalidInput("say how the condition was met: what you changed and where to see it")
+        raise InvalidInput(
+            "how it was met (evidence): say what you changed and where to see it",
+            field="evidence",
+        )
     if len(text) > MAX_EVIDENCE:
-        raise InvalidInput(f"keep the evidence under {MAX_EVIDENCE:,} characters")
+        raise InvalidInput(
+            f"how it was met (evidence): too long ({len(text):,} characters); keep it under "
+            f"{MAX_EVIDENCE:,}",
+            field="evidence",
+        )
     with db.write() as session:
         submission = load_submission(session, submission_id)
         require_provider_of(actor, submission_facts(session, submission))
@@ -86,9 +93,16 @@ def return_condition_report(
     require_qa_judge(actor, "send a condition report back")
     text = note.strip()
     if len(text) < 5:
-        raise InvalidInput("say what is still missing, so the provider knows what to do")
+        raise InvalidInput(
+            "what is still missing (note): say it, so the provider knows what to do",
+            field="note",
+        )
     if len(text) > MAX_EVIDENCE:
-        raise InvalidInput(f"keep the note under {MAX_EVIDENCE:,} characters")
+        raise InvalidInput(
+            f"what is still missing (note): too long ({len(text):,} characters); keep it under "
+            f"{MAX_EVIDENCE:,}",
+            field="note",
+        )
     with db.write() as session:
         condition = session.get(Condition, condition_id)
         decision = session.get(Decision, condition.decision_id) if condition else None

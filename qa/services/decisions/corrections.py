@@ -141,7 +141,7 @@ def correct_decision(
 def _require_reason(reason: str) -> None:
     require = reason.strip()
     if len(require) < MIN_REASON:
-        raise InvalidInput(f"say why in at least {MIN_REASON} characters")
+        raise InvalidInput(f"reason: say why in at least {MIN_REASON} characters", field="reason")
 
 
 def _iso(day: date | None) -> str | None:

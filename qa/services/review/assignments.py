@@ -130,7 +130,9 @@ def cancel_assignment(
     require_officer(actor)
     text = reason.strip()
     if len(text) < MIN_REASON:
-        raise InvalidInput("say why the assignment is cancelled (the reviewer is told)")
+        raise InvalidInput(
+            "reason: say why the assignment is cancelled (the reviewer is told)", field="reason"
+        )
     with db.write() as session:
         assignment = load_assignment(session, assignment_id)
         submission = load_submission(session, assignment.submission_id)

@@ -95,7 +95,9 @@ def declare_standing_conflict(
     if Role.REVIEWER not in actor.roles or actor.user_id is None:
         raise NotAllowed("only a reviewer declares their own conflicts of interest")
     if len(reason.strip()) < MIN_REASON:
-        raise InvalidInput("say what the conflict of interest is")
+        raise InvalidInput(
+            "reason (what the conflict is): say what the conflict of interest is", field="reason"
+        )
     with db.write() as session:
         provider = session.get(Institution, institution_id)
         if provider is None or provider.kind != "provider":
@@ -191,7 +193,10 @@ def decide_conflict(
     require_officer(actor)
     text = reason.strip()
     if not confirm and len(text) < MIN_REASON:
-        raise InvalidInput("say why this is not a conflict of interest")
+        raise InvalidInput(
+            "reason (needed to dismiss): say why this is not a conflict of interest",
+            field="reason",
+        )
     with db.write() as session:
         row = session.get(ReviewerConflict, conflict_id)
         if row is None:

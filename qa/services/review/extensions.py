@@ -127,15 +127,30 @@ def request_extension(
 
 def _check_proposal(proposed: date | None, current: date | None, reason: str, today: date) -> None:
     if proposed is None:
-        raise InvalidInput("choose the date you need in the calendar")
+        raise InvalidInput(
+            "submit by (the new due date): choose the date you need in the calendar",
+            field="due",
+        )
     if len(reason) < MIN_REASON:
-        raise InvalidInput("say why you need more time (the QA office reads it)")
+        raise InvalidInput(
+            "reason: say why you need more time (the QA office reads it)", field="reason"
+        )
     if current is not None and proposed <= current:
-        raise InvalidInput(f"choose a date after the current one ({current.isoformat()})")
+        raise InvalidInput(
+            f"submit by (the new due date): choose a date after the current one "
+            f"({current.isoformat()})",
+            field="due",
+        )
     if proposed <= today:
-        raise InvalidInput(f"choose a date after today ({today.isoformat()})")
+        raise InvalidInput(
+            f"submit by (the new due date): choose a date after today ({today.isoformat()})",
+            field="due",
+        )
     if proposed > today + timedelta(days=MAX_DAYS_AHEAD):
-        raise InvalidInput(f"choose a date at most {MAX_DAYS_AHEAD} days ahead")
+        raise InvalidInput(
+            f"submit by (the new due date): choose a date at most {MAX_DAYS_AHEAD} days ahead",
+            field="due",
+        )
 
 
 def decide_extension(
@@ -151,7 +166,10 @@ def decide_extension(
     require_officer(actor)
     text = note.strip()
     if not approve and len(text) < MIN_REASON:
-        raise InvalidInput("say why the request is declined (the reviewer is told)")
+        raise InvalidInput(
+            "note for the reviewer: say why the request is declined (the reviewer is told)",
+            field="note",
+        )
     with db.write() as session:
         request = session.get(ExtensionRequest, request_id)
         if request is None:

@@ -127,11 +127,17 @@ def move_due_date(
     """`change_due_date` inside the caller's transaction (an approved extension uses it)."""
     text = reason.strip()
     if len(text) < MIN_REASON:
-        raise InvalidInput("say why the date changes (the reviewer is told)")
+        raise InvalidInput(
+            "reason: say why the date changes (the reviewer is told)", field="reason"
+        )
     if new_date < today:
-        raise InvalidInput(f"choose today ({today.isoformat()}) or a later date")
+        raise InvalidInput(
+            f"new due date: choose today ({today.isoformat()}) or a later date", field="due"
+        )
     if new_date > today + timedelta(days=MAX_DAYS_AHEAD):
-        raise InvalidInput(f"choose a date at most {MAX_DAYS_AHEAD} days ahead")
+        raise InvalidInput(
+            f"new due date: choose a date at most {MAX_DAYS_AHEAD} days ahead", field="due"
+        )
     assert assignment.id is not None
     submission = load_submission(session, assignment.submission_id)
     _require_open(assignment)
