@@ -20,6 +20,7 @@ from qa.domain.assignments import (
     require_scorable,
 )
 from qa.domain.errors import IllegalTransition
+from tests.domain.source_scan import lines_outside_the_domain
 
 E = AssignmentEvent
 S = AssignmentState
@@ -98,19 +99,7 @@ _STATE_LITERAL = re.compile(
 
 
 def test_no_assignment_state_is_spelled_out_outside_the_domain() -> None:
-    root = Path(__file__).resolve().parents[2]
-    sources = [
-        *root.joinpath("qa").rglob("*.py"),
-        *root.joinpath("workflows").rglob("*.py"),
-        *root.joinpath("templates").rglob("*.html"),
-    ]
-    found = [
-        f"{path.relative_to(root)}:{number}: {line.strip()}"
-        for path in sources
-        if "domain" not in path.relative_to(root).parts
-        for number, line in enumerate(path.read_text().splitlines(), start=1)
-        if _STATE_LITERAL.search(line)
-    ]
+    found = lines_outside_the_domain(_STATE_LITERAL)
     assert found == []
 
 

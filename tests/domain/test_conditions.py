@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from pathlib import Path
 
 from qa.domain.conditions import ConditionStatus, all_closed, has_report, is_late, is_outstanding
 from qa.domain.extension_requests import ExtensionStatus, answer_status
+from tests.domain.source_scan import lines_outside_the_domain
 
 C = ConditionStatus
 DUE = date(2027, 3, 1)
@@ -40,19 +40,7 @@ _STATUS_LITERAL = re.compile(
 
 
 def test_no_condition_or_request_status_is_spelled_out_outside_the_domain() -> None:
-    root = Path(__file__).resolve().parents[2]
-    sources = [
-        *root.joinpath("qa").rglob("*.py"),
-        *root.joinpath("workflows").rglob("*.py"),
-        *root.joinpath("templates").rglob("*.html"),
-    ]
-    found = [
-        f"{path.relative_to(root)}:{number}: {line.strip()}"
-        for path in sources
-        if "domain" not in path.relative_to(root).parts
-        for number, line in enumerate(path.read_text().splitlines(), start=1)
-        if _STATUS_LITERAL.search(line)
-    ]
+    found = lines_outside_the_domain(_STATUS_LITERAL)
     assert found == []
 
 
