@@ -10,7 +10,6 @@ and the spread of levels per file. Bars are laid out here so the template only d
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -33,7 +32,6 @@ from qa.domain.review_stats import (
     severity_over_time,
     units_by,
 )
-from qa.export.pack.agreement import ordinal_alpha
 from qa.export.pack.quality import alpha_interval, patterns_of
 from qa.export.pack.quality_contract import BOOTSTRAP_DRAWS
 from qa.persistence.db import Database
@@ -49,10 +47,6 @@ from qa.persistence.models import (
 CHART_WIDTH = 300  # px of the alpha axis from -1 to 1 (inline SVG)
 SPARK_WIDTH, SPARK_HEIGHT = 120, 28  # px of a reviewer's severity sparkline
 SPARK_RANGE = 1.5  # levels above and below 0 the sparkline shows (beyond: at the edge)
-
-
-def alpha_of(units: Sequence[Unit]) -> float | None:
-    return ordinal_alpha(units).alpha
 
 
 @dataclass(frozen=True)

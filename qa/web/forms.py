@@ -26,8 +26,7 @@ def kick(request: Request) -> None:
 
 def form_text(form: FormData, name: str) -> str:
     """A text field, stripped; "" when missing or a file."""
-    value = form.get(name, "")
-    return value.strip() if isinstance(value, str) else ""
+    return params.text_of(form.get(name))
 
 
 def choice(form: FormData, name: str, label: str, options: Mapping[str, str]) -> str:

@@ -56,10 +56,15 @@ def bound_path_ids(routes: Iterable[BaseRoute]) -> None:
             )
 
 
+def text_of(value: object) -> str:
+    """A form or query value as text, stripped; "" when missing or an uploaded file."""
+    return value.strip() if isinstance(value, str) else ""
+
+
 def whole_number(value: object, label: str, name: str | None = None) -> int:
     """A whole number from 0 to `MAX_INTEGER` from the form or query field `name`, whose label
     on the form is `label` (the refusal says "Label: why")."""
-    text = value.strip() if isinstance(value, str) else ""
+    text = text_of(value)
     try:
         return bounds.whole_number(text)
     except ValueError as problem:
@@ -70,7 +75,7 @@ def whole_number(value: object, label: str, name: str | None = None) -> int:
 def version(value: object) -> int:
     """The row version the page was built from (optimistic locking), sent in the hidden field
     `version`: missing or not a number, the page is damaged or out of date."""
-    text = value.strip() if isinstance(value, str) else ""
+    text = text_of(value)
     try:
         return bounds.whole_number(text)
     except ValueError as problem:
@@ -85,7 +90,7 @@ def version(value: object) -> int:
 def day(value: object, label: str, name: str | None = None) -> date:
     """A date field (YYYY-MM-DD, as a date input sends it) in `bounds.DATE_RANGE`; `label` is
     how the form names it (the refusal says "Label: why")."""
-    text = value.strip() if isinstance(value, str) else ""
+    text = text_of(value)
     if not text:
         raise InvalidInput(f"{label}: is missing; choose a date in the calendar", field=name)
     try:

@@ -23,7 +23,6 @@ from qa.domain.review_stats import (
 )
 from qa.export.pack.agreement import alpha_of_patterns, ordinal_alpha, pattern
 from qa.export.pack.quality import alpha_interval, patterns_of
-from qa.export.review_quality import alpha_of
 from tests.export.test_agreement import PAPER
 
 
@@ -38,7 +37,9 @@ def paper_rows() -> list[ScoreRow]:
 
 def test_alpha_per_principle_matches_the_published_worked_example() -> None:
     units = units_by(paper_rows(), lambda r: r.principle)["QUAL"]
-    assert alpha_of(units) == pytest.approx(0.815, abs=5e-4)  # Krippendorff (2011): 0.815
+    assert ordinal_alpha(units).alpha == pytest.approx(
+        0.815, abs=5e-4
+    )  # Krippendorff (2011): 0.815
     interval = alpha_interval(patterns_of(units), draws=200)
     assert interval.low is not None and interval.high is not None
     assert interval.low <= interval.estimate <= interval.high  # type: ignore[operator]

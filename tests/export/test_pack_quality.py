@@ -28,6 +28,7 @@ from qa.domain.review_stats import (
     severity_over_time,
     units_by,
 )
+from qa.export.pack.agreement import ordinal_alpha
 from qa.export.pack.quality import ReviewQuality
 from qa.export.pack.quality_contract import (
     CRITERION_AGREEMENT,
@@ -37,7 +38,7 @@ from qa.export.pack.quality_contract import (
     REVIEWER_SEVERITY_BY_QUARTER,
 )
 from qa.export.pack.writer import Sink
-from qa.export.review_quality import alpha_of, review_quality, score_rows
+from qa.export.review_quality import review_quality, score_rows
 from qa.persistence.models import Scoresheet, User
 from qa.services.rubrics.rubric_files import load_rubric_file
 from tests.export.conftest import DECIDED_ON, Decided, PackReader
@@ -82,7 +83,8 @@ def test_criterion_alpha_and_the_poorly_specified_flag(
     with decided.db.session() as session:
         rows = score_rows(session)
     expected = {
-        cid: alpha_of(units) for cid, units in units_by(rows, lambda r: r.criterion).items()
+        cid: ordinal_alpha(units).alpha
+        for cid, units in units_by(rows, lambda r: r.criterion).items()
     }
     lines = reader.records(CRITERION_AGREEMENT.name)
     assert lines, "every criterion of a round with two reviewers has a line"

@@ -26,6 +26,21 @@ from qa.services.review.disclosure import for_provider_mail
 from qa.services.submissions.lifecycle import load_submission, submission_facts
 
 MAX_EVIDENCE = 5000
+MIN_TEXT = 5
+
+
+def _written(raw: str, label: str, field: str, missing: str) -> str:
+    """The text of a report or a note, stripped; refused naming the field when it is shorter
+    than MIN_TEXT (saying `missing`) or longer than MAX_EVIDENCE."""
+    text = raw.strip()
+    if len(text) < MIN_TEXT:
+        raise InvalidInput(f"{label}: {missing}", field=field)
+    if len(text) > MAX_EVIDENCE:
+        raise InvalidInput(
+            f"{label}: too long ({len(text):,} characters); keep it under {MAX_EVIDENCE:,}",
+            field=field,
+        )
+    return text
 
 
 def report_condition_met(
@@ -37,18 +52,12 @@ def report_condition_met(
     expected_version: int,
     evidence: str,
 ) -> Condition:
-    text = evidence.strip()
-    if len(text) < 5:
-        raise InvalidInput(
-            "how it was met (evidence): say what you changed and where to see it",
-            field="evidence",
-        )
-    if len(text) > MAX_EVIDENCE:
-        raise InvalidInput(
-            f"how it was met (evidence): too long ({len(text):,} characters); keep it under "
-            f"{MAX_EVIDENCE:,}",
-            field="evidence",
-        )
+    text = _written(
+        evidence,
+        "how it was met (evidence)",
+        "evidence",
+        "say what you changed and where to see it",
+    )
     with db.write() as session:
         submission = load_submission(session, submission_id)
         require_provider_of(actor, submission_facts(session, submission))
@@ -91,18 +100,9 @@ def return_condition_report(
 ) -> Condition:
     """An officer finds the reported evidence short: the report goes back, with why."""
     require_qa_judge(actor, "send a condition report back")
-    text = note.strip()
-    if len(text) < 5:
-        raise InvalidInput(
-            "what is still missing (note): say it, so the provider knows what to do",
-            field="note",
-        )
-    if len(text) > MAX_EVIDENCE:
-        raise InvalidInput(
-            f"what is still missing (note): too long ({len(text):,} characters); keep it under "
-            f"{MAX_EVIDENCE:,}",
-            field="note",
-        )
+    text = _written(
+        note, "what is still missing (note)", "note", "say it, so the provider knows what to do"
+    )
     with db.write() as session:
         condition = session.get(Condition, condition_id)
         decision = session.get(Decision, condition.decision_id) if condition else None

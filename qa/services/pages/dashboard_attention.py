@@ -21,7 +21,6 @@ from qa.domain.review_settings import ReviewSettings
 from qa.persistence.models import Assignment, Condition, Decision, Submission, User, UserRole
 
 LATE_LIST = 10
-OPEN_CONDITION_STATES = tuple(sorted(OUTSTANDING))
 
 
 @dataclass(frozen=True)
@@ -84,7 +83,7 @@ def current_peer_review() -> ColumnElement[bool]:
 
 
 def late_condition(today: date) -> ColumnElement[bool]:
-    return and_(col(Condition.status).in_(OPEN_CONDITION_STATES), col(Condition.due_date) < today)
+    return and_(col(Condition.status).in_(OUTSTANDING), col(Condition.due_date) < today)
 
 
 def late_reviews(session: Session, today: date) -> tuple[list[LateReview], int]:

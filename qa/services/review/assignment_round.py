@@ -180,22 +180,21 @@ def _check_still_open(
     added: dict[int, int] = defaultdict(int)
     for fid, _ in pairs:
         added[fid] += 1
+    seated: dict[int, int] = defaultdict(int)  # file -> reviewers on its current panel
+    for fid, number, state in session.exec(
+        select(Assignment.submission_id, Assignment.round_number, Assignment.state).where(
+            col(Assignment.submission_id).in_(added)
+        )
+    ):
+        if number == submissions[fid].current_round and is_on_panel(state):
+            seated[fid] += 1
     for fid, count in sorted(added.items()):
         submission = submissions[fid]
         if submission.stage != Stage.PEER_REVIEW.value:
             raise Conflict(
                 f"“{submission.title}” is no longer in peer review; preview the round again"
             )
-        on_panel = sum(
-            1
-            for state in session.exec(
-                select(Assignment.state).where(
-                    Assignment.submission_id == fid,
-                    Assignment.round_number == submission.current_round,
-                )
-            )
-            if is_on_panel(state)
-        )
+        on_panel = seated[fid]
         if on_panel + count > settings.reviewers_to_invite:
             raise Conflict(
                 f"the panel of “{submission.title}” changed since the preview: it has "
