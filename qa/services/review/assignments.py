@@ -27,7 +27,7 @@ from qa.persistence.db import Database
 from qa.persistence.models import Assignment, Submission, User
 from qa.services.people.notifications import notify
 from qa.services.review.assignment_moves import move_assignment
-from qa.services.review.reviews import eligible_reviewer, invite_in
+from qa.services.review.reviews import add_invitation, eligible_reviewer, round_assignment
 from qa.services.submissions.lifecycle import load_submission
 
 MIN_REASON = 5
@@ -190,14 +190,8 @@ def invite_one(
     settings: ReviewSettings,
 ) -> Assignment:
     """Invite (or invite again) one reviewer inside the caller's transaction."""
-    _check_reviewer(session, submission, reviewer_id, loads, settings)
-    previous = session.exec(
-        select(Assignment).where(
-            Assignment.submission_id == submission.id,
-            Assignment.round_number == submission.current_round,
-            Assignment.reviewer_id == reviewer_id,
-        )
-    ).first()
+    reviewer = _check_reviewer(session, submission, reviewer_id, loads, settings)
+    previous = round_assignment(session, submission, reviewer_id)
     if previous is not None and is_ended(previous.state):
         assignment = _renew(
             session,
@@ -209,8 +203,8 @@ def invite_one(
             expected_version=previous.version,
         )
     else:
-        assignment = invite_in(
-            session, actor, submission, reviewer_id, today=today, settings=settings
+        assignment = add_invitation(
+            session, actor, submission, reviewer, previous, today=today, settings=settings
         )
     loads[reviewer_id] = loads.get(reviewer_id, 0) + 1
     return assignment

@@ -95,19 +95,51 @@ def invite_in(
     panel_role: str | None = None,
 ) -> Assignment:
     """Invite inside the caller's transaction (routing invites several at once)."""
-    assert submission.id is not None
-    reviewer = eligible_reviewer(session, submission, reviewer_id)
-    existing = session.exec(
+    return add_invitation(
+        session,
+        actor,
+        submission,
+        eligible_reviewer(session, submission, reviewer_id),
+        round_assignment(session, submission, reviewer_id),
+        today=today,
+        settings=settings,
+        panel_role=panel_role,
+    )
+
+
+def round_assignment(
+    session: Session, submission: Submission, reviewer_id: int
+) -> Assignment | None:
+    """The reviewer's assignment to the file's current round, in any state."""
+    return session.exec(
         select(Assignment).where(
             Assignment.submission_id == submission.id,
             Assignment.round_number == submission.current_round,
             Assignment.reviewer_id == reviewer_id,
         )
     ).first()
+
+
+def add_invitation(
+    session: Session,
+    actor: Actor,
+    submission: Submission,
+    reviewer: User,
+    existing: Assignment | None,
+    *,
+    today: date,
+    settings: ReviewSettings,
+    panel_role: str | None = None,
+) -> Assignment:
+    """Invite a reviewer already found eligible (`eligible_reviewer`); `existing` is their
+    `round_assignment` (any there refuses: renew an ended one instead)."""
+    assert submission.id is not None
+    assert reviewer.id is not None
     if existing is not None:
         raise Conflict(
             f"{reviewer.display_name} was already invited to this round ({existing.state})"
         )
+    reviewer_id = reviewer.id
     assignment = Assignment(
         submission_id=submission.id,
         round_number=submission.current_round,
